@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { TollwayError } from "../errors/tollway-error.ts";
+
+/**
+ * The environment, parsed once at the edge of every program. Nothing below the CLI entry points
+ * reads process.env: they receive a Config (or the slice they need) through their constructors.
+ * The variable names are a contract with operators' scripts; keep them.
+ */
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const bool = (fallback: boolean) => z.stringbool().default(fallback);
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL");
+
+const zmqEndpoint = z
+  .string()
+  .trim()
+  .refine((v) => /^(tcp|ipc|inproc):\/\/.+/.test(v), "must be a ZeroMQ endpoint such as tcp://127.0.0.1:5555");
+
+const z85Key = z.string().trim().regex(/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/, "must be a 40-character Z85 CURVE key");
+
+export const envSchema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  TIMESCALEDB: z.enum(["auto", "on", "off"]).default("auto"),
+  DATA_DIR: z.string().trim().min(1).default(".data"),
+  EMBEDDED_DB_PORT: port(0),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  TOLL_TIMEZONE: z
+    .string()
+    .default("Asia/Taipei")
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be an IANA time zone such as Asia/Taipei"),
+
+  GATEWAY_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  GATEWAY_PORT: port(8080),
+
+  INGEST_BIND: zmqEndpoint.default("tcp://127.0.0.1:5555"),
+  INGEST_METRICS_PORT: port(9464),
+  INGEST_CURVE_SECRET_KEY: z85Key.optional(),
+  INGEST_CURVE_PUBLIC_KEY: z85Key.optional(),
+  INGEST_DUPLICATE_WINDOW_S: z.coerce.number().int().min(0).max(3600).default(60),
+
+  START_SIMULATOR: bool(true),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  /** Undefined means: start the embedded database (launcher only). */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  timescaledb: "auto" | "on" | "off";
+  dataDir: string;
+  embeddedDbPort: number;
+  logLevel: Env["LOG_LEVEL"];
+  tollTimezone: string;
+  gateway: { host: string; port: number };
+  ingest: {
+    bind: string;
+    metricsPort: number;
+    curve: { secretKey: string; publicKey: string | undefined } | undefined;
+    duplicateWindowSeconds: number;
+  };
+  startSimulator: boolean;
+}
+
+/** Parses the environment; throws a TollwayError("config") naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset" in shell scripts and compose files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => ({
+      field: String(i.path[0] ?? "environment"),
+      message: `${i.message}${i.path[0] && cleaned[String(i.path[0])] !== undefined ? ` (got ${JSON.stringify(cleaned[String(i.path[0])])})` : ""}`,
+    }));
+    throw new TollwayError("config", `Invalid configuration: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, {
+      fields,
+    });
+  }
+  const e = parsed.data;
+  if (e.INGEST_CURVE_PUBLIC_KEY && !e.INGEST_CURVE_SECRET_KEY) {
+    throw new TollwayError("config", "Invalid configuration: INGEST_CURVE_PUBLIC_KEY is set but INGEST_CURVE_SECRET_KEY is not", {
+      fields: [{ field: "INGEST_CURVE_SECRET_KEY", message: "required when INGEST_CURVE_PUBLIC_KEY is set" }],
+    });
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    timescaledb: e.TIMESCALEDB,
+    dataDir: e.DATA_DIR,
+    embeddedDbPort: e.EMBEDDED_DB_PORT,
+    logLevel: e.LOG_LEVEL,
+    tollTimezone: e.TOLL_TIMEZONE,
+    gateway: { host: e.GATEWAY_HOST, port: e.GATEWAY_PORT },
+    ingest: {
+      bind: e.INGEST_BIND,
+      metricsPort: e.INGEST_METRICS_PORT,
+      curve: e.INGEST_CURVE_SECRET_KEY
+        ? { secretKey: e.INGEST_CURVE_SECRET_KEY, publicKey: e.INGEST_CURVE_PUBLIC_KEY }
+        : undefined,
+      duplicateWindowSeconds: e.INGEST_DUPLICATE_WINDOW_S,
+    },
+    startSimulator: e.START_SIMULATOR,
+  };
+}
+
+/** A config that requires a database URL (every component but the launcher). */
+export function requireDatabaseUrl(config: Config): string {
+  if (!config.databaseUrl) {
+    throw new TollwayError("config", "DATABASE_URL is not set: point it at PostgreSQL/TimescaleDB, or use `bun run start`, which starts an embedded database");
+  }
+  return config.databaseUrl;
+}

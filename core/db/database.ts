@@ -1,0 +1,251 @@
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { TollwayError } from "../errors/tollway-error.ts";
+import { silentLogger, type Logger } from "../log/logger.ts";
+
+/**
+ * The one database access layer: every module that talks to PostgreSQL goes through a Database.
+ * It owns the pool, transactions, and bulk writes (COPY where the server has it, unnest inserts on
+ * embedded PGlite, whose socket server has no COPY FROM STDIN).
+ */
+
+export type Row = Record<string, unknown>;
+
+/** A column for bulk writes: its name and the PostgreSQL type its values are cast to. */
+export interface BulkColumn {
+  name: string;
+  type: string;
+}
+
+export interface Queryable {
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  one<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T>;
+  maybeOne<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** Appends rows to a table in one round trip; values are in `columns` order. */
+  bulkInsert(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<number>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  max?: number;
+  logger?: Logger;
+  applicationName?: string;
+  /** Force a bulk-write strategy; detected from the server when omitted. */
+  bulkMode?: "copy" | "unnest";
+  /** Milliseconds to wait for a connection before failing. */
+  connectTimeoutMs?: number;
+}
+
+// int8 and numeric arrive as strings by default. Our int8 values are money in minor units and counts,
+// far below 2^53, so they are parsed as numbers; numeric is used for km and ratios.
+const TYPE_INT8 = 20;
+const TYPE_NUMERIC = 1700;
+const typeParsers: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => {
+    if (oid === TYPE_INT8 || oid === TYPE_NUMERIC) return (v: string) => (v === null ? null : Number(v));
+    return pg.types.getTypeParser(oid, format as "text");
+  }) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+const identifier = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+const columnType = /^[a-z_][a-z0-9_ ]*(\(\d+(,\s*\d+)?\))?$/;
+
+function assertIdentifier(name: string): string {
+  if (!identifier.test(name)) throw new TollwayError("internal", `not a safe SQL identifier: ${name}`);
+  return name;
+}
+
+/** Encodes one value for COPY text format. */
+function copyText(v: unknown): string {
+  if (v === null || v === undefined) return "\\N";
+  let s: string;
+  if (v instanceof Date) s = v.toISOString();
+  else if (typeof v === "object") s = JSON.stringify(v);
+  else s = String(v);
+  // Only escape when needed: most values are plain.
+  if (/[\\\t\n\r]/.test(s)) s = s.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+  return s;
+}
+
+function unnestValue(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (v !== null && typeof v === "object" && !(v instanceof Date)) return JSON.stringify(v);
+  return v;
+}
+
+class Session implements Queryable {
+  constructor(
+    protected readonly client: pg.PoolClient | pg.Pool,
+    protected readonly bulkMode: () => Promise<"copy" | "unnest">,
+  ) {}
+
+  async query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
+    try {
+      const res = await this.client.query(text, params as unknown[] | undefined);
+      return res.rows as T[];
+    } catch (e) {
+      throw wrapPgError(e, text);
+    }
+  }
+
+  async one<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T> {
+    const rows = await this.query<T>(text, params);
+    if (rows.length !== 1) throw new TollwayError("internal", `expected one row, got ${rows.length}: ${text.slice(0, 80)}`);
+    return rows[0]!;
+  }
+
+  async maybeOne<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T | undefined> {
+    const rows = await this.query<T>(text, params);
+    return rows[0];
+  }
+
+  async bulkInsert(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    assertIdentifier(table);
+    for (const c of columns) {
+      assertIdentifier(c.name);
+      if (!columnType.test(c.type)) throw new TollwayError("internal", `not a safe column type: ${c.type}`);
+    }
+    const mode = await this.bulkMode();
+    if (mode === "copy" && "release" in this.client) return this.copy(this.client, table, columns, rows);
+    if (mode === "copy") {
+      const c = await (this.client as pg.Pool).connect();
+      try {
+        return await this.copy(c, table, columns, rows);
+      } finally {
+        c.release();
+      }
+    }
+    return this.unnest(table, columns, rows);
+  }
+
+  private async copy(client: pg.PoolClient, table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]) {
+    const sql = `COPY ${table} (${columns.map((c) => c.name).join(",")}) FROM STDIN`;
+    const stream = client.query(copyFrom(sql));
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on("finish", resolve);
+      stream.on("error", reject);
+    });
+    // Chunks of ~64 KiB keep syscalls few without holding all rows as one string.
+    let chunk = "";
+    for (const r of rows) {
+      let line = "";
+      for (let i = 0; i < r.length; i++) line += (i ? "\t" : "") + copyText(r[i]);
+      chunk += line + "\n";
+      if (chunk.length > 65536) {
+        if (!stream.write(chunk)) await new Promise((res) => stream.once("drain", res));
+        chunk = "";
+      }
+    }
+    stream.end(chunk);
+    try {
+      await done;
+    } catch (e) {
+      throw wrapPgError(e, sql);
+    }
+    return rows.length;
+  }
+
+  private async unnest(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]) {
+    const arrays = columns.map((_, i) => rows.map((r) => unnestValue(r[i])));
+    const sql = `INSERT INTO ${table} (${columns.map((c) => c.name).join(",")}) SELECT * FROM unnest(${columns
+      .map((c, i) => `$${i + 1}::${c.type}[]`)
+      .join(",")})`;
+    await this.query(sql, arrays);
+    return rows.length;
+  }
+}
+
+export class Database extends Session {
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  private detectedMode: Promise<"copy" | "unnest"> | undefined;
+
+  constructor(opts: DatabaseOptions) {
+    if (!opts.url) throw new TollwayError("config", "Database needs a connection URL");
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.max ?? 10,
+      application_name: opts.applicationName ?? "tollway",
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+      types: typeParsers,
+    });
+    const logger = opts.logger ?? silentLogger;
+    let mode: Promise<"copy" | "unnest"> | undefined = opts.bulkMode ? Promise.resolve(opts.bulkMode) : undefined;
+    super(pool, () => (mode ??= this.detectBulkMode()));
+    this.pool = pool;
+    this.logger = logger;
+    // A server restart kills idle clients; without a listener that error would crash the process.
+    pool.on("error", (err) => logger.warn("idle database connection lost", { err: err.message }));
+  }
+
+  /** PGlite's socket server speaks the wire protocol but has no COPY FROM STDIN. */
+  private async detectBulkMode(): Promise<"copy" | "unnest"> {
+    this.detectedMode ??= this.one<{ v: string }>("select version() as v").then((r) => (/PGlite/i.test(r.v) ? "unnest" : "copy"));
+    return this.detectedMode;
+  }
+
+  async isEmbedded(): Promise<boolean> {
+    return (await this.detectBulkMode()) === "unnest";
+  }
+
+  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
+  async tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw wrapPgError(e, "connect");
+    }
+    const session = new Session(client, () => this.detectBulkMode());
+    try {
+      await client.query("BEGIN");
+      const result = await fn(session);
+      await client.query("COMMIT");
+      client.release();
+      return result;
+    } catch (e) {
+      // A broken connection must not go back to the pool.
+      let broken: Error | undefined;
+      try {
+        await client.query("ROLLBACK");
+      } catch (rollbackError) {
+        broken = rollbackError as Error;
+      }
+      client.release(broken);
+      throw e instanceof TollwayError ? e : wrapPgError(e, "transaction");
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Codes for connection loss and server shutdown: the caller may retry. */
+const TRANSIENT = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004", "53300"]);
+
+export function isTransientDbError(e: unknown): boolean {
+  const err = (e instanceof TollwayError ? e.cause : e) as { code?: string; message?: string } | undefined;
+  if (!err) return false;
+  if (err.code && TRANSIENT.has(err.code)) return true;
+  return /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    err.message ?? "",
+  );
+}
+
+function wrapPgError(e: unknown, text: string): TollwayError {
+  if (e instanceof TollwayError) return e;
+  const err = e as { code?: string; message?: string; detail?: string; constraint?: string };
+  const transient = isTransientDbError(err);
+  const code = transient ? "database" : err.code === "23505" ? "conflict" : "internal";
+  return new TollwayError(code, `${err.message ?? String(e)}${err.detail ? ` (${err.detail})` : ""} [${text.slice(0, 60).replace(/\s+/g, " ")}]`, {
+    cause: e,
+  });
+}
+
+/** The SQLSTATE of a database error wrapped by this layer, if any. */
+export function sqlState(e: unknown): string | undefined {
+  const cause = e instanceof TollwayError ? e.cause : e;
+  return (cause as { code?: string } | undefined)?.code;
+}
