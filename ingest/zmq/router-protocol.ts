@@ -1,0 +1,36 @@
+/** Messages between the RouterServer (main thread) and its Worker. */
+
+export interface RouterWorkerInit {
+  type: "init";
+  contextHandle: number;
+  bind: string;
+  controlEndpoint: string;
+  curveSecretKey: string | undefined;
+  keys: [publicKey: string, userId: string][];
+  maxInFlight: number;
+  maxGroupMessages: number;
+  maxGroupBytes: number;
+  pollMs: number;
+  maxMessageBytes: number;
+}
+
+export interface WireMessage {
+  /** ROUTER routing id of the peer. */
+  id: Uint8Array;
+  frames: Uint8Array[];
+  userId: string | undefined;
+}
+
+export type FromWorker =
+  | { type: "ready"; endpoint: string }
+  | { type: "messages"; messages: WireMessage[] }
+  | { type: "zap"; allowed: boolean; userId: string | undefined }
+  | { type: "error"; message: string }
+  | { type: "stopped" };
+
+// Control frames (main -> worker over inproc PUSH/PULL, so a blocked zmq_poll wakes at once).
+export const CTRL_REPLY = "R"; // R, routing id, ...frames: send a reply; one message leaves flight
+export const CTRL_DONE = "D"; // D: one message leaves flight without a reply
+export const CTRL_KEYS = "K"; // K, JSON [[publicKey, userId], ...]
+export const CTRL_STOP_READING = "S";
+export const CTRL_QUIT = "Q";

@@ -1,0 +1,100 @@
+import { ZMQ } from "./ffi.ts";
+import type { FromWorker, RouterWorkerInit, WireMessage } from "./router-protocol.ts";
+import { CTRL_DONE, CTRL_KEYS, CTRL_QUIT, CTRL_REPLY, CTRL_STOP_READING } from "./router-protocol.ts";
+import { Context, PollSet, type Socket } from "./socket.ts";
+import { answerZapRequest, ZAP_ENDPOINT } from "./zap.ts";
+
+/**
+ * The thread that owns the ROUTER (and the ZAP handler): blocking zmq_poll, groups of received
+ * messages posted to the main thread, replies coming back over an inproc PULL socket. Reading stops
+ * while `maxInFlight` messages await their reply, so a slow database holds gantries back instead
+ * of filling memory.
+ */
+declare const self: Worker;
+
+const post = (m: FromWorker) => self.postMessage(m);
+const text = new TextDecoder();
+
+function run(init: RouterWorkerInit): void {
+  const ctx = Context.fromHandle(init.contextHandle);
+  let zap: Socket | undefined;
+  let keys = new Map(init.keys);
+  const control = ctx.socket("PULL");
+  control.setInt(ZMQ.RCVHWM, 0);
+  control.bind(init.controlEndpoint);
+  if (init.curveSecretKey) {
+    zap = ctx.socket("REP");
+    zap.bind(ZAP_ENDPOINT);
+  }
+  const router = ctx.socket("ROUTER");
+  router.setInt(ZMQ.SNDHWM, 0);
+  router.setInt(ZMQ.RCVHWM, 1000);
+  router.setInt64(ZMQ.MAXMSGSIZE, init.maxMessageBytes);
+  router.setInt(ZMQ.LINGER, 2000);
+  if (init.curveSecretKey) {
+    router.setInt(ZMQ.CURVE_SERVER, 1);
+    router.setBytes(ZMQ.CURVE_SECRETKEY, init.curveSecretKey);
+    router.setBytes(ZMQ.ZAP_DOMAIN, "tollway");
+  }
+  router.bind(init.bind);
+  post({ type: "ready", endpoint: router.lastEndpoint() });
+
+  const base = zap ? [control, zap] : [control];
+  const reading = new PollSet([...base, router]);
+  const paused = new PollSet(base);
+  let inFlight = 0;
+  let stopReading = false;
+  let quit = false;
+  const lookup = (k: string) => keys.get(k);
+
+  while (!quit) {
+    const canRead = !stopReading && inFlight < init.maxInFlight;
+    const ready = (canRead ? reading : paused).poll(init.pollMs);
+    if (ready[0]) {
+      for (;;) {
+        const m = control.recv({ dontWait: true });
+        if (!m) break;
+        const kind = text.decode(m.frames[0]);
+        if (kind === CTRL_REPLY) {
+          inFlight--;
+          router.send(m.frames.slice(1), { dontWait: true });
+        } else if (kind === CTRL_DONE) inFlight--;
+        else if (kind === CTRL_KEYS) keys = new Map(JSON.parse(text.decode(m.frames[1])) as [string, string][]);
+        else if (kind === CTRL_STOP_READING) stopReading = true;
+        else if (kind === CTRL_QUIT) quit = true;
+      }
+    }
+    if (zap && ready[1]) {
+      for (;;) {
+        const d = answerZapRequest(zap, lookup);
+        if (!d) break;
+        if (d.mechanism === "CURVE") post({ type: "zap", allowed: d.allowed, userId: d.userId });
+      }
+    }
+    if (canRead && ready[base.length]) {
+      const group: WireMessage[] = [];
+      let bytes = 0;
+      while (group.length < init.maxGroupMessages && bytes < init.maxGroupBytes && inFlight < init.maxInFlight) {
+        const m = router.recv({ dontWait: true, userId: !!zap });
+        if (!m) break;
+        const id = m.frames.shift()!;
+        for (const f of m.frames) bytes += f.length;
+        group.push({ id, frames: m.frames, userId: m.userId });
+        inFlight++;
+      }
+      if (group.length) post({ type: "messages", messages: group });
+    }
+  }
+  router.close();
+  control.close();
+  zap?.close();
+  post({ type: "stopped" });
+}
+
+self.onmessage = (ev: MessageEvent<RouterWorkerInit>) => {
+  try {
+    run(ev.data);
+  } catch (e) {
+    post({ type: "error", message: e instanceof Error ? e.message : String(e) });
+  }
+};

@@ -1,0 +1,144 @@
+import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { ZMQ } from "./ffi.ts";
+import type { FromWorker, RouterWorkerInit, WireMessage } from "./router-protocol.ts";
+import { CTRL_DONE, CTRL_KEYS, CTRL_QUIT, CTRL_REPLY, CTRL_STOP_READING } from "./router-protocol.ts";
+import { Context, type Frame, type Socket } from "./socket.ts";
+
+export type IncomingMessage = WireMessage;
+
+export interface RouterServerOptions {
+  bind: string;
+  /** CURVE server secret key (Z85). When set, a ZAP handler is bound first and only `keys` may connect. */
+  curveSecretKey?: string;
+  /** Z85 public key -> user id (gantry id). */
+  keys?: ReadonlyMap<string, string>;
+  /** Messages handed over but not yet answered; reading pauses at this bound. */
+  maxInFlight?: number;
+  maxGroupMessages?: number;
+  maxGroupBytes?: number;
+  /** Largest message libzmq accepts at all; bigger ones drop the connection. */
+  maxMessageBytes?: number;
+  onMessages: (messages: IncomingMessage[]) => void;
+  onZap?: (allowed: boolean, userId: string | undefined) => void;
+  onError?: (message: string) => void;
+}
+
+let seq = 0;
+
+/**
+ * A ROUTER socket served by a Worker, so socket I/O never blocks the event loop. Every message
+ * handed to `onMessages` must be answered exactly once with `reply` or `done`: that is how the
+ * in-flight bound (back-pressure) is kept.
+ */
+export class RouterServer {
+  private stopped: Promise<void> | undefined;
+  private resolveStopped: () => void = () => undefined;
+  private workerStopped = false;
+
+  private constructor(
+    private readonly ctx: Context,
+    private readonly control: Socket,
+    private readonly worker: Worker,
+    readonly endpoint: string,
+  ) {}
+
+  static async start(opts: RouterServerOptions): Promise<RouterServer> {
+    const ctx = Context.create();
+    const controlEndpoint = `inproc://tollway-router-control-${process.pid}-${++seq}`;
+    const control = ctx.socket("PUSH");
+    control.setInt(ZMQ.SNDHWM, 0);
+    control.connect(controlEndpoint);
+    const worker = new Worker(new URL("./router-worker.ts", import.meta.url).href);
+    let server: RouterServer | undefined;
+    const ready = new Promise<string>((resolve, reject) => {
+      worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+        const m = ev.data;
+        switch (m.type) {
+          case "messages":
+            opts.onMessages(m.messages);
+            break;
+          case "ready":
+            resolve(m.endpoint);
+            break;
+          case "zap":
+            opts.onZap?.(m.allowed, m.userId);
+            break;
+          case "error":
+            if (!server) reject(new TollwayError("config", `ROUTER ${opts.bind}: ${m.message}`));
+            else opts.onError?.(m.message);
+            server?.resolveStopped();
+            break;
+          case "stopped":
+            if (server) server.workerStopped = true;
+            server?.resolveStopped();
+            break;
+        }
+      };
+      worker.onerror = (ev) => {
+        const message = (ev as ErrorEvent).message ?? "router worker failed";
+        if (!server) reject(new TollwayError("internal", message));
+        else opts.onError?.(message);
+      };
+    });
+    const init: RouterWorkerInit = {
+      type: "init",
+      contextHandle: ctx.handle as unknown as number,
+      bind: opts.bind,
+      controlEndpoint,
+      curveSecretKey: opts.curveSecretKey,
+      keys: [...(opts.keys ?? new Map()).entries()],
+      maxInFlight: opts.maxInFlight ?? 256,
+      maxGroupMessages: opts.maxGroupMessages ?? 64,
+      maxGroupBytes: opts.maxGroupBytes ?? 8 << 20,
+      pollMs: 100,
+      maxMessageBytes: opts.maxMessageBytes ?? 16 << 20,
+    };
+    worker.postMessage(init);
+    try {
+      const endpoint = await ready;
+      server = new RouterServer(ctx, control, worker, endpoint);
+      return server;
+    } catch (e) {
+      worker.terminate();
+      control.close();
+      ctx.term();
+      throw e;
+    }
+  }
+
+  /** Sends the reply frames to the peer of an incoming message (its `id`). */
+  reply(id: Uint8Array, frames: readonly Frame[]): void {
+    this.control.send([CTRL_REPLY, id, ...frames]);
+  }
+
+  /** Releases a message without replying. */
+  done(): void {
+    this.control.send([CTRL_DONE]);
+  }
+
+  /** Replaces the accepted CURVE keys (public key -> user id). */
+  setKeys(keys: ReadonlyMap<string, string>): void {
+    this.control.send([CTRL_KEYS, JSON.stringify([...keys.entries()])]);
+  }
+
+  /** Stops taking new messages; replies still go out. */
+  stopReading(): void {
+    this.control.send([CTRL_STOP_READING]);
+  }
+
+  /** Sends the queued replies, closes the socket and the worker. */
+  async close(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
+      this.control.send([CTRL_QUIT]);
+      const timeout = new Promise<void>((r) => setTimeout(r, 5000).unref?.());
+      await Promise.race([this.stopped, timeout]);
+      this.resolveStopped();
+      this.worker.terminate();
+      this.control.close();
+      // A worker that did not stop still holds its sockets, and term would wait for them forever.
+      if (this.workerStopped) this.ctx.term();
+    }
+    return this.stopped;
+  }
+}
