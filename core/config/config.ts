@@ -42,6 +42,9 @@ export const envSchema = z.object({
 
   GATEWAY_HOST: z.string().trim().min(1).default("127.0.0.1"),
   GATEWAY_PORT: port(8080),
+  GATEWAY_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.001).max(100000).default(50),
+  GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1000000).default(100),
+  GATEWAY_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600000).default(5000),
 
   INGEST_BIND: zmqEndpoint.default("tcp://127.0.0.1:5555"),
   INGEST_METRICS_PORT: port(9464),
@@ -50,6 +53,11 @@ export const envSchema = z.object({
   INGEST_DUPLICATE_WINDOW_S: z.coerce.number().int().min(0).max(3600).default(60),
 
   START_SIMULATOR: bool(true),
+  START_COMPONENTS: z
+    .string()
+    .default("all")
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .refine((list) => list.every((c) => ["all", "none", "gateway", "ingest", "control", "sim"].includes(c)), "must be all, none, or a comma-separated list of gateway, ingest, control, sim"),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -63,7 +71,14 @@ export interface Config {
   embeddedDbPort: number;
   logLevel: Env["LOG_LEVEL"];
   tollTimezone: string;
-  gateway: { host: string; port: number };
+  gateway: {
+    host: string;
+    port: number;
+    /** Token bucket per API key (or client address without a key). */
+    rateLimit: { perSecond: number; burst: number };
+    /** How long a verified API key is trusted before the database is asked again. */
+    keyCacheMs: number;
+  };
   ingest: {
     bind: string;
     metricsPort: number;
@@ -71,6 +86,8 @@ export interface Config {
     duplicateWindowSeconds: number;
   };
   startSimulator: boolean;
+  /** Which components `bun run start` launches. */
+  startComponents: string[];
 }
 
 /** Parses the environment; throws a TollwayError("config") naming every bad variable. */
@@ -101,7 +118,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     embeddedDbPort: e.EMBEDDED_DB_PORT,
     logLevel: e.LOG_LEVEL,
     tollTimezone: e.TOLL_TIMEZONE,
-    gateway: { host: e.GATEWAY_HOST, port: e.GATEWAY_PORT },
+    gateway: {
+      host: e.GATEWAY_HOST,
+      port: e.GATEWAY_PORT,
+      rateLimit: { perSecond: e.GATEWAY_RATE_LIMIT_PER_SECOND, burst: e.GATEWAY_RATE_LIMIT_BURST },
+      keyCacheMs: e.GATEWAY_KEY_CACHE_MS,
+    },
     ingest: {
       bind: e.INGEST_BIND,
       metricsPort: e.INGEST_METRICS_PORT,
@@ -111,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       duplicateWindowSeconds: e.INGEST_DUPLICATE_WINDOW_S,
     },
     startSimulator: e.START_SIMULATOR,
+    startComponents: e.START_COMPONENTS,
   };
 }
 

@@ -181,7 +181,7 @@ export class Database extends Session {
 
   /** PGlite's socket server speaks the wire protocol but has no COPY FROM STDIN. */
   private async detectBulkMode(): Promise<"copy" | "unnest"> {
-    this.detectedMode ??= this.one<{ v: string }>("select version() as v").then((r) => (/PGlite/i.test(r.v) ? "unnest" : "copy"));
+    this.detectedMode ??= this.one<{ v: string }>("select version() as v").then((r) => (/PGlite|emscripten|wasm32/i.test(r.v) ? "unnest" : "copy"));
     return this.detectedMode;
   }
 
@@ -214,6 +214,42 @@ export class Database extends Session {
       }
       client.release(broken);
       throw e instanceof TollwayError ? e : wrapPgError(e, "transaction");
+    }
+  }
+
+  /**
+   * Runs fn on one pinned connection (session state such as advisory locks stays with it).
+   * `tx` inside the session runs BEGIN/COMMIT on that same connection.
+   */
+  async session<T>(fn: (s: Queryable & { tx<R>(f: (tx: Queryable) => Promise<R>): Promise<R> }) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw wrapPgError(e, "connect");
+    }
+    const pinned = new Session(client, () => this.detectBulkMode());
+    const api = Object.assign(pinned, {
+      tx: async <R>(f: (tx: Queryable) => Promise<R>): Promise<R> => {
+        await client.query("BEGIN");
+        try {
+          const r = await f(pinned);
+          await client.query("COMMIT");
+          return r;
+        } catch (e) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw e;
+        }
+      },
+    });
+    let broken: Error | undefined;
+    try {
+      return await fn(api);
+    } catch (e) {
+      if (isTransientDbError(e)) broken = e as Error;
+      throw e;
+    } finally {
+      client.release(broken);
     }
   }
 

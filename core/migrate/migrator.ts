@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Database } from "../db/database.ts";
+import type { Database, Queryable } from "../db/database.ts";
 import { TollwayError } from "../errors/tollway-error.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 
@@ -48,61 +48,64 @@ export class Migrator {
   }
 
   /** Whether the TimescaleDB layer applies on this server (creating the extension if needed). */
-  async detectTimescale(): Promise<boolean> {
+  async detectTimescale(q: Queryable = this.db): Promise<boolean> {
     if (this.mode === "off") return false;
-    const installed = await this.db.maybeOne("select 1 from pg_extension where extname = 'timescaledb'");
+    const installed = await q.maybeOne("select 1 from pg_extension where extname = 'timescaledb'");
     if (installed) return true;
-    const available = await this.db.maybeOne("select 1 from pg_available_extensions where name = 'timescaledb'");
+    const available = await q.maybeOne("select 1 from pg_available_extensions where name = 'timescaledb'");
     if (!available) {
       if (this.mode === "on") {
         throw new TollwayError("config", "TIMESCALEDB=on but the server has no timescaledb extension: install it, or set TIMESCALEDB=auto");
       }
       return false;
     }
-    await this.db.query("create extension if not exists timescaledb");
+    await q.query("create extension if not exists timescaledb");
     return true;
   }
 
   async run(): Promise<MigrationReport> {
-    // A session-level advisory lock needs one connection for the whole run.
-    const lock = await this.db.pool.connect();
-    try {
-      await lock.query("select pg_advisory_lock($1)", [LOCK_KEY]);
-      await this.db.query(`create table if not exists schema_migrations (
-        name text primary key, checksum text not null, applied_at timestamptz not null default now())`);
-      const timescale = await this.detectTimescale();
-      const done = new Map(
-        (await this.db.query<{ name: string; checksum: string }>("select name, checksum from schema_migrations")).map((r) => [r.name, r.checksum]),
-      );
-      const applied: string[] = [];
-      let skipped = 0;
-      for (const file of this.files()) {
-        if (file.endsWith(".timescale.sql") && !timescale) continue;
-        const sql = readFileSync(join(this.sqlDir, file), "utf8");
-        const checksum = createHash("sha256").update(sql).digest("hex");
-        const previous = done.get(file);
-        if (previous !== undefined) {
-          if (previous !== checksum) {
-            throw new TollwayError("config", `migration ${file} was changed after it was applied; add a new migration instead`);
+    // Everything runs on one pinned connection holding a session advisory lock, so two migrators
+    // never interleave (and single-connection servers work).
+    return this.db.session(async (s) => {
+      await s.query("select pg_advisory_lock($1)", [LOCK_KEY]);
+      try {
+        await s.query(`create table if not exists schema_migrations (
+          name text primary key, checksum text not null, applied_at timestamptz not null default now())`);
+        const timescale = await this.detectTimescale(s);
+        const done = new Map(
+          (await s.query<{ name: string; checksum: string }>("select name, checksum from schema_migrations")).map((r) => [r.name, r.checksum]),
+        );
+        const applied: string[] = [];
+        let skipped = 0;
+        for (const file of this.files()) {
+          if (file.endsWith(".timescale.sql") && !timescale) continue;
+          const sql = readFileSync(join(this.sqlDir, file), "utf8");
+          const checksum = createHash("sha256").update(sql).digest("hex");
+          const previous = done.get(file);
+          if (previous !== undefined) {
+            if (previous !== checksum) {
+              throw new TollwayError("config", `migration ${file} was changed after it was applied; add a new migration instead`);
+            }
+            skipped++;
+            continue;
           }
-          skipped++;
-          continue;
+          const started = performance.now();
+          await s
+            .tx(async (tx) => {
+              await tx.query(sql);
+              await tx.query("insert into schema_migrations (name, checksum) values ($1, $2)", [file, checksum]);
+            })
+            .catch((e: unknown) => {
+              throw new TollwayError("database", `migration ${file} failed: ${(e as Error).message}`, { cause: e });
+            });
+          applied.push(file);
+          this.logger.info("migration applied", { file, ms: Math.round(performance.now() - started) });
         }
-        const started = performance.now();
-        await this.db.tx(async (tx) => {
-          await tx.query(sql);
-          await tx.query("insert into schema_migrations (name, checksum) values ($1, $2)", [file, checksum]);
-        }).catch((e: unknown) => {
-          throw new TollwayError("database", `migration ${file} failed: ${(e as Error).message}`, { cause: e });
-        });
-        applied.push(file);
-        this.logger.info("migration applied", { file, ms: Math.round(performance.now() - started) });
+        return { applied, skipped, timescaledb: timescale };
+      } finally {
+        await s.query("select pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => undefined);
       }
-      return { applied, skipped, timescaledb: timescale };
-    } finally {
-      await lock.query("select pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => undefined);
-      lock.release();
-    }
+    });
   }
 }
 

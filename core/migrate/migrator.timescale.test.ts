@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startTimescale, type TimescaleTestServer } from "../../test/support/timescale.ts";
+import { Database } from "../db/database.ts";
+import { Seeder } from "../seed/seeder.ts";
+import { Migrator, defaultSqlDir } from "./migrator.ts";
+
+// The TimescaleDB layer, run for real on PGlite built with TimescaleDB 2.23 (in-process, one connection).
+describe("Migrator with TimescaleDB", () => {
+  let server: TimescaleTestServer;
+  let db: Database;
+  beforeAll(async () => {
+    server = await startTimescale();
+    db = new Database({ url: server.url, max: 1 });
+  });
+  afterAll(async () => {
+    await db.close();
+    await server.stop();
+  });
+
+  test("applies the portable core and the TimescaleDB layer", async () => {
+    const m = new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "auto" });
+    const report = await m.run();
+    expect(report.timescaledb).toBe(true);
+    expect(report.applied).toEqual(m.files());
+    expect((await new Seeder(db).run()).gantries).toBe(339);
+  });
+
+  test("passages, counts, travel times and dead letters are hypertables", async () => {
+    const rows = await db.query<{ hypertable_name: string }>("select hypertable_name from timescaledb_information.hypertables");
+    expect(rows.map((r) => r.hypertable_name)).toEqual(expect.arrayContaining(["passages", "vehicle_counts", "segment_stats", "dead_letters"]));
+  });
+
+  test("hourly and daily rollups are real-time continuous aggregates with the plain-view names", async () => {
+    const rows = await db.query<{ view_name: string; materialized_only: boolean }>(
+      "select view_name, materialized_only from timescaledb_information.continuous_aggregates order by 1",
+    );
+    expect(rows).toEqual([
+      { view_name: "passages_daily", materialized_only: false },
+      { view_name: "passages_hourly", materialized_only: false },
+      { view_name: "segment_stats_hourly", materialized_only: false },
+      { view_name: "vehicle_counts_hourly", materialized_only: false },
+    ]);
+  });
+
+  test("compression, retention and refresh policies are scheduled", async () => {
+    const jobs = await db.query<{ proc_name: string; hypertable_name: string }>(
+      "select proc_name, hypertable_name from timescaledb_information.jobs where proc_name <> 'policy_telemetry'",
+    );
+    const has = (proc: string, table: string) => jobs.some((j) => j.proc_name === proc && j.hypertable_name === table);
+    expect(has("policy_compression", "passages")).toBe(true);
+    expect(has("policy_retention", "dead_letters")).toBe(true);
+    expect(jobs.filter((j) => j.proc_name === "policy_refresh_continuous_aggregate").length).toBe(4);
+  });
+
+  test("a new passage shows in the hourly rollup at once (real-time aggregate)", async () => {
+    const ts = new Date("2026-11-26T08:15:00Z");
+    const columns = [
+      { name: "ts", type: "timestamptz" },
+      { name: "gantry_id", type: "text" },
+      { name: "tag_id", type: "text" },
+      { name: "plate", type: "text" },
+      { name: "read_class", type: "smallint" },
+      { name: "vehicle_class", type: "smallint" },
+      { name: "posted_price_tenths", type: "integer" },
+      { name: "batch_no", type: "bigint" },
+    ];
+    await db.bulkInsert("passages", columns, [
+      [ts, "01F0017N", "E2801160600002085BFC8A3A", null, 31, 31, 14, 1],
+      [ts, "01F0017N", null, "ABC-1234", 31, 31, 14, 1],
+    ]);
+    // A passage with neither tag nor plate is refused by the schema.
+    await expect(db.bulkInsert("passages", columns, [[ts, "01F0017N", null, null, 31, 31, 14, 1]])).rejects.toThrow();
+
+    const hourly = await db.query("select passages, plate_only, posted_tenths from passages_hourly where gantry_id = '01F0017N' and bucket = '2026-11-26T08:00:00Z'");
+    expect(hourly).toEqual([{ passages: 2, plate_only: 1, posted_tenths: 28 }]);
+    const daily = await db.one<{ bucket: Date }>("select bucket from passages_daily limit 1");
+    // The local day in Asia/Taipei starts at 16:00 UTC the day before.
+    expect(daily.bucket.toISOString()).toBe("2026-11-25T16:00:00.000Z");
+  });
+
+  test("running again applies nothing", async () => {
+    const report = await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "auto" }).run();
+    expect(report.applied).toEqual([]);
+  });
+});
