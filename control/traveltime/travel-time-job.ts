@@ -1,0 +1,109 @@
+import type { Database } from "../../core/db/database.ts";
+import { silentLogger, type Logger } from "../../core/log/logger.ts";
+import type { ControlJob } from "../jobs/control-job.ts";
+import { Watermarks } from "../jobs/watermarks.ts";
+import { INTERVAL_MS, ceilInterval, floorInterval } from "../interval/interval.ts";
+import type { SegmentNetwork } from "../network/segment-network.ts";
+import { loadPassages } from "./passage-loader.ts";
+import { DEFAULT_PLAUSIBILITY, TravelTimeMatcher, type PlausibilityRule } from "./travel-time-matcher.ts";
+
+/**
+ * Computes segment_stats (source 'computed') from passages, continuously and for any past period.
+ *
+ * Each run replaces the rows of whole intervals in one transaction (delete + insert), so running a
+ * period twice never double counts. The watermark records up to which interval the job has run;
+ * the next run starts `trailingMs` before it, so vehicles still on a segment (their entry interval
+ * is not complete) and late reads are picked up by recomputing those intervals. After downtime the
+ * job catches up from the watermark in chunks.
+ */
+export interface TravelTimeJobOptions {
+  trailingMs: number;
+  chunkMs: number;
+  /** Where to start when there is no watermark yet. */
+  initialLookbackMs: number;
+  rule: PlausibilityRule;
+}
+
+export const DEFAULT_TRAVEL_TIME_JOB: TravelTimeJobOptions = {
+  trailingMs: 30 * 60_000,
+  chunkMs: 3 * 3600_000,
+  initialLookbackMs: 3600_000,
+  rule: DEFAULT_PLAUSIBILITY,
+};
+
+export interface RangeReport {
+  fromMs: number;
+  toMs: number;
+  reads: number;
+  matches: number;
+  rejected: number;
+  rows: number;
+}
+
+export class TravelTimeJob implements ControlJob {
+  readonly name = "traveltime";
+  private readonly matcher: TravelTimeMatcher;
+  private readonly watermarks: Watermarks;
+  private readonly opts: TravelTimeJobOptions;
+
+  constructor(
+    private readonly db: Database,
+    private readonly network: SegmentNetwork,
+    private readonly logger: Logger = silentLogger,
+    opts: Partial<TravelTimeJobOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_TRAVEL_TIME_JOB, ...opts };
+    this.matcher = new TravelTimeMatcher(network, this.opts.rule);
+    this.watermarks = new Watermarks(db);
+  }
+
+  /** Recomputes the intervals of [fromMs, toMs) (widened to interval boundaries). */
+  async computeRange(fromMs: number, toMs: number): Promise<RangeReport> {
+    const from = floorInterval(fromMs);
+    const to = ceilInterval(toMs);
+    const cols = await loadPassages(this.db, this.network, from, to + this.opts.rule.maxTravelTimeS * 1000);
+    const r = this.matcher.compute(cols, from, to);
+    const net = this.network;
+    const rows = r.stats.map((s) => [
+      new Date(s.bucketMs),
+      net.segments[s.segment]!.fromGantry,
+      net.segments[s.segment]!.toGantry,
+      s.vehicleClass,
+      "computed",
+      s.medianTravelTimeS,
+      s.spaceMeanSpeedKmh,
+      s.volume,
+    ]);
+    await this.db.tx(async (tx) => {
+      await tx.query("delete from segment_stats where source = 'computed' and bucket >= $1 and bucket < $2", [new Date(from), new Date(to)]);
+      await tx.bulkInsert("segment_stats", SEGMENT_STATS_COLUMNS, rows);
+    });
+    return { fromMs: from, toMs: to, reads: r.reads, matches: r.matches, rejected: r.rejected, rows: rows.length };
+  }
+
+  async runOnce(nowMs: number): Promise<void> {
+    const current = floorInterval(nowMs);
+    const mark = await this.watermarks.get(this.name);
+    let from = mark === undefined ? floorInterval(nowMs - this.opts.initialLookbackMs) : floorInterval(mark - this.opts.trailingMs);
+    // The interval in progress is computed too (from the vehicles that have already left), then redone.
+    const end = current + INTERVAL_MS;
+    while (from < end) {
+      const to = Math.min(end, from + this.opts.chunkMs);
+      const rep = await this.computeRange(from, to);
+      await this.watermarks.set(this.name, Math.min(to, current));
+      this.logger.debug("travel times computed", { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...rep });
+      from = to;
+    }
+  }
+}
+
+export const SEGMENT_STATS_COLUMNS = [
+  { name: "bucket", type: "timestamptz" },
+  { name: "from_gantry", type: "text" },
+  { name: "to_gantry", type: "text" },
+  { name: "vehicle_class", type: "smallint" },
+  { name: "source", type: "text" },
+  { name: "travel_time_s", type: "real" },
+  { name: "speed_kmh", type: "real" },
+  { name: "volume", type: "integer" },
+] as const;
