@@ -1,0 +1,145 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { ZodError } from "zod";
+import { TollwayError } from "../core/errors/tollway-error.ts";
+import { ApiKeyService } from "./auth/api-keys.ts";
+import { mountDocs } from "./docs/swagger-ui.ts";
+import type { RouteModule } from "./http/define-route.ts";
+import { problemResponse, tollwayProblem, validationProblem } from "./http/problem.ts";
+import type { App, AppDeps, AppEnv, GatewayDeps } from "./http/types.ts";
+import { GatewayMetrics } from "./metrics/metrics.ts";
+import { RateLimiter } from "./rate-limit/rate-limiter.ts";
+import { routeModules } from "./routes/index.ts";
+
+/**
+ * The gateway HTTP app (Hono + @hono/zod-openapi). Conventions every route follows:
+ *
+ * - One operation per file under gateway/routes/<area>/, made with `defineRoute(spec, handler)`
+ *   (gateway/http/define-route.ts) and listed in gateway/routes/index.ts. `spec.roles` says who may
+ *   call it (admin, toll_operator, traffic_operator, auditor) or "public".
+ * - Handlers get their dependencies from `c.var.deps` (db, config, logger, clock, apiKeys, metrics)
+ *   and build service classes from them; never import a global.
+ * - Errors: throw TollwayError. Everything becomes `application/problem+json`
+ *   {type, title, status, detail, code, instance, requestId, fields[]}; zod validation failures are
+ *   400 with `fields` naming each input, e.g. `body.gantries.3`, `query.limit`, `path.id`.
+ * - Writes: do the change and `recordAudit(tx, actorOf(c), {...before, after})`
+ *   (gateway/audit/audit-log.ts) in ONE `db.tx`.
+ * - POST: Idempotency-Key is handled for you (gateway/idempotency/idempotency.ts).
+ * - Money is integer tenths of NT$ (`...Tenths` fields); times are ISO-8601 strings.
+ * - Each request gets an X-Request-Id (the caller's, when it is a safe token), an access-log line
+ *   and metrics; callers are rate limited per key (per address without one): 429 + Retry-After.
+ * - Auth: `Authorization: Bearer <key>` (or `X-API-Key: <key>`); keys are made with `bun run keys`.
+ */
+export interface CreateAppOptions {
+  /** Route modules to mount; defaults to every module in gateway/routes/index.ts. */
+  routes?: readonly RouteModule[];
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Operational endpoints are never rate limited: probes and scrapers must always get through. */
+const UNLIMITED = new Set(["/healthz", "/readyz", "/metrics"]);
+
+export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
+  const clock = deps.clock ?? (() => new Date());
+  const full: GatewayDeps = {
+    ...deps,
+    clock,
+    apiKeys: new ApiKeyService(deps.db, { cacheMs: deps.config.gateway.keyCacheMs, clock }),
+    metrics: new GatewayMetrics(),
+  };
+  const limiter = new RateLimiter(deps.config.gateway.rateLimit);
+  const log = deps.logger.child({ component: "gateway" });
+
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return validationProblem(c, result.error, result.target);
+    },
+  });
+
+  // Request id, deps, access log and metrics wrap everything else.
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", requestId);
+    c.set("deps", full);
+    c.set("auth", undefined);
+    await next();
+    c.res.headers.set("x-request-id", requestId);
+    const seconds = (performance.now() - started) / 1000;
+    const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath;
+    full.metrics.observe(c.req.method, route, c.res.status, seconds);
+    log.info("request", {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      route,
+      status: c.res.status,
+      ms: Math.round(seconds * 10000) / 10,
+      key: c.get("auth")?.prefix,
+      role: c.get("auth")?.role,
+    });
+  });
+
+  // Authentication: resolve the key if one is presented; routes decide (defineRoute) whether they need it.
+  app.use("*", async (c, next) => {
+    const header = c.req.header("authorization");
+    const presented = header?.startsWith("Bearer ") ? header.slice(7).trim() : (c.req.header("x-api-key")?.trim() ?? (header ? "" : undefined));
+    if (presented !== undefined) c.set("auth", await full.apiKeys.verify(presented));
+    return next();
+  });
+
+  app.use("*", async (c, next) => {
+    if (UNLIMITED.has(c.req.path)) return next();
+    const auth = c.get("auth");
+    const caller = auth ? `key:${auth.keyId}` : `ip:${c.env?.clientIp ?? "local"}`;
+    const d = limiter.take(caller);
+    if (!d.allowed) {
+      return problemResponse(c, 429, "rate_limited", `Rate limit exceeded; retry in ${d.retryAfterSeconds} s`, undefined, {
+        "retry-after": String(d.retryAfterSeconds),
+      });
+    }
+    return next();
+  });
+
+  for (const m of opts.routes ?? routeModules) m.register(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key made with `bun run keys create --role ...` or POST /v1/api-keys",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Tollway gateway API",
+      version: "1.0.0",
+      description:
+        "Toll operators' API: accounts, tags, passages, tariffs, settlement, plate billing, audit. Errors are application/problem+json. Money is in NT$0.1 (tenths).",
+    },
+  });
+  mountDocs(app);
+
+  app.notFound((c) => problemResponse(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}`));
+
+  app.onError((err, c) => {
+    if (err instanceof TollwayError) {
+      if (err.status >= 500) log.error("request failed", { requestId: c.get("requestId"), err, cause: err.cause });
+      const res = tollwayProblem(c, err);
+      if (err.status === 401) res.headers.set("www-authenticate", 'Bearer realm="tollway"');
+      return res;
+    }
+    if (err instanceof ZodError) return validationProblem(c, err);
+    if (err instanceof HTTPException) {
+      // Hono raises these for unreadable bodies (malformed JSON, wrong content type).
+      const status = err.status;
+      const fields =
+        status === 400 ? [{ field: "body", message: err.message }] : status === 415 ? [{ field: "header.content-type", message: "must be application/json" }] : undefined;
+      return problemResponse(c, status, status === 400 ? "bad_request" : "http_error", err.message, fields);
+    }
+    log.error("unhandled error", { requestId: c.get("requestId"), err });
+    return problemResponse(c, 500, "internal", "Internal error");
+  });
+
+  return app;
+}

@@ -1,0 +1,47 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "../../core/config/config.ts";
+import type { Database } from "../../core/db/database.ts";
+import type { Logger } from "../../core/log/logger.ts";
+import type { ApiKeyService } from "../auth/api-keys.ts";
+import type { GatewayMetrics } from "../metrics/metrics.ts";
+
+export const ROLES = ["admin", "toll_operator", "traffic_operator", "auditor"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The caller, resolved from its API key. */
+export interface AuthContext {
+  keyId: number;
+  name: string;
+  role: Role;
+  prefix: string;
+}
+
+/** What the app is built from; tests pass real parts (a test database, a fixed clock). */
+export interface AppDeps {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  /** Current time; tests pin it. */
+  clock?: () => Date;
+}
+
+/** Resolved deps as handlers see them (`c.var.deps`). */
+export interface GatewayDeps extends AppDeps {
+  clock: () => Date;
+  apiKeys: ApiKeyService;
+  metrics: GatewayMetrics;
+}
+
+export interface AppEnv {
+  Bindings: {
+    /** Set by the server (gateway/main.ts); absent under app.request in tests. */
+    clientIp?: string;
+  };
+  Variables: {
+    requestId: string;
+    deps: GatewayDeps;
+    auth: AuthContext | undefined;
+  };
+}
+
+export type App = OpenAPIHono<AppEnv>;

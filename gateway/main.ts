@@ -1,0 +1,25 @@
+import { runMain } from "../core/cli/main.ts";
+import { createApp } from "./app.ts";
+import { startServer } from "./server.ts";
+
+// `bun run gateway`: serves the API on GATEWAY_HOST:GATEWAY_PORT until SIGTERM/SIGINT.
+await runMain("gateway", async ({ config, logger, openDatabase }) => {
+  // PGlite (embedded) is single-threaded: a small pool there keeps it from queueing connections.
+  const db = openDatabase("tollway-gateway");
+  const app = createApp({ db, config, logger });
+  const server = startServer(app, { host: config.gateway.host, port: config.gateway.port });
+  logger.info("gateway listening", { url: server.url });
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info("gateway stopping", { signal });
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  // Let in-flight requests finish (bounded), then release the database.
+  await Promise.race([server.stop(false), Bun.sleep(10_000)]);
+  await db.close();
+  logger.info("gateway stopped");
+});
