@@ -4,7 +4,8 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" --test || exit 1
 out="$(mktemp)"
-bun test "$@" 2>&1 | tee "$out"
+# Integration tests start servers and databases in their hooks: allow them time on a loaded 2-core machine.
+bun test --timeout 120000 "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 passed=$(grep -Eo '^ *[0-9]+ pass$' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
 failed=$(grep -Eo '^ *[0-9]+ fail$' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
