@@ -1,0 +1,84 @@
+import { describe, expect, test } from "bun:test";
+import { RouterServer, type IncomingMessage } from "../zmq/index.ts";
+import { GantryClient } from "./gantry-client.ts";
+
+const text = new TextDecoder();
+
+/** A stand-in server that acks TR1 batches, optionally ignoring the first copies it sees. */
+async function ackServer(ignoreFirst: number) {
+  const seen: { batch: number; gantry: string }[] = [];
+  let ignored = 0;
+  const server = await RouterServer.start({
+    bind: "tcp://127.0.0.1:*",
+    onMessages: (msgs: IncomingMessage[]) => {
+      for (const m of msgs) {
+        const h = JSON.parse(text.decode(m.frames[1])) as { batch: number; gantry: string };
+        seen.push(h);
+        if (ignored < ignoreFirst) {
+          ignored++;
+          server.done();
+          continue;
+        }
+        const reads = (JSON.parse(text.decode(m.frames[2])) as unknown[]).length;
+        server.reply(m.id, ["TR1", JSON.stringify({ batch: h.batch, status: "ok", accepted: reads, rejected: 0, errors: [] })]);
+      }
+    },
+  });
+  return { server, seen };
+}
+
+describe("GantryClient", () => {
+  test("sends batches with several in flight and matches acks by batch number", async () => {
+    const { server, seen } = await ackServer(0);
+    const c = new GantryClient({ endpoint: server.endpoint, gantryId: "01F0017N", maxInFlight: 3 });
+    const results = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((b) => c.send(b, [{ tag: "E2801160", ts: new Date().toISOString(), class: 31 }])));
+    expect(results.map((r) => r.reply.batch)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(results.every((r) => r.reply.status === "ok" && r.reply.accepted === 1 && r.attempts === 1)).toBe(true);
+    expect(seen.every((h) => h.gantry === "01F0017N")).toBe(true);
+    expect(c.nextBatchNo()).toBe(8);
+    c.close();
+    await server.close();
+  });
+
+  test("resends the same batch number after a timeout, then reconnects", async () => {
+    const { server, seen } = await ackServer(3);
+    const events: string[] = [];
+    const c = new GantryClient({ endpoint: server.endpoint, gantryId: "01F0017N", ackTimeoutMs: 150, reconnectAfterTimeouts: 2, onEvent: (e) => events.push(e.kind) });
+    const r = await c.send(9, "[]");
+    expect(r.reply.status).toBe("ok");
+    expect(r.attempts).toBe(4);
+    expect(seen.map((h) => h.batch)).toEqual([9, 9, 9, 9]);
+    expect(events).toContain("resend");
+    expect(events).toContain("reconnect");
+    c.close();
+    await server.close();
+  });
+
+  test("waits for the server to come up", async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const c = new GantryClient({ endpoint: `tcp://127.0.0.1:${port}`, gantryId: "01F0017N", ackTimeoutMs: 200 });
+    const pending = c.send(1, "[]");
+    await Bun.sleep(300);
+    const seen: number[] = [];
+    const server = await RouterServer.start({
+      bind: `tcp://127.0.0.1:${port}`,
+      onMessages: (msgs) => {
+        for (const m of msgs) {
+          seen.push(1);
+          server.reply(m.id, ["TR1", JSON.stringify({ batch: 1, status: "duplicate", accepted: 0, rejected: 0, errors: [] })]);
+        }
+      },
+    });
+    const r = await pending;
+    expect(r.reply.status).toBe("duplicate");
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    c.close();
+    await server.close();
+  });
+
+  test("refuses bad batch numbers", async () => {
+    const c = new GantryClient({ endpoint: "tcp://127.0.0.1:1", gantryId: "01F0017N" });
+    await expect(c.send(0, "[]")).rejects.toThrow("positive integer");
+    c.close();
+  });
+});

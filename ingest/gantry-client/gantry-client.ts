@@ -1,0 +1,183 @@
+import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { TR1, encodeHeader, replySchema, type Tr1Reply } from "../protocol/tr1.ts";
+import { Context, Dealer, Reactor, type DealerCurve } from "../zmq/index.ts";
+
+export interface GantryClientOptions {
+  endpoint: string;
+  gantryId: string;
+  curve?: DealerCurve;
+  /** Batches awaiting their ack at once (default 4). More calls to send() wait for a slot. */
+  maxInFlight?: number;
+  /** Resend a batch not acknowledged within this time (default 3000 ms). */
+  ackTimeoutMs?: number;
+  /** After this many timeouts in a row the socket is replaced (default 2). */
+  reconnectAfterTimeouts?: number;
+  /** Share one context/reactor between many clients (the caller then terms/stops them). */
+  context?: Context;
+  reactor?: Reactor;
+  /** Called on every resend/reconnect, for logs and tests. */
+  onEvent?: (e: { kind: "resend" | "reconnect" | "unexpected-reply"; batch?: number }) => void;
+}
+
+export interface BatchResult {
+  reply: Tr1Reply;
+  /** Times the batch was sent (1 = no resend). */
+  attempts: number;
+  /** From the first send to the reply. */
+  latencyMs: number;
+}
+
+interface Pending {
+  batch: number;
+  frames: [string, string, string];
+  firstSent: number;
+  deadline: number;
+  attempts: number;
+  queued: boolean;
+  resolve: (r: BatchResult) => void;
+  reject: (e: Error) => void;
+}
+
+const text = new TextDecoder();
+
+/**
+ * A TR1 gantry: sends batches to the ingest over a DEALER socket and resolves each with its ack.
+ * Lazy Pirate: a batch without an ack after `ackTimeoutMs` is sent again with the same batch number
+ * (the ingest answers `duplicate` if it had committed it), and after repeated timeouts the socket
+ * is closed and reopened. Several batches may be in flight; acks are matched by batch number.
+ */
+export class GantryClient {
+  private readonly ctx: Context;
+  private readonly reactor: Reactor;
+  private readonly ownsContext: boolean;
+  private dealer: Dealer;
+  private readonly pending = new Map<number, Pending>();
+  private readonly waiting: (() => void)[] = [];
+  private readonly timer: ReturnType<typeof setInterval>;
+  private timeoutsInARow = 0;
+  private closed = false;
+  private lastBatch = 0;
+  readonly maxInFlight: number;
+  readonly ackTimeoutMs: number;
+  stats = { sent: 0, resends: 0, reconnects: 0, acked: 0 };
+
+  constructor(private readonly opts: GantryClientOptions) {
+    this.ownsContext = !opts.context;
+    this.ctx = opts.context ?? Context.create();
+    this.reactor = opts.reactor ?? new Reactor();
+    this.maxInFlight = opts.maxInFlight ?? 4;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 3000;
+    this.dealer = this.open();
+    this.timer = setInterval(() => this.tick(), Math.max(5, Math.min(50, this.ackTimeoutMs / 4)));
+  }
+
+  get gantryId(): string {
+    return this.opts.gantryId;
+  }
+
+  /** Batches sent and not yet acknowledged. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** The next batch number after the largest one used so far (start at 1). */
+  nextBatchNo(): number {
+    return this.lastBatch + 1;
+  }
+
+  /**
+   * Sends a batch and resolves with its ack (any status). `body` is the reads as a JSON array string
+   * or as objects. Waits first while `maxInFlight` batches are unacknowledged.
+   */
+  async send(batch: number, body: string | readonly object[], sent: Date = new Date()): Promise<BatchResult> {
+    if (!Number.isSafeInteger(batch) || batch <= 0) throw new TollwayError("bad_request", `batch must be a positive integer, got ${batch}`);
+    while (this.pending.size >= this.maxInFlight && !this.closed) await new Promise<void>((r) => this.waiting.push(r));
+    if (this.closed) throw new TollwayError("internal", "gantry client closed");
+    if (this.pending.has(batch)) throw new TollwayError("conflict", `batch ${batch} is already in flight`);
+    this.lastBatch = Math.max(this.lastBatch, batch);
+    const header = encodeHeader({ gantry: this.opts.gantryId, batch, sent: sent.toISOString() });
+    const frames: [string, string, string] = [TR1, header, typeof body === "string" ? body : JSON.stringify(body)];
+    return new Promise<BatchResult>((resolve, reject) => {
+      const now = performance.now();
+      const p: Pending = { batch, frames, firstSent: now, deadline: now + this.ackTimeoutMs, attempts: 0, queued: false, resolve, reject };
+      this.pending.set(batch, p);
+      this.transmit(p);
+    });
+  }
+
+  /** Stops resending; pending sends are rejected. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.dealer.close();
+    for (const p of this.pending.values()) p.reject(new TollwayError("internal", `gantry client closed with batch ${p.batch} unacknowledged`));
+    this.pending.clear();
+    for (const w of this.waiting.splice(0)) w();
+    if (this.ownsContext) {
+      this.reactor.stop();
+      this.ctx.term();
+    }
+  }
+
+  private open(): Dealer {
+    return new Dealer(this.ctx, this.reactor, { endpoint: this.opts.endpoint, curve: this.opts.curve, reconnectIntervalMs: 100 }, (f) => this.onReply(f));
+  }
+
+  private transmit(p: Pending): void {
+    // Not connected yet (or HWM): the tick retries without counting a timeout.
+    p.queued = !this.dealer.send(p.frames);
+    if (!p.queued) {
+      p.attempts++;
+      this.stats.sent++;
+      p.deadline = performance.now() + this.ackTimeoutMs;
+    }
+  }
+
+  private onReply(frames: Uint8Array[]): void {
+    let reply: Tr1Reply;
+    try {
+      if (frames.length !== 2 || text.decode(frames[0]) !== TR1) throw new Error("not a TR1 reply");
+      reply = replySchema.parse(JSON.parse(text.decode(frames[1]))) as Tr1Reply;
+    } catch {
+      this.opts.onEvent?.({ kind: "unexpected-reply" });
+      return;
+    }
+    const p = reply.batch === null ? undefined : this.pending.get(reply.batch);
+    if (!p) return; // a late ack for a batch already settled by an earlier copy
+    this.pending.delete(p.batch);
+    this.timeoutsInARow = 0;
+    this.stats.acked++;
+    p.resolve({ reply, attempts: p.attempts, latencyMs: performance.now() - p.firstSent });
+    this.waiting.shift()?.();
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    const now = performance.now();
+    let timedOut = false;
+    for (const p of this.pending.values()) {
+      if (p.queued) this.transmit(p);
+      else if (now >= p.deadline) timedOut = true;
+    }
+    if (!timedOut) return;
+    this.timeoutsInARow++;
+    if (this.timeoutsInARow >= (this.opts.reconnectAfterTimeouts ?? 2)) {
+      // The server may be gone for good on this connection: start a fresh socket and resend all.
+      this.timeoutsInARow = 0;
+      this.stats.reconnects++;
+      this.opts.onEvent?.({ kind: "reconnect" });
+      this.dealer.close();
+      this.dealer = this.open();
+      for (const p of this.pending.values()) this.transmit(p);
+      return;
+    }
+    for (const p of this.pending.values()) {
+      if (!p.queued && now >= p.deadline) {
+        this.stats.resends++;
+        this.opts.onEvent?.({ kind: "resend", batch: p.batch });
+        this.transmit(p);
+      }
+    }
+  }
+}
