@@ -15,7 +15,7 @@ async function exercise(db: Database) {
   await db.query("create table if not exists bulk_probe (id int, note text, at timestamptz, doc jsonb)");
   await db.query("truncate bulk_probe");
   const at = new Date("2026-11-26T08:00:00.123Z");
-  const rows = awkward.map((note, i) => [i, note, at, { i, note }]);
+  const rows: unknown[][] = awkward.map((note, i) => [i, note, at, { i, note }]);
   rows.push([99, null, null, null]);
   expect(await db.bulkInsert("bulk_probe", columns, rows)).toBe(rows.length);
   const back = await db.query<{ id: number; note: string | null; at: Date | null; doc: unknown }>("select * from bulk_probe order by id");
