@@ -1,0 +1,234 @@
+import type { Database, Queryable } from "../db/database.ts";
+import { TollwayError } from "../errors/tollway-error.ts";
+import { silentLogger, type Logger } from "../log/logger.ts";
+import { priceDay, type DailyToll } from "../tariff/daily-toll.ts";
+import { isLocalDay, localDay, localDayBounds } from "../tariff/local-time.ts";
+import { TariffCatalog } from "../tariff/tariff-catalog.ts";
+import { postToAccount } from "./ledger.ts";
+import { billPlateDay } from "./plate-bills.ts";
+
+/**
+ * Daily settlement: for one LOCAL day, one settlements row per vehicle (vehicle_key = tag id, or
+ * 'plate:' || plate when the passages have no tag), priced by the tariff engine.
+ *
+ * Exactly-once money:
+ * - a new settlement posts ONE 'toll' ledger entry (a unique index on (settlement_id, kind='toll')
+ *   backs this up) or, for plate-only vehicles, one plate bill;
+ * - re-running a day recomputes every vehicle; an unchanged result writes nothing;
+ * - a changed result (late passages, a corrected tariff) updates the row with revision + 1 and posts
+ *   only the difference as a 'toll_adjustment' entry (or re-rates the plate bill).
+ * Runs of the same day are serialised by a transaction-scoped advisory lock; the whole day commits
+ * or nothing does. Each run leaves a settlement_runs row (status, counts, error).
+ */
+export interface SettlementRunResult {
+  runId: number;
+  localDay: string;
+  vehicles: number;
+  created: number;
+  revised: number;
+  unchanged: number;
+  payableTenths: number;
+  adjustments: number;
+  adjustmentTenths: number;
+  plateBills: number;
+}
+
+export interface RunOptions {
+  triggeredBy: string;
+  /** Called inside the day's transaction after all writes (the gateway records its audit row here). */
+  onCommit?: (tx: Queryable, result: SettlementRunResult) => Promise<void>;
+}
+
+export interface SettlementServiceOptions {
+  timeZone: string;
+  logger?: Logger;
+  clock?: () => Date;
+  /** plate_billing_policy is read for due dates; callers may pin "today" through the clock. */
+}
+
+interface PassageRow extends Record<string, unknown> {
+  ts: Date;
+  gantry_id: string;
+  tag_id: string | null;
+  plate: string | null;
+  vehicle_class: number;
+  account_id: number | null;
+}
+
+interface SettlementRow extends Record<string, unknown> {
+  id: number;
+  vehicle_key: string;
+  account_id: number | null;
+  plate: string | null;
+  tariff_id: number | null;
+  vehicle_class: number;
+  passages: number;
+  posted_total_tenths: number;
+  free_tenths: number;
+  long_discount_tenths: number;
+  special_discount_tenths: number;
+  single_rate_day: boolean;
+  payable_tenths: number;
+  revision: number;
+}
+
+const LOCK_NAMESPACE = 7_462_250;
+
+export class SettlementService {
+  private readonly timeZone: string;
+  private readonly logger: Logger;
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly db: Database,
+    opts: SettlementServiceOptions,
+  ) {
+    this.timeZone = opts.timeZone;
+    this.logger = opts.logger ?? silentLogger;
+    this.clock = opts.clock ?? (() => new Date());
+  }
+
+  /** The local day that is "today" in the toll zone. */
+  today(): string {
+    return localDay(this.clock(), this.timeZone);
+  }
+
+  async runDay(day: string, opts: RunOptions): Promise<SettlementRunResult> {
+    if (!isLocalDay(day)) throw new TollwayError("bad_request", `not a calendar day: ${day}`, { fields: [{ field: "body.day", message: "must be YYYY-MM-DD" }] });
+    const { start, end } = localDayBounds(day, this.timeZone);
+    if (end.getTime() > this.clock().getTime()) {
+      throw new TollwayError("unprocessable", `${day} is not over yet in ${this.timeZone}; a day is settled after its local midnight`, {
+        fields: [{ field: "body.day", message: "day not over yet" }],
+      });
+    }
+    const run = await this.db.one<{ id: number }>("insert into settlement_runs (local_day, triggered_by) values ($1::date, $2) returning id", [day, opts.triggeredBy]);
+    const started = performance.now();
+    try {
+      const result = await this.db.tx(async (tx) => {
+        await tx.query("select pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, day]);
+        const r = await this.settle(tx, run.id, day, start, end);
+        await tx.query(
+          "update settlement_runs set status = 'done', vehicles = $2, payable_tenths = $3, adjustments = $4, finished_at = now() where id = $1",
+          [run.id, r.vehicles, r.payableTenths, r.adjustments],
+        );
+        await opts.onCommit?.(tx, r);
+        return r;
+      });
+      this.logger.info("settlement: day settled", { ...result, ms: Math.round(performance.now() - started) });
+      return result;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await this.db.query("update settlement_runs set status = 'failed', error = $2, finished_at = now() where id = $1", [run.id, message]).catch(() => undefined);
+      this.logger.error("settlement: run failed", { day, runId: run.id, err: message });
+      throw e;
+    }
+  }
+
+  private async settle(tx: Queryable, runId: number, day: string, start: Date, end: Date): Promise<SettlementRunResult> {
+    // The account at read time when the ingest knew it, else the tag's current account.
+    const passages = await tx.query<PassageRow>(
+      `select p.ts, p.gantry_id, p.tag_id, p.plate, p.vehicle_class, coalesce(p.account_id, t.account_id) as account_id
+         from passages p left join tags t on t.id = p.tag_id
+        where p.ts >= $1 and p.ts < $2
+        order by p.ts, p.id`,
+      [start, end],
+    );
+    const catalog = new TariffCatalog(tx);
+    const tariffs = await catalog.tariffsFor(start, end);
+    const special = await catalog.specialDays(day, day);
+    const existing = new Map(
+      (
+        await tx.query<SettlementRow>(
+          `select id, vehicle_key, account_id, plate, tariff_id, vehicle_class, passages, posted_total_tenths, free_tenths,
+                  long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, revision
+             from settlements where local_day = $1::date`,
+          [day],
+        )
+      ).map((r) => [r.vehicle_key, r]),
+    );
+    const policy = await tx.one<{ due_days: number }>("select due_days from plate_billing_policy where id");
+
+    const vehicles = new Map<string, PassageRow[]>();
+    for (const p of passages) {
+      const key = p.tag_id ?? `plate:${p.plate}`;
+      let list = vehicles.get(key);
+      if (!list) vehicles.set(key, (list = []));
+      list.push(p);
+    }
+
+    const r: SettlementRunResult = { runId, localDay: day, vehicles: vehicles.size, created: 0, revised: 0, unchanged: 0, payableTenths: 0, adjustments: 0, adjustmentTenths: 0, plateBills: 0 };
+    for (const [key, list] of vehicles) {
+      const toll = priceDay(
+        list.map((p) => ({ ts: p.ts, gantryId: p.gantry_id, vehicleClass: p.vehicle_class })),
+        tariffs,
+        special,
+        this.timeZone,
+      );
+      r.payableTenths += toll.payableTenths;
+      const first = list[0]!;
+      const tagId = first.tag_id;
+      const plate = list.find((p) => p.plate)?.plate ?? null;
+      const accountId = tagId ? (list.find((p) => p.account_id !== null)?.account_id ?? null) : null;
+      const old = existing.get(key);
+      if (!old) {
+        const s = await tx.one<{ id: number }>(
+          `insert into settlements (local_day, vehicle_key, tag_id, plate, account_id, vehicle_class, tariff_id, passages, posted_total_tenths,
+                                    free_tenths, long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, run_id)
+           values ($1::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id`,
+          [day, key, tagId, plate, accountId, toll.vehicleClass, toll.tariffId, toll.passages, toll.postedTotalTenths, toll.freeTenths,
+            toll.longDiscountTenths, toll.specialDiscountTenths, toll.singleRateDay, toll.payableTenths, runId],
+        );
+        r.created++;
+        if (accountId !== null) {
+          await postToAccount(tx, { accountId, kind: "toll", amountTenths: -toll.payableTenths, settlementId: s.id, description: `toll ${day}` });
+        } else if (!tagId && plate) {
+          if (await billPlateDay(tx, { plate, day, settlementId: s.id, vehicleClass: toll.vehicleClass, tollTenths: toll.payableTenths, dueDays: policy.due_days })) r.plateBills++;
+        }
+        continue;
+      }
+      if (sameResult(old, toll)) {
+        r.unchanged++;
+        continue;
+      }
+      await tx.query(
+        `update settlements set vehicle_class = $2, tariff_id = $3, passages = $4, posted_total_tenths = $5, free_tenths = $6,
+                long_discount_tenths = $7, special_discount_tenths = $8, single_rate_day = $9, payable_tenths = $10,
+                revision = revision + 1, run_id = $11, computed_at = now()
+          where id = $1`,
+        [old.id, toll.vehicleClass, toll.tariffId, toll.passages, toll.postedTotalTenths, toll.freeTenths, toll.longDiscountTenths,
+          toll.specialDiscountTenths, toll.singleRateDay, toll.payableTenths, runId],
+      );
+      r.revised++;
+      const diff = toll.payableTenths - old.payable_tenths;
+      if (diff === 0) continue;
+      r.adjustments++;
+      r.adjustmentTenths += diff;
+      if (old.account_id !== null) {
+        await postToAccount(tx, {
+          accountId: old.account_id,
+          kind: "toll_adjustment",
+          amountTenths: -diff,
+          settlementId: old.id,
+          description: `re-rated toll ${day}, revision ${old.revision + 1}`,
+        });
+      } else if (!tagId && plate) {
+        if (await billPlateDay(tx, { plate, day, settlementId: old.id, vehicleClass: toll.vehicleClass, tollTenths: toll.payableTenths, dueDays: policy.due_days })) r.plateBills++;
+      }
+    }
+    return r;
+  }
+}
+
+function sameResult(old: SettlementRow, t: DailyToll): boolean {
+  return (
+    old.payable_tenths === t.payableTenths &&
+    old.posted_total_tenths === t.postedTotalTenths &&
+    old.passages === t.passages &&
+    old.free_tenths === t.freeTenths &&
+    old.long_discount_tenths === t.longDiscountTenths &&
+    old.special_discount_tenths === t.specialDiscountTenths &&
+    old.single_rate_day === t.singleRateDay &&
+    old.tariff_id === t.tariffId &&
+    old.vehicle_class === t.vehicleClass
+  );
+}
