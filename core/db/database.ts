@@ -23,6 +23,8 @@ export interface Queryable {
   maybeOne<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
   /** Appends rows to a table in one round trip; values are in `columns` order. */
   bulkInsert(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<number>;
+  /** COPY of pre-encoded COPY text, inside a transaction, PostgreSQL only (see Session.copyText). */
+  copyText(table: string, columns: readonly string[], chunks: readonly string[]): Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -117,6 +119,31 @@ class Session implements Queryable {
       }
     }
     return this.unnest(table, columns, rows);
+  }
+
+  /**
+   * COPY of rows the caller already encoded in COPY text format (tab-separated, `\N` for null,
+   * escaped), for hot paths that build the text themselves. PostgreSQL only (`Database.isEmbedded`
+   * tells): callers fall back to bulkInsert on embedded PGlite.
+   */
+  async copyText(table: string, columns: readonly string[], chunks: readonly string[]): Promise<void> {
+    assertIdentifier(table);
+    for (const c of columns) assertIdentifier(c);
+    if (!("release" in this.client)) throw new TollwayError("internal", "copyText runs inside a transaction");
+    const sql = `COPY ${table} (${columns.join(",")}) FROM STDIN`;
+    const stream = this.client.query(copyFrom(sql));
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on("finish", resolve);
+      stream.on("error", reject);
+    });
+    try {
+      // A failing COPY never drains: wait for whichever comes first.
+      for (const c of chunks) if (!stream.write(c)) await Promise.race([new Promise((res) => stream.once("drain", res)), done]);
+      stream.end();
+      await done;
+    } catch (e) {
+      throw wrapPgError(e, sql);
+    }
   }
 
   private async copy(client: pg.PoolClient, table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]) {
