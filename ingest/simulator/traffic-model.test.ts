@@ -1,0 +1,211 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { SLOT_MS, TrafficData, VEHICLE_CLASSES, classIndex } from "./traffic-data.ts";
+import { generateReads, median, registeredTagPool, type SimulatedRead, type TrafficModelOptions } from "./traffic-model.ts";
+
+let data: TrafficData;
+let freeway1: TrafficData;
+beforeAll(() => {
+  data = TrafficData.load();
+  freeway1 = TrafficData.load({ freeways: ["01F"] });
+});
+
+const morning = Date.parse("2024-03-25T07:00:00+08:00");
+const run = (o: Omit<TrafficModelOptions, "data"> & { data?: TrafficData }) => {
+  const { reads, truth } = generateReads({ data, ...o });
+  const list: SimulatedRead[] = [...reads];
+  return { list, truth };
+};
+
+describe("traffic data", () => {
+  test("derives chains covering every segment of the real network, each once", () => {
+    const seen = data.chains.flatMap((c) => c.segments);
+    expect(new Set(seen).size).toBe(data.segments.length);
+    expect(seen.length).toBe(data.segments.length);
+    for (const c of data.chains) {
+      c.segments.forEach((s, i) => {
+        expect(data.segments[s]!.fromGantry).toBe(c.gantries[i]!);
+        expect(data.segments[s]!.toGantry).toBe(c.gantries[i + 1]!);
+      });
+    }
+  });
+
+  test("takes travel times from M04A where it has them and falls back elsewhere", () => {
+    // Keelung end, northbound, 07:00, cars: the file's own row says 44 s at midnight; at 07:00 it has data.
+    const s = data.segmentIndex.get("01F0017N>01F0005N")!;
+    expect(data.travelTimeSource(s, 84, classIndex(31))).toBe("m04a");
+    // 01F3525N>01F3460N is missing from the M04A day: M05A or the default speed fills it.
+    const missing = data.segmentIndex.get("01F3525N>01F3460N")!;
+    expect(["m05a", "default"]).toContain(data.travelTimeSource(missing, 84, 0));
+    const kmh = (data.segments[missing]!.lengthKm / data.travelTimeSeconds(missing, 84, 0)) * 3600;
+    expect(kmh).toBeGreaterThan(5);
+    expect(kmh).toBeLessThan(150);
+  });
+
+  test("demand shape has the morning peak above the night", () => {
+    const at = (h: number) => data.demandShape[h * 12]!;
+    expect(at(8)).toBeGreaterThan(3 * at(3));
+    const mean = data.demandShape.reduce((a, b) => a + b, 0) / data.demandShape.length;
+    expect(mean).toBeCloseTo(1, 6);
+  });
+});
+
+describe("traffic model", () => {
+  test("is deterministic for a seed and differs for another seed", () => {
+    const a = run({ startMs: morning, durationMs: 600_000, seed: 7, vehiclesPerHour: 3000, malformedRate: 0.02 });
+    const b = run({ startMs: morning, durationMs: 600_000, seed: 7, vehiclesPerHour: 3000, malformedRate: 0.02 });
+    const c = run({ startMs: morning, durationMs: 600_000, seed: 8, vehiclesPerHour: 3000, malformedRate: 0.02 });
+    expect(a.list.length).toBeGreaterThan(1000);
+    expect(JSON.stringify(b.list)).toBe(JSON.stringify(a.list));
+    expect(JSON.stringify(c.list)).not.toBe(JSON.stringify(a.list));
+  });
+
+  test("emits reads in time order, valid where not malformed, and the truth accounts for each", () => {
+    const { list, truth } = run({ startMs: morning, durationMs: 900_000, seed: 3, vehiclesPerHour: 6000, malformedRate: 0.03 });
+    for (let i = 1; i < list.length; i++) expect(list[i]!.tsMs).toBeGreaterThanOrEqual(list[i - 1]!.tsMs);
+    const gantries = new Set(data.gantries.map((g) => g.id));
+    let passages = 0;
+    for (const r of list) {
+      expect(gantries.has(r.gantryId)).toBe(true);
+      if (r.kind === "malformed") continue;
+      if (r.kind === "passage") passages++;
+      expect(r.read.tag === undefined ? /^[A-Z]{3}-\d{4}$/.test(r.read.plate!) : /^[0-9A-F]{24}$/.test(r.read.tag)).toBe(true);
+      expect(new Date(r.read.ts).getTime()).toBe(r.tsMs);
+      expect((VEHICLE_CLASSES as readonly number[]).includes(r.read.class)).toBe(true);
+      expect(r.read.lane).toBeGreaterThanOrEqual(1);
+    }
+    expect(truth.passages).toBe(passages);
+    expect(truth.reads).toBe(list.length);
+    const counted = truth.countRows().reduce((a, r) => a + r.volume, 0);
+    expect(counted).toBe(passages);
+    // Every trip has one more passage than segments driven.
+    expect(truth.passages).toBe(truth.trips + truth.travelTimes.length);
+  });
+
+  test("class mix and tag share follow the data within tolerance", () => {
+    const { truth } = run({ startMs: morning, durationMs: 3_600_000, seed: 11, vehiclesPerHour: 20_000, collectTravelTimes: false });
+    expect(truth.trips).toBeGreaterThan(15_000);
+    // Expected mix: the data's class shares over 07:00-08:00, weighted by volume.
+    const expected = VEHICLE_CLASSES.map(() => 0);
+    let total = 0;
+    for (let slot = 84; slot < 96; slot++) {
+      for (let c = 0; c < 5; c++) expected[c]! += data.classShare[slot * 5 + c]! * data.demandShape[slot]!;
+      total += data.demandShape[slot]!;
+    }
+    VEHICLE_CLASSES.forEach((cls, c) => {
+      const share = truth.tripsByClass[cls]! / truth.trips;
+      expect(Math.abs(share - expected[c]! / total)).toBeLessThan(0.01);
+    });
+    expect(Math.abs(truth.taggedTrips / truth.trips - 0.94)).toBeLessThan(0.01);
+    expect(Math.abs(truth.taggedPassages / truth.passages - 0.94)).toBeLessThan(0.01);
+  });
+
+  test("travel-time groups of 20+ vehicles sit within 5 % of the source median", () => {
+    const { truth } = run({ data: freeway1, startMs: morning, durationMs: 3_600_000, seed: 5, vehiclesPerHour: 12_000 });
+    const groups = truth.travelTimeGroups(20);
+    expect(groups.length).toBeGreaterThan(100);
+    for (const g of groups) {
+      expect(Math.abs(g.medianSeconds / g.sourceMedianSeconds - 1)).toBeLessThan(0.05);
+      // The source median is the real M04A value for that interval and class where the row exists.
+      const s = freeway1.segmentIndex.get(`${g.fromGantry}>${g.toGantry}`)!;
+      const slot = Math.floor(((g.bucketMs + 8 * 3_600_000) % 86_400_000) / SLOT_MS);
+      expect(g.sourceMedianSeconds).toBeCloseTo(freeway1.travelTimeSeconds(s, slot, classIndex(g.vehicleClass)), 3);
+    }
+    // Spread is real: individual vehicles differ from the median.
+    const dev = truth.travelTimes.map((r) => Math.abs(Math.log(r.seconds / r.medianSeconds)));
+    expect(median(dev)).toBeGreaterThan(0.02);
+    // Each record's seconds is exactly the difference of its two reads' timestamps.
+    for (const r of truth.travelTimes.slice(0, 500)) expect(r.seconds).toBe((r.arriveMs - r.departMs) / 1000);
+  });
+
+  test("duplicates and malformed reads come at the configured rates", () => {
+    const { list, truth } = run({ startMs: morning, durationMs: 1_800_000, seed: 9, vehiclesPerHour: 12_000, duplicateRate: 0.2, malformedRate: 0.05, collectTravelTimes: false });
+    // 1-2 extra reads (mean 1.5) for 20 % of passages.
+    expect(Math.abs(truth.duplicates / truth.passages - 0.3)).toBeLessThan(0.02);
+    expect(Math.abs(truth.malformedTotal / list.length - 0.05)).toBeLessThan(0.005);
+    for (const k of ["bad_tag", "bad_class", "no_id", "bad_ts"] as const) expect(truth.malformed[k]).toBeGreaterThan(truth.malformedTotal / 6);
+    // A duplicate repeats its vehicle at the same gantry within a few seconds.
+    const firstSeen = new Map<string, number>();
+    for (const r of list) {
+      const id = `${r.gantryId}|${r.read.tag ?? r.read.plate}`;
+      if (r.kind === "passage") firstSeen.set(id, r.tsMs);
+      if (r.kind === "duplicate") {
+        const dt = r.tsMs - firstSeen.get(id)!;
+        expect(dt).toBeGreaterThan(0);
+        expect(dt).toBeLessThanOrEqual(3000);
+      }
+    }
+    for (const r of list.filter((x) => x.kind === "malformed")) {
+      const read = r.read;
+      const bad =
+        (read.tag !== undefined && !/^[0-9A-F]{8,64}$/.test(read.tag)) ||
+        !(VEHICLE_CLASSES as readonly number[]).includes(read.class) ||
+        (read.tag === undefined && read.plate === undefined) ||
+        Number.isNaN(Date.parse(read.ts));
+      expect(bad).toBe(true);
+    }
+  });
+
+  test("uses registered tags of the right class and never reuses one within the cooldown", () => {
+    const pool = registeredTagPool(8000, 4, data.dailyClassShare());
+    const classOf = new Map(pool.map((t) => [t.tag, t.vehicleClass]));
+    const { list, truth } = run({ startMs: morning, durationMs: 1_800_000, seed: 4, vehiclesPerHour: 8000, registeredTags: pool });
+    expect(truth.registeredPassages).toBeGreaterThan(truth.passages * 0.6);
+    const lastSeen = new Map<string, number>();
+    for (const r of list) {
+      if (r.kind !== "passage" || !r.read.tag || !classOf.has(r.read.tag)) continue;
+      expect(r.read.class).toBe(classOf.get(r.read.tag)!);
+      lastSeen.set(r.read.tag, r.tsMs);
+    }
+    // Same tag at the same gantry twice would be merged as an antenna duplicate by the ingest.
+    const seen = new Set<string>();
+    for (const r of list) {
+      if (r.kind !== "passage") continue;
+      const id = `${r.gantryId}|${r.read.tag ?? r.read.plate}`;
+      expect(seen.has(id)).toBe(false);
+      seen.add(id);
+    }
+    expect(new Set(pool.map((t) => t.plate)).size).toBe(pool.length);
+  });
+
+  test("an incident slows its segment and the queue upstream, not downstream", () => {
+    const segment = "01F0264S>01F0293S";
+    const startMs = morning + 20 * 60_000;
+    const endMs = morning + 50 * 60_000;
+    const { truth } = run({
+      data: freeway1,
+      startMs: morning,
+      durationMs: 3_600_000,
+      seed: 12,
+      vehiclesPerHour: 12_000,
+      incidents: [{ segment, startMs, endMs, speedKmh: 30, upstreamSegments: 2, upstreamSpeedKmh: 45 }],
+    });
+    const chain = freeway1.chains.find((c) => c.gantries.includes("01F0264S"))!;
+    const pos = chain.gantries.indexOf("01F0264S");
+    const segAt = (k: number) => `${chain.gantries[pos + k]}>${chain.gantries[pos + k + 1]}`;
+    const speedDuring = (seg: string) => {
+      const [from, to] = seg.split(">");
+      const len = freeway1.segments[freeway1.segmentIndex.get(seg)!]!.lengthKm;
+      const rs = truth.travelTimes.filter((r) => r.fromGantry === from && r.toGantry === to && r.departMs >= startMs + 10 * 60_000 && r.departMs < endMs);
+      expect(rs.length).toBeGreaterThan(20);
+      return (len / median(rs.map((r) => r.seconds))) * 3600;
+    };
+    const at = speedDuring(segAt(0));
+    expect(at).toBeGreaterThan(25);
+    expect(at).toBeLessThan(35);
+    for (const k of [-1, -2]) {
+      const up = speedDuring(segAt(k));
+      expect(up).toBeLessThan(64);
+      expect(up).toBeGreaterThan(at);
+    }
+    // The PeMS test: a drop of more than 32 km/h to the downstream segment.
+    expect(speedDuring(segAt(1)) - at).toBeGreaterThan(32);
+    expect(speedDuring(segAt(-3))).toBeGreaterThan(64);
+    // Before the incident the segment was free-flowing.
+    const before = truth.travelTimes.filter((r) => `${r.fromGantry}>${r.toGantry}` === segment && r.departMs < startMs);
+    expect(before.every((r) => r.source !== "incident")).toBe(true);
+  });
+
+  test("rejects an incident on a segment outside the network", () => {
+    expect(() => generateReads({ data: freeway1, startMs: morning, incidents: [{ segment: "03F0087S>03F0116S", startMs: morning, endMs: morning + 1 }] })).toThrow(/not a segment/);
+  });
+});

@@ -1,0 +1,548 @@
+import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { MinHeap } from "./heap.ts";
+import { cumulativeOf, hashString, Prng } from "./prng.ts";
+import {
+  CLASS_COUNT,
+  DEFAULT_SPEED_KMH,
+  SLOT_MS,
+  SLOTS_PER_DAY,
+  VEHICLE_CLASSES,
+  segmentKey,
+  type TrafficData,
+  type TravelTimeSource,
+  type VehicleClass,
+} from "./traffic-data.ts";
+
+/** One read as a gantry sends it in a TR1 body (malformed reads deliberately break these rules). */
+export interface WireRead {
+  tag?: string;
+  plate?: string;
+  ts: string;
+  lane: number;
+  class: number;
+  conf?: number;
+}
+
+export type MalformedKind = "bad_tag" | "bad_class" | "no_id" | "bad_ts";
+export const MALFORMED_KINDS: readonly MalformedKind[] = ["bad_tag", "bad_class", "no_id", "bad_ts"];
+
+export interface SimulatedRead {
+  gantryId: string;
+  read: WireRead;
+  /** Simulated time of the read (for bad_ts reads: when it was "sent", the read's ts is garbage). */
+  tsMs: number;
+  /** passage: the first read of a vehicle at a gantry; duplicate: an extra antenna read of it. */
+  kind: "passage" | "duplicate" | "malformed";
+  malformed?: MalformedKind;
+}
+
+export interface RegisteredTag {
+  tag: string;
+  plate: string;
+  vehicleClass: VehicleClass;
+}
+
+/**
+ * A capacity drop on one segment: vehicles entering it while it is active drive at `speedKmh`; the
+ * queue spills `upstreamSegments` segments upstream (segment j upstream slows from start + j x
+ * spillMinutesPerSegment until the end) at `upstreamSpeedKmh`. Downstream stays as the data says.
+ */
+export interface IncidentSpec {
+  /** "FROMGANTRY>TOGANTRY", a segment of the network. */
+  segment: string;
+  startMs: number;
+  endMs: number;
+  speedKmh?: number;
+  upstreamSegments?: number;
+  upstreamSpeedKmh?: number;
+  spillMinutesPerSegment?: number;
+}
+
+export interface TrafficModelOptions {
+  data: TrafficData;
+  /** Simulated start time (ms since epoch). */
+  startMs: number;
+  /** Trips start in [startMs, startMs + durationMs); Infinity runs forever. Default 1 h. */
+  durationMs?: number;
+  seed?: number | string;
+  /** Trip starts per hour on the whole (selected) network, averaged over the day. Default 6000. */
+  vehiclesPerHour?: number;
+  /** Scale the rate by the data's volume per 5-min slot of the day (default true). */
+  followDemandShape?: boolean;
+  /** Mean number of segments a trip drives (geometric, at least 1). Default 5. */
+  meanSegmentsPerTrip?: number;
+  /** Share of vehicles with an ETC tag (default 0.94); the rest are read by plate only. */
+  tagShare?: number;
+  /** Tags registered in the back office; tagged vehicles use one of their class when it is free. */
+  registeredTags?: readonly RegisteredTag[];
+  /** Share of passages the antenna reads 2-3 times within a few seconds (default 0.15). */
+  duplicateRate?: number;
+  /** Expected share of malformed reads among all emitted reads (default 0). */
+  malformedRate?: number;
+  /** Log-normal sigma of per-vehicle travel time around the median (default 0.08). */
+  travelTimeSpread?: number;
+  incidents?: readonly IncidentSpec[];
+  lanes?: number;
+  /** Offset of the data's local time (TDCS: Taipei, +480 min). */
+  timeZoneOffsetMinutes?: number;
+  /** A registered tag is not reused until this long after its previous trip ended (default 1 h). */
+  tagCooldownMs?: number;
+  /** After the end, still emit the remaining reads of trips already under way (default true). */
+  drain?: boolean;
+  /** Keep per-vehicle travel times in the ground truth (default true; counts are always kept). */
+  collectTravelTimes?: boolean;
+}
+
+export interface TravelTimeRecord {
+  vehicle: string;
+  vehicleClass: VehicleClass;
+  fromGantry: string;
+  toGantry: string;
+  /** Read time at fromGantry: its 5-min bucket is the M04A interval. */
+  departMs: number;
+  arriveMs: number;
+  seconds: number;
+  /** The median the vehicle's time was drawn around, and where it came from. */
+  medianSeconds: number;
+  source: TravelTimeSource | "incident" | "queue";
+}
+
+export interface CountRow {
+  bucketMs: number;
+  gantryId: string;
+  direction: string;
+  vehicleClass: VehicleClass;
+  volume: number;
+}
+
+export interface TravelTimeGroup {
+  fromGantry: string;
+  toGantry: string;
+  vehicleClass: VehicleClass;
+  bucketMs: number;
+  count: number;
+  /** Median of the generated travel times (mean of the middle two for even counts). */
+  medianSeconds: number;
+  /** Median of the source (M04A/M05A/default, or the incident speed) for that interval. */
+  sourceMedianSeconds: number;
+}
+
+/** What was actually emitted, so tests can compare what the system computes with it exactly. */
+export class GroundTruth {
+  readonly counts = new Map<string, number>();
+  readonly travelTimes: TravelTimeRecord[] = [];
+  trips = 0;
+  passages = 0;
+  taggedPassages = 0;
+  registeredPassages = 0;
+  duplicates = 0;
+  readonly malformed: Record<MalformedKind, number> = { bad_tag: 0, bad_class: 0, no_id: 0, bad_ts: 0 };
+  readonly tripsByClass: Record<number, number> = { 31: 0, 32: 0, 41: 0, 42: 0, 5: 0 };
+  taggedTrips = 0;
+  firstMs = Infinity;
+  lastMs = -Infinity;
+
+  constructor(private readonly directionOf: (gantryId: string) => string) {}
+
+  get malformedTotal(): number {
+    return MALFORMED_KINDS.reduce((a, k) => a + this.malformed[k], 0);
+  }
+
+  get reads(): number {
+    return this.passages + this.duplicates + this.malformedTotal;
+  }
+
+  /** M03A: passages per 5-min bucket (UTC-aligned, which is Taipei-aligned too), gantry and class. */
+  countRows(): CountRow[] {
+    const rows: CountRow[] = [];
+    for (const [key, volume] of this.counts) {
+      const [bucket, gantryId, cls] = key.split("|");
+      rows.push({ bucketMs: Number(bucket), gantryId: gantryId!, direction: this.directionOf(gantryId!), vehicleClass: Number(cls) as VehicleClass, volume });
+    }
+    return rows.sort((a, b) => a.bucketMs - b.bucketMs || a.gantryId.localeCompare(b.gantryId) || a.vehicleClass - b.vehicleClass);
+  }
+
+  /** M04A: per segment, class and 5-min interval of departure. */
+  travelTimeGroups(minCount = 1): TravelTimeGroup[] {
+    const groups = new Map<string, TravelTimeRecord[]>();
+    for (const r of this.travelTimes) {
+      const key = `${r.fromGantry}|${r.toGantry}|${r.vehicleClass}|${Math.floor(r.departMs / SLOT_MS) * SLOT_MS}`;
+      let list = groups.get(key);
+      if (!list) groups.set(key, (list = []));
+      list.push(r);
+    }
+    const out: TravelTimeGroup[] = [];
+    for (const [key, list] of groups) {
+      if (list.length < minCount) continue;
+      const [fromGantry, toGantry, cls, bucket] = key.split("|");
+      out.push({
+        fromGantry: fromGantry!,
+        toGantry: toGantry!,
+        vehicleClass: Number(cls) as VehicleClass,
+        bucketMs: Number(bucket),
+        count: list.length,
+        medianSeconds: median(list.map((r) => r.seconds)),
+        sourceMedianSeconds: median(list.map((r) => r.medianSeconds)),
+      });
+    }
+    return out.sort((a, b) => a.bucketMs - b.bucketMs || a.fromGantry.localeCompare(b.fromGantry) || a.vehicleClass - b.vehicleClass);
+  }
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface Pending {
+  ts: number;
+  seq: number;
+  out: SimulatedRead;
+  vehicleClass: VehicleClass;
+  registered: boolean;
+  segment?: TravelTimeRecord;
+}
+
+/** Tags the back office knows, deterministic from the seed, split over classes by the data's mix. */
+export function registeredTagPool(size: number, seed: number | string = 1, classShare: readonly number[] = [0.63, 0.22, 0.02, 0.065, 0.065]): RegisteredTag[] {
+  if (size > POOL_PLATES) throw new TollwayError("bad_request", `a tag pool holds at most ${POOL_PLATES} tags`);
+  const rng = new Prng(`pool:${seed}`);
+  const cum = cumulativeOf(classShare);
+  const h = hashString(`pool:${seed}`);
+  const out: RegisteredTag[] = [];
+  for (let i = 0; i < size; i++) {
+    out.push({ tag: `E2801170${hex8(h)}${hex8(i)}`, plate: plateOf((h + i) % POOL_PLATES), vehicleClass: VEHICLE_CLASSES[rng.pickCumulative(cum)]! });
+  }
+  return out;
+}
+
+/**
+ * The traffic model: a discrete-event simulation, pure (no I/O, no clock, no Math.random). Trips
+ * start as a Poisson process; each trip's whole trajectory is computed when it starts, its reads
+ * wait in a heap and leave in time order.
+ */
+export class TrafficModel {
+  readonly truth: GroundTruth;
+  private readonly o: Required<Omit<TrafficModelOptions, "registeredTags" | "incidents" | "seed">> & { seed: number | string };
+  private readonly rng: Prng;
+  private readonly heap = new MinHeap<Pending>();
+  private seq = 0;
+  private readonly classCum: Float64Array[];
+  private readonly originCum: Float64Array;
+  private readonly chainOf: { chain: number; pos: number }[];
+  private readonly pool: RegisteredTag[][];
+  private readonly busyUntil = new Map<string, number>();
+  private readonly pendingZ = new Map<number, Map<string, number>>();
+  private sweptBucket = -Infinity;
+  private readonly incidentBySegment = new Map<number, { inc: Required<IncidentSpec>; upstream: number }[]>();
+  private readonly seedHex: string;
+  private freshCount = 0;
+  private junkCount = 0;
+
+  constructor(options: TrafficModelOptions) {
+    const d = options.data;
+    this.o = {
+      data: d,
+      startMs: options.startMs,
+      durationMs: options.durationMs ?? 3_600_000,
+      seed: options.seed ?? 1,
+      vehiclesPerHour: options.vehiclesPerHour ?? 6000,
+      followDemandShape: options.followDemandShape ?? true,
+      meanSegmentsPerTrip: options.meanSegmentsPerTrip ?? 5,
+      tagShare: options.tagShare ?? 0.94,
+      duplicateRate: options.duplicateRate ?? 0.15,
+      malformedRate: options.malformedRate ?? 0,
+      travelTimeSpread: options.travelTimeSpread ?? 0.08,
+      lanes: options.lanes ?? 4,
+      timeZoneOffsetMinutes: options.timeZoneOffsetMinutes ?? 480,
+      tagCooldownMs: options.tagCooldownMs ?? 3_600_000,
+      drain: options.drain ?? true,
+      collectTravelTimes: options.collectTravelTimes ?? true,
+    };
+    if (!(this.o.vehiclesPerHour > 0)) throw new TollwayError("bad_request", "vehiclesPerHour must be positive");
+    if (!(this.o.malformedRate >= 0 && this.o.malformedRate < 1)) throw new TollwayError("bad_request", "malformedRate must be in [0, 1)");
+    if (!(this.o.meanSegmentsPerTrip >= 1)) throw new TollwayError("bad_request", "meanSegmentsPerTrip must be at least 1");
+    this.rng = new Prng(this.o.seed);
+    this.seedHex = hex8(hashString(String(this.o.seed)));
+    this.truth = new GroundTruth((id) => d.gantryById.get(id)?.direction ?? "?");
+    this.classCum = [];
+    for (let slot = 0; slot < SLOTS_PER_DAY; slot++) this.classCum.push(cumulativeOf(d.classShare.subarray(slot * CLASS_COUNT, (slot + 1) * CLASS_COUNT)));
+    this.originCum = cumulativeOf(d.segmentVolume);
+    this.chainOf = [];
+    d.chains.forEach((c, ci) => c.segments.forEach((s, pos) => (this.chainOf[s] = { chain: ci, pos })));
+    this.pool = VEHICLE_CLASSES.map((c) => (options.registeredTags ?? []).filter((t) => t.vehicleClass === c));
+    for (const inc of options.incidents ?? []) this.addIncident(inc);
+  }
+
+  private addIncident(spec: IncidentSpec): void {
+    const s = this.o.data.segmentIndex.get(spec.segment);
+    if (s === undefined) throw new TollwayError("bad_request", `incident segment ${spec.segment} is not a segment of the simulated network`);
+    const inc: Required<IncidentSpec> = {
+      speedKmh: 30,
+      upstreamSegments: 3,
+      upstreamSpeedKmh: 45,
+      spillMinutesPerSegment: 2,
+      ...spec,
+    };
+    const { chain, pos } = this.chainOf[s]!;
+    const segs = this.o.data.chains[chain]!.segments;
+    for (let j = 0; j <= inc.upstreamSegments && pos - j >= 0; j++) {
+      const list = this.incidentBySegment.get(segs[pos - j]!) ?? [];
+      list.push({ inc, upstream: j });
+      this.incidentBySegment.set(segs[pos - j]!, list);
+    }
+  }
+
+  /** The reads in simulated-time order; the ground truth fills as they are taken. */
+  *reads(): Generator<SimulatedRead> {
+    const end = this.o.startMs + this.o.durationMs;
+    let t = this.o.startMs;
+    for (;;) {
+      t = this.nextArrival(t, end);
+      while (this.heap.size > 0 && this.heap.peek()!.ts <= t) yield this.emit(this.heap.pop()!);
+      if (t >= end) break;
+      this.startTrip(t);
+    }
+    while (this.heap.size > 0) {
+      const p = this.heap.pop()!;
+      if (!this.o.drain && p.ts >= end) break;
+      yield this.emit(p);
+    }
+  }
+
+  private slotOf(ms: number): number {
+    const local = ms + this.o.timeZoneOffsetMinutes * 60_000;
+    return Math.floor((((local % 86_400_000) + 86_400_000) % 86_400_000) / SLOT_MS);
+  }
+
+  /** Next trip start of a Poisson process whose rate is constant within each 5-min slot. */
+  private nextArrival(from: number, end: number): number {
+    let t = from;
+    while (t < end) {
+      const slot = this.slotOf(t);
+      const ratePerMs = (this.o.vehiclesPerHour / 3_600_000) * (this.o.followDemandShape ? this.o.data.demandShape[slot]! : 1);
+      const slotEnd = Math.floor(t / SLOT_MS) * SLOT_MS + SLOT_MS;
+      if (ratePerMs > 0) {
+        const next = t + this.rng.exponential(1 / ratePerMs);
+        if (next < slotEnd) return Math.min(next, end);
+      }
+      t = slotEnd;
+    }
+    return end;
+  }
+
+  private startTrip(t0: number): void {
+    const d = this.o.data;
+    const rng = this.rng;
+    this.sweep(t0);
+    const slot = this.slotOf(t0);
+    const ci = rng.pickCumulative(this.classCum[slot]!);
+    const vehicleClass = VEHICLE_CLASSES[ci]!;
+    const firstSeg = rng.pickCumulative(this.originCum);
+    const { chain, pos } = this.chainOf[firstSeg]!;
+    const segs = d.chains[chain]!.segments;
+    const p = 1 / this.o.meanSegmentsPerTrip;
+    const wanted = p >= 1 ? 1 : 1 + Math.floor(Math.log(1 - rng.next()) / Math.log(1 - p));
+    const count = Math.min(wanted, segs.length - pos);
+
+    // Identity: a registered tag of this class when one is free, else a fresh tag, else a plate.
+    let tag: string | undefined;
+    let plate: string | undefined;
+    let registered = false;
+    if (rng.chance(this.o.tagShare)) {
+      const pool = this.pool[ci]!;
+      for (let attempt = 0; attempt < 4 && pool.length > 0 && !tag; attempt++) {
+        const cand = pool[rng.int(0, pool.length - 1)]!;
+        if ((this.busyUntil.get(cand.tag) ?? -Infinity) <= t0) {
+          tag = cand.tag;
+          registered = true;
+        }
+      }
+      tag ??= `E2801160${this.seedHex}${hex8(this.freshCount++)}`;
+    } else {
+      plate = plateOf(POOL_PLATES + ((hashString(String(this.o.seed)) + this.freshCount++) % (PLATE_SPACE - POOL_PLATES)));
+    }
+    this.truth.trips++;
+    this.truth.tripsByClass[vehicleClass]!++;
+    if (tag) this.truth.taggedTrips++;
+    const vehicle = tag ?? plate!;
+
+    let t = Math.round(t0);
+    this.pushPassage(d.segments[segs[pos]!]!.fromGantry, t, vehicleClass, tag, plate, registered, undefined);
+    for (let k = 0; k < count; k++) {
+      const s = segs[pos + k]!;
+      const seg = d.segments[s]!;
+      const { seconds, median: med, source } = this.travelTime(s, t, ci, vehicleClass);
+      const arrive = t + Math.max(1, Math.round(seconds * 1000));
+      const record: TravelTimeRecord = {
+        vehicle,
+        vehicleClass,
+        fromGantry: seg.fromGantry,
+        toGantry: seg.toGantry,
+        departMs: t,
+        arriveMs: arrive,
+        seconds: (arrive - t) / 1000,
+        medianSeconds: med,
+        source,
+      };
+      t = arrive;
+      this.pushPassage(seg.toGantry, t, vehicleClass, tag, plate, registered, record);
+    }
+    if (registered && tag) this.busyUntil.set(tag, t + this.o.tagCooldownMs);
+  }
+
+  /**
+   * One vehicle's time on a segment: the median for its departure slot and class times
+   * exp(sigma z). z comes in antithetic pairs per (segment, 5-min bucket of departure, class), so
+   * the sample median of an interval stays on the source median even for small groups.
+   */
+  private travelTime(s: number, departMs: number, ci: number, vehicleClass: VehicleClass): { seconds: number; median: number; source: TravelTimeRecord["source"] } {
+    const d = this.o.data;
+    let med = d.travelTimeSeconds(s, this.slotOf(departMs), ci);
+    let source: TravelTimeRecord["source"] = d.travelTimeSource(s, this.slotOf(departMs), ci);
+    for (const { inc, upstream } of this.incidentBySegment.get(s) ?? []) {
+      const from = inc.startMs + upstream * inc.spillMinutesPerSegment * 60_000;
+      if (departMs >= from && departMs < inc.endMs) {
+        const kmh = Math.min(upstream === 0 ? inc.speedKmh : inc.upstreamSpeedKmh, DEFAULT_SPEED_KMH[vehicleClass]);
+        const slowed = (d.segments[s]!.lengthKm / kmh) * 3600;
+        if (slowed > med) {
+          med = slowed;
+          source = upstream === 0 ? "incident" : "queue";
+        }
+      }
+    }
+    const bucket = Math.floor(departMs / SLOT_MS) * SLOT_MS;
+    let byKey = this.pendingZ.get(bucket);
+    if (!byKey) this.pendingZ.set(bucket, (byKey = new Map()));
+    // Per key the draws are 0, z1, -z1, z2, -z2, ...: an odd-sized group has its median exactly on
+    // the source median, an even-sized one within half its smallest deviation.
+    const key = `${s}|${ci}`;
+    const pending = byKey.get(key);
+    let z: number;
+    if (pending === undefined) {
+      z = 0;
+      byKey.set(key, Number.NaN);
+    } else if (Number.isNaN(pending)) {
+      z = this.rng.normal();
+      byKey.set(key, z);
+    } else {
+      z = -pending;
+      byKey.set(key, Number.NaN);
+    }
+    return { seconds: med * Math.exp(this.o.travelTimeSpread * z), median: med, source };
+  }
+
+  /** Trajectories start at or after the current trip start, so older buckets never pair again. */
+  private sweep(tripStartMs: number): void {
+    const bucket = Math.floor(tripStartMs / SLOT_MS) * SLOT_MS;
+    if (bucket <= this.sweptBucket) return;
+    this.sweptBucket = bucket;
+    for (const b of this.pendingZ.keys()) if (b < bucket) this.pendingZ.delete(b);
+  }
+
+  private pushPassage(
+    gantryId: string,
+    ts: number,
+    vehicleClass: VehicleClass,
+    tag: string | undefined,
+    plate: string | undefined,
+    registered: boolean,
+    segment: TravelTimeRecord | undefined,
+  ): void {
+    const rng = this.rng;
+    const lane = rng.int(1, this.o.lanes);
+    const make = (at: number, ln: number): WireRead => {
+      const r: WireRead = tag ? { tag, ts: iso(at), lane: ln, class: vehicleClass } : { plate: plate!, ts: iso(at), lane: ln, class: vehicleClass };
+      if (!tag) r.conf = Math.round((0.85 + rng.next() * 0.14) * 100) / 100;
+      return r;
+    };
+    const base = { vehicleClass, registered };
+    this.heap.push({ ts, seq: this.seq++, out: { gantryId, read: make(ts, lane), tsMs: ts, kind: "passage" }, ...base, ...(segment ? { segment } : {}) });
+    let emitted = 1;
+    if (rng.chance(this.o.duplicateRate)) {
+      const extra = rng.int(1, 2);
+      let at = ts;
+      for (let i = 0; i < extra; i++) {
+        at += rng.int(150, 1500);
+        const ln = Math.min(this.o.lanes, Math.max(1, lane + rng.int(-1, 1)));
+        this.heap.push({ ts: at, seq: this.seq++, out: { gantryId, read: make(at, ln), tsMs: at, kind: "duplicate" }, ...base });
+        emitted++;
+      }
+    }
+    // A share m of all reads malformed means m / (1 - m) junk reads per good read.
+    const perGood = this.o.malformedRate / (1 - this.o.malformedRate);
+    for (let i = 0; i < emitted; i++) if (rng.chance(perGood)) this.pushMalformed(gantryId, ts + rng.int(0, 2000), vehicleClass);
+  }
+
+  private pushMalformed(gantryId: string, ts: number, vehicleClass: VehicleClass): void {
+    const kind = MALFORMED_KINDS[this.rng.int(0, MALFORMED_KINDS.length - 1)]!;
+    // Junk never reuses a vehicle's tag, so it cannot shadow a real passage in duplicate removal.
+    const junkTag = `DEADBEEF${this.seedHex}${hex8(this.junkCount++)}`;
+    const lane = this.rng.int(1, this.o.lanes);
+    let read: WireRead;
+    switch (kind) {
+      case "bad_tag":
+        read = { tag: `XYZ-${this.junkCount}`, ts: iso(ts), lane, class: vehicleClass };
+        break;
+      case "bad_class":
+        read = { tag: junkTag, ts: iso(ts), lane, class: 7 };
+        break;
+      case "no_id":
+        read = { ts: iso(ts), lane, class: vehicleClass };
+        break;
+      case "bad_ts":
+        read = { tag: junkTag, ts: this.junkCount % 2 ? "not-a-time" : "2024-13-45T99:99:99Z", lane, class: vehicleClass };
+        break;
+    }
+    this.heap.push({ ts, seq: this.seq++, out: { gantryId, read, tsMs: ts, kind: "malformed", malformed: kind }, vehicleClass, registered: false });
+  }
+
+  private emit(p: Pending): SimulatedRead {
+    const truth = this.truth;
+    truth.firstMs = Math.min(truth.firstMs, p.ts);
+    truth.lastMs = Math.max(truth.lastMs, p.ts);
+    if (p.out.kind === "passage") {
+      truth.passages++;
+      if (p.out.read.tag) truth.taggedPassages++;
+      if (p.registered) truth.registeredPassages++;
+      const key = `${Math.floor(p.ts / SLOT_MS) * SLOT_MS}|${p.out.gantryId}|${p.vehicleClass}`;
+      truth.counts.set(key, (truth.counts.get(key) ?? 0) + 1);
+      if (p.segment && this.o.collectTravelTimes) truth.travelTimes.push(p.segment);
+    } else if (p.out.kind === "duplicate") truth.duplicates++;
+    else truth.malformed[p.out.malformed!]++;
+    return p.out;
+  }
+}
+
+/** Convenience: a model and its reads; the truth is complete once the iterable is exhausted. */
+export function generateReads(options: TrafficModelOptions): { reads: Iterable<SimulatedRead>; truth: GroundTruth; model: TrafficModel } {
+  const model = new TrafficModel(options);
+  return { reads: { [Symbol.iterator]: () => model.reads() }, truth: model.truth, model };
+}
+
+export { segmentKey };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, "0");
+
+const LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+const PLATE_SPACE = 24 ** 3 * 10_000;
+
+/** Plate numbers below this belong to registered pools; trips without a tag use the rest. */
+const POOL_PLATES = 60_000_000;
+
+/** "ABC-1234": a scrambled bijection of n in [0, 138 240 000), so distinct n give distinct plates. */
+export function plateOf(n: number): string {
+  // The multiplier is coprime to the plate space (2^13 x 3^3 x 5^4).
+  const x = Number((BigInt(n % PLATE_SPACE) * 2654435761n) % BigInt(PLATE_SPACE));
+  const digits = x % 10_000;
+  let l = Math.floor(x / 10_000);
+  let letters = "";
+  for (let i = 0; i < 3; i++) {
+    letters = LETTERS[l % 24]! + letters;
+    l = Math.floor(l / 24);
+  }
+  return `${letters}-${String(digits).padStart(4, "0")}`;
+}
