@@ -5,6 +5,26 @@ import apiKeysRevoke from "./admin/api-keys-revoke.ts";
 import healthz from "./ops/healthz.ts";
 import metrics from "./ops/metrics.ts";
 import readyz from "./ops/readyz.ts";
+import accountTagsList from "./tags/account-tags-list.ts";
+import accountsCreate from "./accounts/accounts-create.ts";
+import accountsGet from "./accounts/accounts-get.ts";
+import accountsList from "./accounts/accounts-list.ts";
+import accountsUpdate from "./accounts/accounts-update.ts";
+import ledgerList from "./accounts/ledger-list.ts";
+import topUpsCreate from "./accounts/top-ups-create.ts";
+import vehiclesByPlate from "./accounts/vehicles-by-plate.ts";
+import vehiclesCreate from "./accounts/vehicles-create.ts";
+import vehiclesList from "./accounts/vehicles-list.ts";
+import auditLogList from "./audit/audit-log-list.ts";
+import passagesSearch from "./passages/passages-search.ts";
+import tripsGet from "./passages/trips-get.ts";
+import gantriesGet from "./reference/gantries-get.ts";
+import gantriesList from "./reference/gantries-list.ts";
+import tollZonesList from "./reference/toll-zones-list.ts";
+import tagStatusList from "./tags/tag-status-list.ts";
+import tagsGet from "./tags/tags-get.ts";
+import tagsIssue from "./tags/tags-issue.ts";
+import tagsStatusChange from "./tags/tags-status-change.ts";
 
 /**
  * Every route module the gateway mounts. One operation per file, made with `defineRoute`
@@ -19,8 +39,32 @@ export const routeModules: readonly RouteModule[] = [
   healthz,
   readyz,
   metrics,
+  // reference data
+  gantriesList,
+  gantriesGet,
+  tollZonesList,
+  // accounts, vehicles, ledger
+  accountsCreate,
+  accountsList,
+  accountsGet,
+  accountsUpdate,
+  topUpsCreate,
+  ledgerList,
+  vehiclesCreate,
+  vehiclesList,
+  vehiclesByPlate,
+  // tags
+  tagsIssue,
+  tagsGet,
+  accountTagsList,
+  tagsStatusChange,
+  tagStatusList,
+  // passages
+  passagesSearch,
+  tripsGet,
   // administration
   apiKeysList,
   apiKeysCreate,
   apiKeysRevoke,
+  auditLogList,
 ];

@@ -1,0 +1,237 @@
+import type { Queryable } from "../../core/db/database.ts";
+import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { recordAudit, type Actor } from "../audit/audit-log.ts";
+import { iso } from "../http/schemas.ts";
+import { TagService } from "../tags/tags.ts";
+
+/**
+ * Prepaid accounts (personal or fleet), their ledger and vehicles. Balances only change together
+ * with a ledger entry (balance_after makes each entry auditable on its own).
+ */
+export type AccountKind = "personal" | "fleet";
+export type AccountStatus = "active" | "low_balance" | "suspended" | "closed";
+
+export interface Account {
+  id: number;
+  kind: AccountKind;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  status: AccountStatus;
+  balanceTenths: number;
+  lowBalanceThresholdTenths: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type LedgerKind = "topup" | "toll" | "toll_adjustment" | "refund" | "fee" | "correction";
+
+export interface LedgerEntry {
+  id: number;
+  accountId: number;
+  kind: LedgerKind;
+  amountTenths: number;
+  balanceAfterTenths: number;
+  settlementId: number | null;
+  adjustmentId: number | null;
+  description: string | null;
+  createdBy: number | null;
+  createdAt: string;
+}
+
+export interface Vehicle {
+  id: number;
+  accountId: number;
+  plate: string;
+  vehicleClass: number;
+  description: string | null;
+  createdAt: string;
+}
+
+const ACCOUNT_COLS = "id, kind, name, email, phone, status, balance_tenths, low_balance_threshold_tenths, created_at, updated_at";
+
+export const toAccount = (r: Record<string, unknown>): Account => ({
+  id: r.id as number,
+  kind: r.kind as AccountKind,
+  name: r.name as string,
+  email: (r.email as string | null) ?? null,
+  phone: (r.phone as string | null) ?? null,
+  status: r.status as AccountStatus,
+  balanceTenths: r.balance_tenths as number,
+  lowBalanceThresholdTenths: r.low_balance_threshold_tenths as number,
+  createdAt: (r.created_at as Date).toISOString(),
+  updatedAt: (r.updated_at as Date).toISOString(),
+});
+
+const toLedger = (r: Record<string, unknown>): LedgerEntry => ({
+  id: r.id as number,
+  accountId: r.account_id as number,
+  kind: r.kind as LedgerKind,
+  amountTenths: r.amount_tenths as number,
+  balanceAfterTenths: r.balance_after_tenths as number,
+  settlementId: (r.settlement_id as number | null) ?? null,
+  adjustmentId: (r.adjustment_id as number | null) ?? null,
+  description: (r.description as string | null) ?? null,
+  createdBy: (r.created_by as number | null) ?? null,
+  createdAt: iso(r.created_at as Date)!,
+});
+
+const toVehicle = (r: Record<string, unknown>): Vehicle => ({
+  id: r.id as number,
+  accountId: r.account_id as number,
+  plate: r.plate as string,
+  vehicleClass: r.vehicle_class as number,
+  description: (r.description as string | null) ?? null,
+  createdAt: iso(r.created_at as Date)!,
+});
+
+export interface AccountFilter {
+  status?: AccountStatus;
+  kind?: AccountKind;
+  /** Case-insensitive substring of the name or e-mail. */
+  q?: string;
+  afterId?: number;
+  limit: number;
+}
+
+export class AccountService {
+  constructor(private readonly db: Queryable) {}
+
+  async get(id: number, q: Queryable = this.db, lock = false): Promise<Account> {
+    const r = await q.maybeOne(`select ${ACCOUNT_COLS} from accounts where id = $1${lock ? " for update" : ""}`, [id]);
+    if (!r) throw new TollwayError("not_found", `Account ${id} does not exist`);
+    return toAccount(r);
+  }
+
+  async list(f: AccountFilter): Promise<Account[]> {
+    const rows = await this.db.query(
+      `select ${ACCOUNT_COLS} from accounts
+       where ($1::text is null or status = $1) and ($2::text is null or kind = $2)
+         and ($3::text is null or name ilike '%' || $3 || '%' or email ilike '%' || $3 || '%')
+         and id > $4
+       order by id limit $5`,
+      [f.status ?? null, f.kind ?? null, f.q?.replace(/[\\%_]/g, (m) => `\\${m}`) ?? null, f.afterId ?? 0, f.limit],
+    );
+    return rows.map(toAccount);
+  }
+
+  async create(
+    tx: Queryable,
+    actor: Actor,
+    input: { kind: AccountKind; name: string; email?: string | null; phone?: string | null; lowBalanceThresholdTenths?: number },
+  ): Promise<Account> {
+    const r = await tx.one(
+      `insert into accounts (kind, name, email, phone, low_balance_threshold_tenths) values ($1, $2, $3, $4, coalesce($5, 1000))
+       returning ${ACCOUNT_COLS}`,
+      [input.kind, input.name, input.email ?? null, input.phone ?? null, input.lowBalanceThresholdTenths ?? null],
+    );
+    const account = toAccount(r);
+    await recordAudit(tx, actor, { action: "account.create", entity: "account", entityId: account.id, after: account });
+    return account;
+  }
+
+  async update(
+    tx: Queryable,
+    actor: Actor,
+    id: number,
+    patch: { name?: string; email?: string | null; phone?: string | null; lowBalanceThresholdTenths?: number; status?: "active" | "suspended" | "closed" },
+  ): Promise<Account> {
+    const before = await this.get(id, tx, true);
+    if (before.status === "closed" && patch.status !== undefined && patch.status !== "closed") {
+      throw new TollwayError("conflict", `Account ${id} is closed; it cannot be reopened`);
+    }
+    // Reactivating an account whose balance is under its threshold lands in low_balance, not active.
+    const r = await tx.one(
+      `update accounts set
+         name = coalesce($2, name),
+         email = case when $3::boolean then $4 else email end,
+         phone = case when $5::boolean then $6 else phone end,
+         low_balance_threshold_tenths = coalesce($7, low_balance_threshold_tenths),
+         status = coalesce($8, status),
+         updated_at = now()
+       where id = $1 returning ${ACCOUNT_COLS}`,
+      [id, patch.name ?? null, patch.email !== undefined, patch.email ?? null, patch.phone !== undefined, patch.phone ?? null, patch.lowBalanceThresholdTenths ?? null, patch.status ?? null],
+    );
+    let after = toAccount(r);
+    if (patch.status === "active" || patch.lowBalanceThresholdTenths !== undefined) after = await this.refreshLowBalance(tx, actor, after);
+    await recordAudit(tx, actor, { action: "account.update", entity: "account", entityId: id, before, after });
+    return after;
+  }
+
+  /**
+   * A top-up: one ledger entry and the new balance, atomically. An account in low_balance whose
+   * balance reaches its threshold becomes active again, and so do its low_balance tags.
+   */
+  async topUp(tx: Queryable, actor: Actor, id: number, amountTenths: number, description: string | null): Promise<{ account: Account; entry: LedgerEntry }> {
+    const before = await this.get(id, tx, true);
+    if (before.status === "closed") throw new TollwayError("conflict", `Account ${id} is closed`);
+    const r = await tx.one(`update accounts set balance_tenths = balance_tenths + $2, updated_at = now() where id = $1 returning ${ACCOUNT_COLS}`, [
+      id,
+      amountTenths,
+    ]);
+    let account = toAccount(r);
+    const e = await tx.one(
+      `insert into ledger_entries (account_id, kind, amount_tenths, balance_after_tenths, description, created_by)
+       values ($1, 'topup', $2, $3, $4, $5) returning *`,
+      [id, amountTenths, account.balanceTenths, description, actor.keyId],
+    );
+    const entry = toLedger(e);
+    account = await this.refreshLowBalance(tx, actor, account);
+    await recordAudit(tx, actor, { action: "account.top_up", entity: "account", entityId: id, before, after: { account, entry } });
+    return { account, entry };
+  }
+
+  /** low_balance -> active once the balance is back at the threshold (tags follow). */
+  private async refreshLowBalance(tx: Queryable, actor: Actor, account: Account): Promise<Account> {
+    if (account.status !== "low_balance" || account.balanceTenths < account.lowBalanceThresholdTenths) return account;
+    const r = await tx.one(`update accounts set status = 'active', updated_at = now() where id = $1 returning ${ACCOUNT_COLS}`, [account.id]);
+    const tags = new TagService(tx);
+    for (const tagId of await tags.idsOf(account.id, "low_balance")) await tags.changeStatus(tx, actor, tagId, "active", "balance restored");
+    return toAccount(r);
+  }
+
+  async ledger(id: number, f: { kind?: LedgerKind; from?: Date; to?: Date; beforeId?: number; limit: number }): Promise<LedgerEntry[]> {
+    await this.get(id);
+    const rows = await this.db.query(
+      `select * from ledger_entries
+       where account_id = $1 and ($2::text is null or kind = $2) and ($3::timestamptz is null or created_at >= $3)
+         and ($4::timestamptz is null or created_at < $4) and id < $5
+       order by id desc limit $6`,
+      [id, f.kind ?? null, f.from ?? null, f.to ?? null, f.beforeId ?? Number.MAX_SAFE_INTEGER, f.limit],
+    );
+    return rows.map(toLedger);
+  }
+
+  async addVehicle(tx: Queryable, actor: Actor, accountId: number, input: { plate: string; vehicleClass: number; description?: string | null }): Promise<Vehicle> {
+    const account = await this.get(accountId, tx);
+    if (account.status === "closed") throw new TollwayError("conflict", `Account ${accountId} is closed`);
+    const existing = await tx.maybeOne(`select account_id from vehicles where plate = $1`, [input.plate]);
+    if (existing) throw new TollwayError("conflict", `Plate ${input.plate} is already registered`, { fields: [{ field: "body.plate", message: "already registered" }] });
+    const r = await tx.one(`insert into vehicles (account_id, plate, vehicle_class, description) values ($1, $2, $3, $4) returning *`, [
+      accountId,
+      input.plate,
+      input.vehicleClass,
+      input.description ?? null,
+    ]);
+    const vehicle = toVehicle(r);
+    await recordAudit(tx, actor, { action: "vehicle.create", entity: "vehicle", entityId: vehicle.id, after: vehicle });
+    return vehicle;
+  }
+
+  async vehicles(accountId: number): Promise<Vehicle[]> {
+    await this.get(accountId);
+    return (await this.db.query(`select * from vehicles where account_id = $1 order by id`, [accountId])).map(toVehicle);
+  }
+
+  async vehicleByPlate(plate: string): Promise<Vehicle> {
+    const r = await this.db.maybeOne(`select * from vehicles where plate = $1`, [plate]);
+    if (!r) throw new TollwayError("not_found", `No vehicle with plate ${plate}`);
+    return toVehicle(r);
+  }
+
+  async vehicle(id: number, q: Queryable = this.db): Promise<Vehicle> {
+    const r = await q.maybeOne(`select * from vehicles where id = $1`, [id]);
+    if (!r) throw new TollwayError("not_found", `Vehicle ${id} does not exist`);
+    return toVehicle(r);
+  }
+}

@@ -1,0 +1,164 @@
+import type { Queryable } from "../../core/db/database.ts";
+import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { localDayBounds } from "../../core/tariff/local-time.ts";
+
+/**
+ * Passage search and the trip view. Pages are ordered newest first by (ts, id) and continued with
+ * a keyset cursor; the cursor carries ts in whole microseconds, PostgreSQL's precision, so no
+ * passage is skipped or repeated between pages.
+ */
+export interface Passage {
+  id: number;
+  ts: string;
+  gantryId: string;
+  tagId: string | null;
+  plate: string | null;
+  plateConfidence: number | null;
+  lane: number | null;
+  readClass: number;
+  vehicleClass: number;
+  accountId: number | null;
+  tariffId: number | null;
+  postedPriceTenths: number | null;
+}
+
+export interface PassageFilter {
+  tagId?: string;
+  plate?: string;
+  accountId?: number;
+  gantryId?: string;
+  from?: Date;
+  to?: Date;
+  /** Continue after this (ts in microseconds since the epoch, id). */
+  after?: { tsUs: number; id: number };
+  limit: number;
+}
+
+const cols = (a: string) =>
+  `${a}id, ${a}ts, ${a}gantry_id, ${a}tag_id, ${a}plate, ${a}plate_confidence, ${a}lane, ${a}read_class, ${a}vehicle_class, ${a}account_id,
+   ${a}tariff_id, ${a}posted_price_tenths, (extract(epoch from ${a}ts) * 1000000)::bigint as ts_us`;
+
+const toPassage = (r: Record<string, unknown>): Passage => ({
+  id: r.id as number,
+  ts: (r.ts as Date).toISOString(),
+  gantryId: r.gantry_id as string,
+  tagId: (r.tag_id as string | null) ?? null,
+  plate: (r.plate as string | null) ?? null,
+  plateConfidence: (r.plate_confidence as number | null) ?? null,
+  lane: (r.lane as number | null) ?? null,
+  readClass: r.read_class as number,
+  vehicleClass: r.vehicle_class as number,
+  accountId: (r.account_id as number | null) ?? null,
+  tariffId: (r.tariff_id as number | null) ?? null,
+  postedPriceTenths: (r.posted_price_tenths as number | null) ?? null,
+});
+
+export interface TripStop extends Passage {
+  freeway: string | null;
+  direction: string | null;
+  km: number | null;
+  roadName: string | null;
+  runningPostedTenths: number;
+}
+
+export interface TripLeg {
+  freeway: string | null;
+  direction: string | null;
+  fromGantry: string;
+  toGantry: string;
+  fromKm: number | null;
+  toKm: number | null;
+  passages: number;
+  postedTenths: number;
+}
+
+export class PassageService {
+  constructor(
+    private readonly db: Queryable,
+    private readonly timeZone: string,
+  ) {}
+
+  async search(f: PassageFilter): Promise<{ items: Passage[]; next: { tsUs: number; id: number } | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (f.tagId !== undefined) where.push(`tag_id = ${p(f.tagId)}`);
+    if (f.plate !== undefined) where.push(`plate = ${p(f.plate)}`);
+    // Through the account's tags, so the search uses the tag index.
+    if (f.accountId !== undefined) where.push(`tag_id = any(array(select id from tags where account_id = ${p(f.accountId)}))`);
+    if (f.gantryId !== undefined) where.push(`gantry_id = ${p(f.gantryId)}`);
+    if (f.from !== undefined) where.push(`ts >= ${p(f.from)}`);
+    if (f.to !== undefined) where.push(`ts < ${p(f.to)}`);
+    if (f.after) where.push(`(ts, id) < (timestamptz 'epoch' + ${p(f.after.tsUs)} * interval '1 microsecond', ${p(f.after.id)})`);
+    const rows = await this.db.query(
+      `select ${cols("")} from passages ${where.length ? `where ${where.join(" and ")}` : ""} order by ts desc, id desc limit ${p(f.limit + 1)}`,
+      params,
+    );
+    const more = rows.length > f.limit;
+    const page = more ? rows.slice(0, f.limit) : rows;
+    const last = page.at(-1);
+    return { items: page.map(toPassage), next: more && last ? { tsUs: last.ts_us as number, id: last.id as number } : null };
+  }
+
+  /** One vehicle's passages on one local day, in order, with its route and running posted toll. */
+  async trip(vehicle: { tagId?: string; plate?: string }, day: string) {
+    if ((vehicle.tagId === undefined) === (vehicle.plate === undefined)) {
+      throw new TollwayError("bad_request", "Give exactly one of tagId and plate", {
+        fields: [{ field: vehicle.tagId === undefined ? "query.tagId" : "query.plate", message: "give exactly one of tagId and plate" }],
+      });
+    }
+    const { start, end } = localDayBounds(day, this.timeZone);
+    // A plate trip shows plate-only passages: tagged passages of that plate are billed to the tag.
+    const rows = await this.db.query(
+      `select ${cols("p.")}, g.freeway, g.direction, g.km, g.road_name
+       from passages p left join gantries g on g.id = p.gantry_id
+       where ${vehicle.tagId !== undefined ? "p.tag_id = $1" : "p.plate = $1 and p.tag_id is null"} and p.ts >= $2 and p.ts < $3
+       order by p.ts, p.id`,
+      [vehicle.tagId ?? vehicle.plate, start, end],
+    );
+    let running = 0;
+    const stops: TripStop[] = rows.map((r) => {
+      running += (r.posted_price_tenths as number | null) ?? 0;
+      return {
+        ...toPassage(r),
+        freeway: (r.freeway as string | null) ?? null,
+        direction: (r.direction as string | null) ?? null,
+        km: (r.km as number | null) ?? null,
+        roadName: (r.road_name as string | null) ?? null,
+        runningPostedTenths: running,
+      };
+    });
+    // Legs: runs of consecutive passages on one freeway in one direction.
+    const legs: TripLeg[] = [];
+    for (const s of stops) {
+      const leg = legs.at(-1);
+      if (leg && leg.freeway === s.freeway && leg.direction === s.direction) {
+        leg.toGantry = s.gantryId;
+        leg.toKm = s.km;
+        leg.passages++;
+        leg.postedTenths += s.postedPriceTenths ?? 0;
+      } else {
+        legs.push({ freeway: s.freeway, direction: s.direction, fromGantry: s.gantryId, toGantry: s.gantryId, fromKm: s.km, toKm: s.km, passages: 1, postedTenths: s.postedPriceTenths ?? 0 });
+      }
+    }
+    const key = vehicle.tagId ?? `plate:${vehicle.plate}`;
+    const settlement = await this.db.maybeOne<{ id: number; payable_tenths: number; revision: number }>(
+      `select id, payable_tenths, revision from settlements where local_day = $1 and vehicle_key = $2`,
+      [day, key],
+    );
+    return {
+      day,
+      timeZone: this.timeZone,
+      tagId: vehicle.tagId ?? null,
+      plate: vehicle.plate ?? null,
+      passages: stops,
+      route: stops.map((s) => s.gantryId),
+      legs,
+      postedTotalTenths: running,
+      settlement: settlement ? { id: settlement.id, payableTenths: settlement.payable_tenths, revision: settlement.revision } : null,
+    };
+  }
+}

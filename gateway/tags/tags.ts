@@ -1,0 +1,137 @@
+import type { Queryable } from "../../core/db/database.ts";
+import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { recordAudit, type Actor } from "../audit/audit-log.ts";
+
+/**
+ * Tags and their lifecycle. Every status change (issue included) appends to tag_status_changes,
+ * whose version is what roadside and partner systems sync on ("changes since version N").
+ * lost and stolen are final: such a tag is replaced by a new one, never re-activated.
+ */
+export const TAG_STATUSES = ["active", "low_balance", "blocked", "lost", "stolen"] as const;
+export type TagStatus = (typeof TAG_STATUSES)[number];
+const FINAL: readonly TagStatus[] = ["lost", "stolen"];
+
+export interface Tag {
+  id: string;
+  accountId: number;
+  vehicleId: number | null;
+  vehicleClass: number;
+  status: TagStatus;
+  statusChangedAt: string;
+  statusVersion: number;
+  createdAt: string;
+}
+
+export const toTag = (r: Record<string, unknown>): Tag => ({
+  id: r.id as string,
+  accountId: r.account_id as number,
+  vehicleId: (r.vehicle_id as number | null) ?? null,
+  vehicleClass: r.vehicle_class as number,
+  status: r.status as TagStatus,
+  statusChangedAt: (r.status_changed_at as Date).toISOString(),
+  statusVersion: r.status_version as number,
+  createdAt: (r.created_at as Date).toISOString(),
+});
+
+export interface StatusListEntry {
+  tagId: string;
+  status: TagStatus;
+  version: number;
+  changedAt: string;
+}
+
+export class TagService {
+  constructor(private readonly db: Queryable) {}
+
+  async get(id: string, q: Queryable = this.db, lock = false): Promise<Tag> {
+    const r = await q.maybeOne(`select * from tags where id = $1${lock ? " for update" : ""}`, [id]);
+    if (!r) throw new TollwayError("not_found", `Tag ${id} does not exist`);
+    return toTag(r);
+  }
+
+  async ofAccount(accountId: number): Promise<Tag[]> {
+    return (await this.db.query(`select * from tags where account_id = $1 order by created_at, id`, [accountId])).map(toTag);
+  }
+
+  async idsOf(accountId: number, status: TagStatus): Promise<string[]> {
+    return (await this.db.query<{ id: string }>(`select id from tags where account_id = $1 and status = $2 order by id`, [accountId, status])).map((r) => r.id);
+  }
+
+  /** Issues a tag to an account (and optionally one of its vehicles, whose class it then carries). */
+  async issue(tx: Queryable, actor: Actor, input: { id: string; accountId: number; vehicleId?: number | null; vehicleClass?: number }): Promise<Tag> {
+    const account = await tx.maybeOne<{ status: string; balance_tenths: number; low_balance_threshold_tenths: number }>(
+      `select status, balance_tenths, low_balance_threshold_tenths from accounts where id = $1 for update`,
+      [input.accountId],
+    );
+    if (!account) throw new TollwayError("unprocessable", `Account ${input.accountId} does not exist`, { fields: [{ field: "body.accountId", message: "no such account" }] });
+    if (account.status === "closed" || account.status === "suspended") throw new TollwayError("conflict", `Account ${input.accountId} is ${account.status}`);
+    let vehicleClass = input.vehicleClass;
+    if (input.vehicleId != null) {
+      const v = await tx.maybeOne<{ account_id: number; vehicle_class: number }>(`select account_id, vehicle_class from vehicles where id = $1`, [input.vehicleId]);
+      if (!v || v.account_id !== input.accountId) {
+        throw new TollwayError("unprocessable", `Vehicle ${input.vehicleId} does not belong to account ${input.accountId}`, { fields: [{ field: "body.vehicleId", message: "not a vehicle of this account" }] });
+      }
+      if (vehicleClass !== undefined && vehicleClass !== v.vehicle_class) {
+        throw new TollwayError("unprocessable", `The vehicle is registered as class ${v.vehicle_class}`, { fields: [{ field: "body.vehicleClass", message: `must match the vehicle's class ${v.vehicle_class}` }] });
+      }
+      vehicleClass = v.vehicle_class;
+    }
+    if (vehicleClass === undefined) throw new TollwayError("bad_request", "vehicleClass is required without a vehicle", { fields: [{ field: "body.vehicleClass", message: "required when vehicleId is not given" }] });
+    if (await tx.maybeOne(`select 1 as x from tags where id = $1`, [input.id])) {
+      throw new TollwayError("conflict", `Tag ${input.id} already exists`, { fields: [{ field: "body.id", message: "already issued" }] });
+    }
+    const status: TagStatus = account.status === "low_balance" ? "low_balance" : "active";
+    await tx.query(`insert into tags (id, account_id, vehicle_id, vehicle_class, status) values ($1, $2, $3, $4, $5)`, [
+      input.id,
+      input.accountId,
+      input.vehicleId ?? null,
+      vehicleClass,
+      status,
+    ]);
+    const tag = await this.recordChange(tx, input.id, status);
+    await recordAudit(tx, actor, { action: "tag.issue", entity: "tag", entityId: tag.id, after: tag });
+    return tag;
+  }
+
+  /** Changes a tag's status; the same status again is a no-op (no new version). */
+  async changeStatus(tx: Queryable, actor: Actor, id: string, status: TagStatus, reason: string | null): Promise<{ tag: Tag; changed: boolean }> {
+    const before = await this.get(id, tx, true);
+    if (before.status === status) return { tag: before, changed: false };
+    if (FINAL.includes(before.status) && !FINAL.includes(status)) {
+      throw new TollwayError("conflict", `Tag ${id} is ${before.status}; a ${before.status} tag is never re-activated, issue a new one`);
+    }
+    await tx.query(`update tags set status = $2 where id = $1`, [id, status]);
+    const tag = await this.recordChange(tx, id, status);
+    await recordAudit(tx, actor, { action: "tag.status", entity: "tag", entityId: id, before, after: { ...tag, reason } });
+    return { tag, changed: true };
+  }
+
+  private async recordChange(tx: Queryable, id: string, status: TagStatus): Promise<Tag> {
+    const v = await tx.one<{ version: number; changed_at: Date }>(`insert into tag_status_changes (tag_id, status) values ($1, $2) returning version, changed_at`, [id, status]);
+    const r = await tx.one(`update tags set status_version = $2, status_changed_at = $3 where id = $1 returning *`, [id, v.version, v.changed_at]);
+    return toTag(r);
+  }
+
+  /**
+   * The status list for roadside and partner systems, as one consistent snapshot:
+   * without `since`, every tag with its current status; with `since`, only tags whose status
+   * changed after that version (their current status). `version` is the version to ask from next.
+   */
+  async statusList(db: { tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> }, since?: number): Promise<{ version: number; full: boolean; items: StatusListEntry[] }> {
+    return db.tx(async (q) => {
+      await q.query("set transaction isolation level repeatable read");
+      const { version } = await q.one<{ version: number }>(`select coalesce(max(version), 0)::bigint as version from tag_status_changes`);
+      const rows = await q.query<{ id: string; status: TagStatus; status_version: number; status_changed_at: Date }>(
+        since === undefined
+          ? `select id, status, status_version, status_changed_at from tags order by id`
+          : `select id, status, status_version, status_changed_at from tags where status_version > $1 order by status_version`,
+        since === undefined ? [] : [since],
+      );
+      return {
+        version,
+        full: since === undefined,
+        items: rows.map((r) => ({ tagId: r.id, status: r.status, version: r.status_version, changedAt: r.status_changed_at.toISOString() })),
+      };
+    });
+  }
+}
