@@ -1,0 +1,117 @@
+import type { Database } from "../db/database.ts";
+import { silentLogger, type Logger } from "../log/logger.ts";
+import { addDays, localDay, localMidnight } from "../tariff/local-time.ts";
+import { PlateBillService } from "./plate-bills.ts";
+import type { SettlementService } from "./settlement-service.ts";
+
+/**
+ * Settles yesterday automatically once the local day is over (plus a grace period for late reads),
+ * then escalates unpaid plate bills as of today. Missed days (the gateway was down over midnight)
+ * are caught up, oldest first, up to `maxCatchUpDays` back from yesterday; with no run on record it
+ * starts at yesterday (older days are settled on purpose, through POST /v1/settlements/run).
+ *
+ * Several gateway instances may each run a scheduler: runs of a day are serialised in the database
+ * and a second run of a settled day changes nothing.
+ */
+export interface SettlementSchedulerOptions {
+  timeZone: string;
+  clock?: () => Date;
+  logger?: Logger;
+  /** How often to look at the clock. */
+  checkEveryMs?: number;
+  /** Wait this long after local midnight before settling the day that ended. */
+  graceMs?: number;
+  maxCatchUpDays?: number;
+}
+
+export interface TickReport {
+  settled: string[];
+  escalated: boolean;
+}
+
+export class SettlementScheduler {
+  private readonly clock: () => Date;
+  private readonly logger: Logger;
+  private readonly checkEveryMs: number;
+  private readonly graceMs: number;
+  private readonly maxCatchUpDays: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<TickReport> | undefined;
+  private stopped = true;
+  private lastEscalation: string | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly settlement: SettlementService,
+    private readonly opts: SettlementSchedulerOptions,
+  ) {
+    this.clock = opts.clock ?? (() => new Date());
+    this.logger = opts.logger ?? silentLogger;
+    this.checkEveryMs = opts.checkEveryMs ?? 60_000;
+    this.graceMs = opts.graceMs ?? 10 * 60_000;
+    this.maxCatchUpDays = opts.maxCatchUpDays ?? 7;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.tick()
+        .catch((e) => this.logger.error("settlement scheduler: tick failed", { err: e }))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.checkEveryMs);
+        });
+    };
+    loop();
+  }
+
+  /** Stops the timer and waits for a run in progress to finish (it is one transaction per day). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One look at the clock: settle the days that are due, then escalate. Never overlaps itself. */
+  tick(): Promise<TickReport> {
+    this.running ??= this.doTick().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** The days that are over (with grace) and not yet settled, oldest first. */
+  async dueDays(): Promise<string[]> {
+    const now = this.clock();
+    // The latest day whose end + grace has passed.
+    let lastOver = addDays(localDay(now, this.opts.timeZone), -1);
+    if (localMidnight(addDays(lastOver, 1), this.opts.timeZone).getTime() + this.graceMs > now.getTime()) lastOver = addDays(lastOver, -1);
+    const done = await this.db.maybeOne<{ day: string | null }>("select max(local_day)::text as day from settlement_runs where status = 'done'");
+    const oldest = addDays(lastOver, -(this.maxCatchUpDays - 1));
+    let from = done?.day ? addDays(done.day, 1) : lastOver;
+    if (from < oldest) from = oldest;
+    const days: string[] = [];
+    for (let d = from; d <= lastOver; d = addDays(d, 1)) days.push(d);
+    return days;
+  }
+
+  private async doTick(): Promise<TickReport> {
+    const settled: string[] = [];
+    for (const day of await this.dueDays()) {
+      if (this.stopped && settled.length) break;
+      await this.settlement.runDay(day, { triggeredBy: "schedule" });
+      settled.push(day);
+    }
+    const today = localDay(this.clock(), this.opts.timeZone);
+    let escalated = false;
+    if (this.lastEscalation !== today) {
+      const r = await this.db.tx((tx) => new PlateBillService(tx).escalate(tx, today));
+      this.lastEscalation = today;
+      escalated = true;
+      if (r.notices + r.fees + r.fines > 0) this.logger.info("plate bills escalated", { ...r });
+    }
+    return { settled, escalated };
+  }
+}

@@ -1,0 +1,103 @@
+import { z } from "@hono/zod-openapi";
+import { TariffCatalog } from "../../../core/tariff/tariff-catalog.ts";
+import { TollQuoteService } from "../../../core/tariff/toll-quote.ts";
+import { defineRoute } from "../../http/define-route.ts";
+import { GantryId, Tenths, TOLLING_READERS, VehicleClass } from "./schemas.ts";
+
+const QuoteLine = z.object({
+  gantryId: z.string(),
+  tariffId: z.number().int().nullable(),
+  zoneKmTenths: z.number().int().nullable(),
+  rateTenthsPerKm: z.number().int().nullable(),
+  postedTenths: Tenths,
+  chargedTenths: Tenths,
+  rule: z.enum(["normal", "not_charging", "no_tariff", "free_hours", "special"]),
+  specialDayIds: z.array(z.number().int()),
+});
+
+export const TollQuoteSchema = z
+  .object({
+    localDay: z.string(),
+    vehicleClass: z.number().int(),
+    tariffId: z.number().int().nullable().openapi({ description: "The tariff whose thresholds apply to the day" }),
+    passages: z.number().int(),
+    postedTotalTenths: Tenths.openapi({ description: "Sum of the posted prices (each truncated to NT$0.1)" }),
+    specialDiscountTenths: Tenths,
+    chargedTotalTenths: Tenths,
+    singleRateDay: z.boolean(),
+    longDistanceThresholdTenths: Tenths,
+    longDiscountTenths: Tenths.openapi({ description: "Long-distance discount, rounded to NT$0.1 for display" }),
+    freeTenths: Tenths,
+    payableTenths: Tenths.openapi({ description: "What the day costs: whole NT$, in tenths" }),
+    payableNtd: z.number().int().openapi({ description: "payableTenths in NT$", example: 328 }),
+    lines: z.array(QuoteLine),
+  })
+  .openapi("TollQuote");
+
+export default defineRoute(
+  {
+    method: "post",
+    path: "/v1/toll-quotes",
+    tags: ["tolling"],
+    summary: "Quote one day's toll for a vehicle class passing the listed gantries (same engine as settlement)",
+    description:
+      "All passages are taken at `at`: the tariff and special days in force then apply, and the day is the local day of `at`. " +
+      "Posted prices are truncated to NT$0.1 per gantry; the day pays the posted total minus 25 % of the part above 200 km worth, " +
+      "minus 20 km worth free, rounded half-up to NT$1.",
+    roles: TOLLING_READERS,
+    request: {
+      body: {
+        content: {
+          "application/json": {
+            schema: z.object({
+              vehicleClass: VehicleClass,
+              at: z.iso.datetime({ offset: true }).openapi({ example: "2024-03-25T08:00:00+08:00" }),
+              gantries: z.array(GantryId).min(1).max(1000).openapi({ example: ["01F0005S", "01F0017S"] }),
+            }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: { description: "The quote with a per-gantry breakdown", content: { "application/json": { schema: TollQuoteSchema } } },
+      422: { description: "No tariff in force at `at`" },
+    },
+  },
+  async (c) => {
+    const body = c.req.valid("json");
+    const { db, config } = c.var.deps;
+    const q = await new TollQuoteService(new TariffCatalog(db), config.tollTimezone).quote({
+      vehicleClass: body.vehicleClass,
+      at: new Date(body.at),
+      gantries: body.gantries,
+    });
+    return c.json(
+      {
+        localDay: q.localDay,
+        vehicleClass: q.vehicleClass,
+        tariffId: q.tariffId,
+        passages: q.passages,
+        postedTotalTenths: q.postedTotalTenths,
+        specialDiscountTenths: q.specialDiscountTenths,
+        chargedTotalTenths: q.chargedTotalTenths,
+        singleRateDay: q.singleRateDay,
+        longDistanceThresholdTenths: q.longDistanceThresholdTenths,
+        longDiscountTenths: q.longDiscountTenths,
+        freeTenths: q.freeTenths,
+        payableTenths: q.payableTenths,
+        payableNtd: q.payableTenths / 10,
+        lines: q.lines.map((l) => ({
+          gantryId: l.gantryId,
+          tariffId: l.tariffId,
+          zoneKmTenths: l.zoneKmTenths,
+          rateTenthsPerKm: l.rateTenthsPerKm,
+          postedTenths: l.postedTenths,
+          chargedTenths: l.chargedTenths,
+          rule: l.rule,
+          specialDayIds: l.specialDayIds,
+        })),
+      },
+      200,
+    );
+  },
+);
