@@ -1,0 +1,30 @@
+import { runMain } from "../core/cli/main.ts";
+import { IngestService } from "./service/ingest-service.ts";
+
+/** `bun run ingest`: the TR1 gantry ingest until SIGTERM/SIGINT, then a graceful stop. */
+await runMain("ingest", async ({ config, logger, openDatabase }) => {
+  const db = openDatabase("tollway-ingest");
+  const bindHost = /^tcp:\/\/([0-9.]+):/.exec(config.ingest.bind)?.[1];
+  const service = new IngestService({
+    db,
+    logger,
+    bind: config.ingest.bind,
+    curveSecretKey: config.ingest.curve?.secretKey,
+    duplicateWindowSeconds: config.ingest.duplicateWindowSeconds,
+    metricsPort: config.ingest.metricsPort,
+    // Metrics listen where the gantry port does (all interfaces for tcp://*).
+    metricsHost: bindHost ?? "0.0.0.0",
+  });
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (sig: string) => {
+      logger.info("stopping", { signal: sig });
+      resolve();
+    };
+    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    process.once("SIGINT", () => onSignal("SIGINT"));
+  });
+  await service.start();
+  await stopped;
+  await service.stop();
+  await db.close();
+});

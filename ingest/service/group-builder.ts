@@ -1,0 +1,351 @@
+import type { Queryable } from "../../core/db/database.ts";
+import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, type Tr1Header, type Tr1Reply } from "../protocol/tr1.ts";
+import type { IncomingMessage } from "../zmq/index.ts";
+import { AntennaDedup, dedupKey, type PassageRef } from "./antenna-dedup.ts";
+import type { GantryInfo, Tariffs, VehicleCache } from "./reference-data.ts";
+
+/**
+ * Turns one group of gantry messages into a write plan: decode and validate, find batches already
+ * committed, drop antenna duplicates, look up vehicles, price, count per 5 minutes. The plan is
+ * written in one transaction; the replies go out after it commits.
+ */
+
+export interface PassageRow {
+  ts: string;
+  gantry: string;
+  tag: string | null;
+  plate: string | null;
+  conf: number | null;
+  lane: number | null;
+  readClass: number;
+  vehicleClass: number;
+  accountId: number | null;
+  tariffId: number | null;
+  price: number | null;
+  ref: PassageRef;
+  batch: number;
+}
+
+export interface DeadLetterRow {
+  gantry: string | null;
+  batch: number | null;
+  readIndex: number | null;
+  reason: string;
+  payload: string | null;
+  raw: Uint8Array | null;
+}
+
+export interface BatchRow {
+  gantry: string;
+  batch: number;
+  sent: string;
+  reads: number;
+  accepted: number;
+  rejected: number;
+  antennaDuplicates: number;
+}
+
+export interface GantryStatusRow {
+  gantry: string;
+  lastBatch: number;
+  lastReadMs: number | null;
+}
+
+export interface CountRow {
+  bucketMs: number;
+  gantry: string;
+  direction: string;
+  vehicleClass: number;
+  volume: number;
+}
+
+export interface GroupPlan {
+  replies: { id: Uint8Array; reply: Tr1Reply }[];
+  batches: BatchRow[];
+  passages: PassageRow[];
+  /** Stored passages that this group merged more antenna reads into. */
+  storedMerges: PassageRef[];
+  counts: CountRow[];
+  deadLetters: DeadLetterRow[];
+  gantryStatus: GantryStatusRow[];
+  /** Passage refs to mark stored after commit. */
+  newRefs: PassageRef[];
+  stats: { reads: number; acceptedReads: number; rejectedReads: number; antennaDuplicates: number; batches: number; rejectedBatches: number; duplicates: number; rejectReasons: Map<string, number> };
+}
+
+type Decoded =
+  | { kind: "rejected"; msg: IncomingMessage; reason: string; gantry: string | null; batch: number | null }
+  | { kind: "batch"; msg: IncomingMessage; header: Tr1Header; reads: unknown[]; minTs: number; maxTs: number };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const FIVE_MIN = 300_000;
+/** Stored raw bytes of a rejected message are capped: the reason says how big it was. */
+const MAX_RAW_KEPT = 64 * 1024;
+
+/** Frames of a rejected message as stored in dead_letters.raw: per frame a 4-byte big-endian length, then the bytes. */
+export function encodeRawFrames(frames: readonly Uint8Array[], cap = MAX_RAW_KEPT): Uint8Array {
+  let total = 0;
+  for (const f of frames) total += 4 + Math.min(f.length, cap);
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  let o = 0;
+  for (const f of frames) {
+    const n = Math.min(f.length, cap);
+    dv.setUint32(o, n);
+    out.set(f.subarray(0, n), o + 4);
+    o += 4 + n;
+  }
+  return out;
+}
+
+export function decodeRawFrames(raw: Uint8Array): Uint8Array[] {
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out: Uint8Array[] = [];
+  for (let o = 0; o < raw.length; ) {
+    const n = dv.getUint32(o);
+    out.push(raw.slice(o + 4, o + 4 + n));
+    o += 4 + n;
+  }
+  return out;
+}
+
+export interface GroupBuilderDeps {
+  gantries: () => ReadonlyMap<string, GantryInfo>;
+  tariffs: () => Tariffs;
+  vehicles: VehicleCache;
+  dedup: AntennaDedup;
+  windowMs: number;
+  /** CURVE on: the authenticated gantry id must match the header. */
+  curve: boolean;
+}
+
+export class GroupBuilder {
+  constructor(private readonly deps: GroupBuilderDeps) {}
+
+  /** Decodes one message (no database). Exposed for tests. */
+  decode(msg: IncomingMessage): Decoded {
+    const f = msg.frames;
+    const authenticated = msg.userId ?? null;
+    const reject = (reason: string, gantry: string | null = authenticated, batch: number | null = null): Decoded => ({ kind: "rejected", msg, reason, gantry, batch });
+    if (f.length !== 3) return reject(`frames: expected 3, got ${f.length}`);
+    if (f[0]!.length !== 3 || f[0]![0] !== 84 || f[0]![1] !== 82 || f[0]![2] !== 49) return reject("frames: first frame must be TR1");
+    let headerJson: unknown;
+    try {
+      headerJson = JSON.parse(utf8.decode(f[1]));
+    } catch (e) {
+      return reject(e instanceof TypeError ? "header: not valid UTF-8" : "header: not JSON");
+    }
+    const h = headerSchema.safeParse(headerJson);
+    if (!h.success) {
+      const i = h.error.issues[0]!;
+      const claimed = (headerJson as { gantry?: unknown } | null)?.gantry;
+      const batch = (headerJson as { batch?: unknown } | null)?.batch;
+      return reject(
+        `header: ${i.path.join(".") || "header"}: ${i.message}`,
+        authenticated ?? (typeof claimed === "string" && GANTRY_ID.test(claimed) ? claimed : null),
+        typeof batch === "number" && Number.isSafeInteger(batch) ? batch : null,
+      );
+    }
+    const header = h.data;
+    if (this.deps.curve && authenticated !== header.gantry) return reject(`gantry mismatch: authenticated as ${authenticated ?? "nobody"}, header names ${header.gantry}`, authenticated, header.batch);
+    if (!this.deps.gantries().has(header.gantry)) return reject(`unknown gantry ${header.gantry}`, null, header.batch);
+    const body = f[2]!;
+    if (body.length > MAX_BODY_BYTES) return reject(`body too large: ${body.length} bytes (max ${MAX_BODY_BYTES})`, header.gantry, header.batch);
+    let reads: unknown;
+    try {
+      reads = JSON.parse(utf8.decode(body));
+    } catch (e) {
+      return reject(e instanceof TypeError ? "body: not valid UTF-8" : "body: not JSON", header.gantry, header.batch);
+    }
+    if (!Array.isArray(reads)) return reject("body: must be a JSON array of reads", header.gantry, header.batch);
+    if (reads.length > MAX_READS) return reject(`body: ${reads.length} reads (max ${MAX_READS})`, header.gantry, header.batch);
+    return { kind: "batch", msg, header, reads, minTs: Number.NaN, maxTs: Number.NaN };
+  }
+
+  async build(db: Queryable, messages: readonly IncomingMessage[]): Promise<GroupPlan> {
+    const decoded = messages.map((m) => this.decode(m));
+    const plan: GroupPlan = {
+      replies: [],
+      batches: [],
+      passages: [],
+      storedMerges: [],
+      counts: [],
+      deadLetters: [],
+      gantryStatus: [],
+      newRefs: [],
+      stats: { reads: 0, acceptedReads: 0, rejectedReads: 0, antennaDuplicates: 0, batches: 0, rejectedBatches: 0, duplicates: 0, rejectReasons: new Map() },
+    };
+
+    // Validate every read first: the checks tell which vehicles and which time ranges to load.
+    const checks: (ReturnType<typeof checkRead>[] | undefined)[] = [];
+    const vehicleKeys = new Set<string>();
+    const coldRange = new Map<string, { lo: number; hi: number }>();
+    const batchKeysG: string[] = [];
+    const batchKeysB: number[] = [];
+    for (const d of decoded) {
+      if (d.kind !== "batch") {
+        checks.push(undefined);
+        continue;
+      }
+      batchKeysG.push(d.header.gantry);
+      batchKeysB.push(d.header.batch);
+      const cs = new Array<ReturnType<typeof checkRead>>(d.reads.length);
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < d.reads.length; i++) {
+        const c = checkRead(d.reads[i]);
+        cs[i] = c;
+        if (!c.ok) continue;
+        vehicleKeys.add(c.read.tag !== null ? "T" + c.read.tag : "P" + c.read.plate);
+        if (c.tsMs < lo) lo = c.tsMs;
+        if (c.tsMs > hi) hi = c.tsMs;
+      }
+      checks.push(cs);
+      if (lo <= hi && !this.deps.dedup.isWarm(d.header.gantry)) {
+        const r = coldRange.get(d.header.gantry);
+        if (!r) coldRange.set(d.header.gantry, { lo, hi });
+        else {
+          r.lo = Math.min(r.lo, lo);
+          r.hi = Math.max(r.hi, hi);
+        }
+      }
+    }
+
+    const w = this.deps.windowMs;
+    const [committed, , warm] = await Promise.all([
+      batchKeysG.length
+        ? db.query<{ gantry_id: string; batch_no: number; accepted: number; rejected: number }>(
+            `select b.gantry_id, b.batch_no, b.accepted, b.rejected from ingest_batches b
+               join unnest($1::text[], $2::int8[]) k(g, n) on b.gantry_id = k.g and b.batch_no = k.n`,
+            [batchKeysG, batchKeysB],
+          )
+        : [],
+      this.deps.vehicles.fill(db, vehicleKeys),
+      coldRange.size
+        ? db.query<{ gantry_id: string; ts: string; ms: number; tag_id: string | null; plate: string | null; raw_reads: number }>(
+            `select p.gantry_id, p.ts::text as ts, extract(epoch from p.ts)::float8 * 1000 as ms, p.tag_id, p.plate, p.raw_reads
+               from unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) w(g, lo, hi)
+               join passages p on p.gantry_id = w.g and p.ts between w.lo and w.hi`,
+            [
+              [...coldRange.keys()],
+              [...coldRange.values()].map((r) => new Date(r.lo - w)),
+              [...coldRange.values()].map((r) => new Date(r.hi + w)),
+            ],
+          )
+        : [],
+    ]);
+    if (coldRange.size) {
+      const byGantry = new Map<string, { tsMs: number; ts: string; tag: string | null; plate: string | null; rawReads: number }[]>();
+      for (const g of coldRange.keys()) byGantry.set(g, []);
+      for (const r of warm) byGantry.get(r.gantry_id)!.push({ tsMs: Math.round(r.ms), ts: r.ts, tag: r.tag_id, plate: r.plate, rawReads: r.raw_reads });
+      for (const [g, list] of byGantry) this.deps.dedup.warm(g, list);
+    }
+    const done = new Map<string, { accepted: number; rejected: number }>();
+    for (const c of committed) done.set(`${c.gantry_id}#${c.batch_no}`, { accepted: c.accepted, rejected: c.rejected });
+
+    const gantries = this.deps.gantries();
+    const tariffs = this.deps.tariffs();
+    const vehicles = this.deps.vehicles;
+    const dedup = this.deps.dedup;
+    const counts = new Map<string, CountRow>();
+    const status = new Map<string, GantryStatusRow>();
+    const storedMerges = new Set<PassageRef>();
+    const st = plan.stats;
+
+    for (let m = 0; m < decoded.length; m++) {
+      const d = decoded[m]!;
+      if (d.kind === "rejected") {
+        st.rejectedBatches++;
+        const reason = d.reason;
+        const short = /^(frames|header|body too large|body|gantry mismatch|unknown gantry)/.exec(reason)?.[1] ?? "other";
+        st.rejectReasons.set(short, (st.rejectReasons.get(short) ?? 0) + 1);
+        plan.deadLetters.push({ gantry: d.gantry, batch: d.batch, readIndex: null, reason, payload: null, raw: encodeRawFrames(d.msg.frames) });
+        plan.replies.push({ id: d.msg.id, reply: { batch: d.batch, status: "rejected", accepted: 0, rejected: 0, errors: [], reason } });
+        continue;
+      }
+      const { gantry, batch } = d.header;
+      const key = `${gantry}#${batch}`;
+      // Committed before, or an earlier copy in this same group: "duplicate", nothing written twice.
+      const prior = done.get(key);
+      if (prior) {
+        st.duplicates++;
+        plan.replies.push({ id: d.msg.id, reply: { batch, status: "duplicate", accepted: prior.accepted, rejected: prior.rejected, errors: [] } });
+        continue;
+      }
+      const cs = checks[m]!;
+      const direction = gantries.get(gantry)!.direction;
+      const errors: { i: number; reason: string }[] = [];
+      let accepted = 0;
+      let dups = 0;
+      let lastReadMs: number | null = null;
+      for (let i = 0; i < cs.length; i++) {
+        const c = cs[i]!;
+        if (!c.ok) {
+          errors.push({ i, reason: c.reason });
+          st.rejectReasons.set("read", (st.rejectReasons.get("read") ?? 0) + 1);
+          let payload: string | null = null;
+          try {
+            payload = JSON.stringify(d.reads[i]) ?? null;
+          } catch {
+            payload = null;
+          }
+          plan.deadLetters.push({ gantry, batch, readIndex: i, reason: c.reason, payload, raw: null });
+          continue;
+        }
+        accepted++;
+        const r = c.read;
+        if (lastReadMs === null || c.tsMs > lastReadMs) lastReadMs = c.tsMs;
+        const merge = dedup.offer(gantry, r.tag, r.plate, c.tsMs, r.ts);
+        if (merge.kind === "merged") {
+          dups++;
+          if (merge.ref.stored) storedMerges.add(merge.ref);
+          continue;
+        }
+        const v = vehicles.get(dedupKey(r.tag, r.plate)) ?? null;
+        const cls = v ? v.vehicleClass : r.class;
+        const tariff = tariffs.at(c.tsMs);
+        const price = tariff ? tariff.prices.get(gantry)?.[cls] : undefined;
+        plan.passages.push({
+          ts: r.ts,
+          gantry,
+          tag: r.tag,
+          plate: r.plate,
+          conf: r.conf,
+          lane: r.lane,
+          readClass: r.class,
+          vehicleClass: cls,
+          accountId: v ? v.accountId : null,
+          tariffId: tariff ? tariff.id : null,
+          price: price ?? null,
+          ref: merge.ref,
+          batch,
+        });
+        plan.newRefs.push(merge.ref);
+        const bucketMs = c.tsMs - (((c.tsMs % FIVE_MIN) + FIVE_MIN) % FIVE_MIN);
+        const ck = `${bucketMs}|${gantry}|${cls}`;
+        const row = counts.get(ck);
+        if (row) row.volume++;
+        else counts.set(ck, { bucketMs, gantry, direction, vehicleClass: cls, volume: 1 });
+      }
+      done.set(key, { accepted, rejected: errors.length });
+      st.batches++;
+      st.reads += cs.length;
+      st.acceptedReads += accepted;
+      st.rejectedReads += errors.length;
+      st.antennaDuplicates += dups;
+      plan.batches.push({ gantry, batch, sent: d.header.sent, reads: cs.length, accepted, rejected: errors.length, antennaDuplicates: dups });
+      const s = status.get(gantry);
+      if (!s) status.set(gantry, { gantry, lastBatch: batch, lastReadMs });
+      else {
+        s.lastBatch = Math.max(s.lastBatch, batch);
+        if (lastReadMs !== null && (s.lastReadMs === null || lastReadMs > s.lastReadMs)) s.lastReadMs = lastReadMs;
+      }
+      plan.replies.push({ id: d.msg.id, reply: { batch, status: "ok", accepted, rejected: errors.length, errors } });
+    }
+    plan.storedMerges = [...storedMerges];
+    // Sorted keys: concurrent writers lock count rows in the same order.
+    plan.counts = [...counts.values()].sort((a, b) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : a.vehicleClass - b.vehicleClass));
+    plan.gantryStatus = [...status.values()].sort((a, b) => (a.gantry < b.gantry ? -1 : 1));
+    return plan;
+  }
+}

@@ -1,0 +1,302 @@
+import { hostname } from "node:os";
+import { isTransientDbError, type Database } from "../../core/db/database.ts";
+import { TollwayError } from "../../core/errors/tollway-error.ts";
+import type { Logger } from "../../core/log/logger.ts";
+import { Registry, quantile } from "../metrics/prometheus.ts";
+import { TR1, type Tr1Reply } from "../protocol/tr1.ts";
+import { RouterServer, type IncomingMessage } from "../zmq/index.ts";
+import { AntennaDedup } from "./antenna-dedup.ts";
+import { GroupBuilder, type GroupPlan } from "./group-builder.ts";
+import { writePlan } from "./plan-writer.ts";
+import { VehicleCache, loadGantries, loadGantryKeys, loadTariffs, type GantryInfo, type Tariffs } from "./reference-data.ts";
+
+export interface IngestServiceOptions {
+  db: Database;
+  logger: Logger;
+  /** ZeroMQ endpoint of the ROUTER, e.g. tcp://0.0.0.0:5555 (tcp://127.0.0.1:* picks a port). */
+  bind: string;
+  /** CURVE server secret key (Z85): turns CURVE on, with gantry_keys deciding who may connect. */
+  curveSecretKey?: string | undefined;
+  duplicateWindowSeconds: number;
+  /** Port of the Prometheus /metrics endpoint; undefined: none, 0: any free port. */
+  metricsPort?: number | undefined;
+  metricsHost?: string;
+  instance?: string;
+  /** Messages received and not yet acked; the socket stops reading at this bound. */
+  maxInFlight?: number;
+  /** A group (one transaction) is cut at this many messages or reads. */
+  maxGroupMessages?: number;
+  maxGroupReads?: number;
+  statsIntervalMs?: number;
+  refreshIntervalMs?: number;
+  /** How long stop() keeps retrying a group while the database is down. */
+  stopTimeoutMs?: number;
+}
+
+/**
+ * The ingest: receives TR1 batches on a ROUTER (served by a Worker), writes each group of messages
+ * in one transaction, and acks only after it commits. A failed transaction is retried with the
+ * same messages (their acks wait), so a database restart loses nothing; gantries resend what was
+ * in flight when the process itself died, and ingest_batches makes that exactly-once.
+ */
+export class IngestService {
+  private readonly db: Database;
+  private readonly logger: Logger;
+  private router: RouterServer | undefined;
+  private metricsServer: ReturnType<typeof Bun.serve> | undefined;
+  private readonly dedup: AntennaDedup;
+  private readonly vehicles = new VehicleCache();
+  private readonly builder: GroupBuilder;
+  private gantries: Map<string, GantryInfo> = new Map();
+  private tariffs: Tariffs | undefined;
+  private copyMode = true;
+  private readonly queue: IncomingMessage[] = [];
+  private current = 0;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private stopDeadline = Number.POSITIVE_INFINITY;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private commitMs: number[] = [];
+  private statsBase = { reads: 0, batches: 0, rejectedReads: 0, rejectedBatches: 0, duplicates: 0 };
+  readonly instance: string;
+
+  readonly registry = new Registry();
+  private readonly m = {
+    reads: this.registry.counter("tollway_ingest_reads_total", "Reads received in committed batches, by result"),
+    passages: this.registry.counter("tollway_ingest_passages_total", "Passages stored"),
+    batches: this.registry.counter("tollway_ingest_batches_total", "Gantry messages answered, by status"),
+    rejects: this.registry.counter("tollway_ingest_rejects_total", "Rejected messages and reads, by reason"),
+    commit: this.registry.histogram("tollway_ingest_commit_seconds", "Time to build and commit one group transaction", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+    groupSize: this.registry.histogram("tollway_ingest_group_messages", "Gantry messages per transaction", [1, 2, 5, 10, 20, 50, 100, 200]),
+    retries: this.registry.counter("tollway_ingest_db_retries_total", "Group transactions retried after a database error"),
+    zap: this.registry.counter("tollway_ingest_zap_total", "CURVE connection attempts, by result"),
+  };
+
+  constructor(private readonly opts: IngestServiceOptions) {
+    this.db = opts.db;
+    this.logger = opts.logger;
+    this.instance = opts.instance ?? `${hostname()}:${process.pid}`;
+    this.dedup = new AntennaDedup(opts.duplicateWindowSeconds);
+    this.builder = new GroupBuilder({
+      gantries: () => this.gantries,
+      tariffs: () => this.tariffs!,
+      vehicles: this.vehicles,
+      dedup: this.dedup,
+      windowMs: opts.duplicateWindowSeconds * 1000,
+      curve: !!opts.curveSecretKey,
+    });
+    this.registry.gauge("tollway_ingest_in_flight", "Messages received and not yet acked", () => this.inFlight);
+    this.registry.gauge("tollway_ingest_dedup_passages", "Recent passages remembered for antenna-duplicate removal", () => this.dedup.size);
+  }
+
+  get endpoint(): string {
+    if (!this.router) throw new TollwayError("internal", "ingest not started");
+    return this.router.endpoint;
+  }
+
+  get metricsUrl(): string | undefined {
+    return this.metricsServer ? `http://${this.metricsServer.hostname}:${this.metricsServer.port}/metrics` : undefined;
+  }
+
+  get inFlight(): number {
+    return this.queue.length + this.current;
+  }
+
+  async start(): Promise<void> {
+    const keys = await this.withDbRetry("load reference data", () => this.refresh());
+    if (this.opts.curveSecretKey) {
+      this.logger.info("CURVE on: only gantries with a registered key can connect", { keys: keys?.size ?? 0 });
+    } else {
+      this.logger.warn(
+        "CURVE IS OFF: any host that can reach the ingest port can submit reads as any gantry. Set INGEST_CURVE_SECRET_KEY (and register gantry keys) in production.",
+        { bind: this.opts.bind },
+      );
+    }
+    this.router = await RouterServer.start({
+      bind: this.opts.bind,
+      curveSecretKey: this.opts.curveSecretKey,
+      keys: keys ?? new Map(),
+      maxInFlight: this.opts.maxInFlight ?? 512,
+      maxGroupMessages: 64,
+      onMessages: (msgs) => {
+        for (const m of msgs) this.queue.push(m);
+        this.kick();
+      },
+      onZap: (allowed, userId) => {
+        this.m.zap.inc(1, { result: allowed ? "accepted" : "refused" });
+        if (!allowed) this.logger.warn("refused a gantry connection with an unregistered CURVE key");
+        else this.logger.debug("gantry authenticated", { gantry: userId });
+      },
+      onError: (message) => this.logger.error("ROUTER worker failed", { err: message }),
+    });
+    if (this.opts.metricsPort !== undefined) {
+      this.metricsServer = Bun.serve({
+        port: this.opts.metricsPort,
+        hostname: this.opts.metricsHost ?? "127.0.0.1",
+        fetch: (req) => {
+          const path = new URL(req.url).pathname;
+          if (path === "/metrics") return new Response(this.registry.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
+          if (path === "/health") return Response.json({ ok: true, inFlight: this.inFlight });
+          return new Response("not found", { status: 404 });
+        },
+      });
+    }
+    const refreshMs = this.opts.refreshIntervalMs ?? 30_000;
+    this.timers.push(setInterval(() => void this.refresh().catch((e) => this.logger.warn("reference data refresh failed", { err: String(e) })), refreshMs));
+    this.timers.push(setInterval(() => void this.writeStats(), this.opts.statsIntervalMs ?? 10_000));
+    this.logger.info("ingest listening", { endpoint: this.router.endpoint, metrics: this.metricsUrl, duplicateWindowSeconds: this.opts.duplicateWindowSeconds });
+  }
+
+  /** Graceful: stop reading, commit and ack what is in flight, write a last stats row, close. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopDeadline = Date.now() + (this.opts.stopTimeoutMs ?? 10_000);
+    this.router?.stopReading();
+    // Messages posted by the worker before it saw "stop reading" are still on their way.
+    await Bun.sleep(50);
+    if (this.loop) await this.loop;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.writeStats();
+    await this.router?.close();
+    this.metricsServer?.stop(true);
+    this.logger.info("ingest stopped", { unacked: this.queue.length });
+  }
+
+  private kick(): void {
+    this.loop ??= this.drain().finally(() => {
+      this.loop = undefined;
+      if (this.queue.length && !this.abandoned()) this.kick();
+    });
+  }
+
+  private abandoned(): boolean {
+    return this.stopping && Date.now() > this.stopDeadline;
+  }
+
+  private async drain(): Promise<void> {
+    const maxMsgs = this.opts.maxGroupMessages ?? 200;
+    const maxReads = this.opts.maxGroupReads ?? 50_000;
+    while (this.queue.length && !this.abandoned()) {
+      // Cut a group by message count and (estimated from bytes) reads.
+      let n = 0;
+      let bytes = 0;
+      while (n < this.queue.length && n < maxMsgs && bytes < maxReads * 90) {
+        bytes += this.queue[n]!.frames[2]?.length ?? 0;
+        n++;
+      }
+      const group = this.queue.splice(0, n);
+      this.current = group.length;
+      try {
+        await this.commitGroup(group);
+      } finally {
+        this.current = 0;
+      }
+    }
+  }
+
+  private async commitGroup(group: IncomingMessage[]): Promise<void> {
+    let attempt = 0;
+    for (;;) {
+      const t0 = performance.now();
+      let plan: GroupPlan;
+      try {
+        plan = await this.builder.build(this.db, group);
+        await this.db.tx((tx) => writePlan(tx, plan, this.copyMode));
+      } catch (e) {
+        // The in-memory passages may include this group's: rebuild them from what is stored.
+        this.dedup.reset();
+        attempt++;
+        const conflict = (e as { code?: string }).code === "conflict";
+        if (isTransientDbError(e) || (conflict && attempt < 3)) {
+          this.m.retries.inc();
+          if (attempt === 1 || attempt % 20 === 0) this.logger.warn("database unavailable, retrying the group (acks wait)", { messages: group.length, attempt, err: String(e) });
+          if (this.abandoned()) {
+            this.logger.warn("stopping with unacknowledged messages: gantries will resend them", { messages: group.length });
+            for (let i = 0; i < group.length; i++) this.router?.done();
+            return;
+          }
+          await Bun.sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 6)));
+          continue;
+        }
+        // Not the database being away: isolate the message that breaks the transaction.
+        if (group.length > 1) {
+          this.logger.error("group transaction failed; retrying its messages one by one", { messages: group.length, err: String(e) });
+          for (const m of group) await this.commitGroup([m]);
+          return;
+        }
+        this.logger.error("message could not be stored; rejecting it", { err: String(e) });
+        this.m.rejects.inc(1, { reason: "storage" });
+        this.m.batches.inc(1, { status: "rejected" });
+        this.reply(group[0]!, { batch: null, status: "rejected", accepted: 0, rejected: 0, errors: [], reason: "storage error" });
+        return;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      this.dedup.committed(plan.newRefs);
+      this.m.commit.observe(seconds);
+      this.m.groupSize.observe(group.length);
+      this.commitMs.push(seconds * 1000);
+      const s = plan.stats;
+      this.m.reads.inc(s.acceptedReads - s.antennaDuplicates, { result: "passage" });
+      this.m.reads.inc(s.antennaDuplicates, { result: "antenna_duplicate" });
+      this.m.reads.inc(s.rejectedReads, { result: "rejected" });
+      this.m.passages.inc(plan.passages.length);
+      for (const [reason, n] of s.rejectReasons) this.m.rejects.inc(n, { reason });
+      for (const r of plan.replies) {
+        this.m.batches.inc(1, { status: r.reply.status });
+        this.router!.reply(r.id, [TR1, JSON.stringify(r.reply)]);
+      }
+      return;
+    }
+  }
+
+  private reply(m: IncomingMessage, reply: Tr1Reply): void {
+    this.router?.reply(m.id, [TR1, JSON.stringify(reply)]);
+  }
+
+  /** Reloads gantries, tariffs and keys; returns the keys. */
+  private async refresh(): Promise<Map<string, string>> {
+    const [gantries, tariffs, keys, embedded] = await Promise.all([loadGantries(this.db), loadTariffs(this.db), loadGantryKeys(this.db), this.db.isEmbedded()]);
+    this.gantries = gantries;
+    this.tariffs = tariffs;
+    this.copyMode = !embedded;
+    if (this.router && this.opts.curveSecretKey) this.router.setKeys(keys);
+    return keys;
+  }
+
+  private async withDbRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isTransientDbError(e) || attempt >= 60) throw e;
+        this.logger.warn(`${what}: database unavailable, retrying`, { attempt, err: String(e) });
+        await Bun.sleep(1000);
+      }
+    }
+  }
+
+  private async writeStats(): Promise<void> {
+    const s = {
+      reads: this.m.reads.get({ result: "passage" }) + this.m.reads.get({ result: "antenna_duplicate" }) + this.m.reads.get({ result: "rejected" }),
+      batches: this.m.batches.get({ status: "ok" }),
+      rejectedReads: this.m.reads.get({ result: "rejected" }),
+      rejectedBatches: this.m.batches.get({ status: "rejected" }),
+      duplicates: this.m.batches.get({ status: "duplicate" }),
+    };
+    const b = this.statsBase;
+    const sorted = this.commitMs.sort((x, y) => x - y);
+    try {
+      await this.db.query(
+        `insert into ingest_stats (ts, instance, reads, batches, rejected_reads, rejected_batches, duplicates, commit_p50_ms, commit_p99_ms, in_flight)
+         values (now(), $1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
+        [this.instance, s.reads - b.reads, s.batches - b.batches, s.rejectedReads - b.rejectedReads, s.rejectedBatches - b.rejectedBatches, s.duplicates - b.duplicates, quantile(sorted, 0.5) ?? null, quantile(sorted, 0.99) ?? null, this.inFlight],
+      );
+      this.statsBase = s;
+      this.commitMs = [];
+    } catch (e) {
+      this.logger.debug("ingest_stats row skipped", { err: String(e) });
+    }
+  }
+}

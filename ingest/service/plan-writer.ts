@@ -1,0 +1,107 @@
+import type { Queryable } from "../../core/db/database.ts";
+import type { GroupPlan, PassageRow } from "./group-builder.ts";
+
+/**
+ * Writes a GroupPlan inside the caller's transaction: batch records, passages (COPY text built
+ * here, or unnest rows on embedded PGlite), merged antenna reads, 5-min counts, dead letters and
+ * gantry liveness.
+ */
+export const PASSAGE_COLUMNS = [
+  "ts",
+  "gantry_id",
+  "tag_id",
+  "plate",
+  "plate_confidence",
+  "lane",
+  "read_class",
+  "vehicle_class",
+  "account_id",
+  "tariff_id",
+  "posted_price_tenths",
+  "raw_reads",
+  "batch_no",
+] as const;
+
+const PASSAGE_TYPES = ["timestamptz", "text", "text", "text", "real", "smallint", "smallint", "smallint", "bigint", "bigint", "integer", "smallint", "bigint"];
+
+const N = "\\N";
+
+/**
+ * COPY text for passages. Every value was validated (hex tags, [0-9A-Z-] plates, ISO times,
+ * numbers), so nothing needs escaping.
+ */
+export function passagesCopyText(rows: readonly PassageRow[]): string[] {
+  const chunks: string[] = [];
+  let s = "";
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows[i]!;
+    s +=
+      p.ts + "\t" + p.gantry + "\t" + (p.tag ?? N) + "\t" + (p.plate ?? N) + "\t" + (p.conf ?? N) + "\t" + (p.lane ?? N) + "\t" + p.readClass + "\t" + p.vehicleClass + "\t" +
+      (p.accountId ?? N) + "\t" + (p.tariffId ?? N) + "\t" + (p.price ?? N) + "\t" + p.ref.rawReads + "\t" + p.batch + "\n";
+    if (s.length > 262_144) {
+      chunks.push(s);
+      s = "";
+    }
+  }
+  if (s) chunks.push(s);
+  return chunks;
+}
+
+export async function writePlan(tx: Queryable, plan: GroupPlan, copy: boolean): Promise<void> {
+  if (plan.batches.length) {
+    const b = plan.batches;
+    await tx.query(
+      `insert into ingest_batches (gantry_id, batch_no, sent_at, reads, accepted, rejected, antenna_duplicates)
+       select * from unnest($1::text[], $2::int8[], $3::timestamptz[], $4::int[], $5::int[], $6::int[], $7::int[])`,
+      [b.map((x) => x.gantry), b.map((x) => x.batch), b.map((x) => x.sent), b.map((x) => x.reads), b.map((x) => x.accepted), b.map((x) => x.rejected), b.map((x) => x.antennaDuplicates)],
+    );
+  }
+  if (plan.passages.length) {
+    if (copy) await tx.copyText("passages", PASSAGE_COLUMNS, passagesCopyText(plan.passages));
+    else
+      await tx.bulkInsert(
+        "passages",
+        PASSAGE_COLUMNS.map((name, i) => ({ name, type: PASSAGE_TYPES[i]! })),
+        plan.passages.map((p) => [p.ts, p.gantry, p.tag, p.plate, p.conf, p.lane, p.readClass, p.vehicleClass, p.accountId, p.tariffId, p.price, p.ref.rawReads, p.batch]),
+      );
+  }
+  if (plan.storedMerges.length) {
+    const m = plan.storedMerges;
+    await tx.query(
+      `update passages p set raw_reads = least(32767, p.raw_reads + u.n)
+         from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int[]) u(g, ts, tag, plate, n)
+        where p.gantry_id = u.g and p.ts = u.ts
+          and ((u.tag is not null and p.tag_id = u.tag) or (u.tag is null and p.tag_id is null and p.plate = u.plate))`,
+      [m.map((r) => r.gantry), m.map((r) => r.ts), m.map((r) => r.tag), m.map((r) => r.plate), m.map((r) => r.addStored)],
+    );
+  }
+  if (plan.counts.length) {
+    const c = plan.counts;
+    await tx.query(
+      `insert into vehicle_counts (bucket, gantry_id, direction, vehicle_class, source, volume)
+       select to_timestamp(b / 1000.0), g, d, c, 'ingest', v from unnest($1::float8[], $2::text[], $3::text[], $4::int2[], $5::int[]) u(b, g, d, c, v)
+       on conflict (bucket, gantry_id, vehicle_class, source) do update set volume = vehicle_counts.volume + excluded.volume`,
+      [c.map((x) => x.bucketMs), c.map((x) => x.gantry), c.map((x) => x.direction), c.map((x) => x.vehicleClass), c.map((x) => x.volume)],
+    );
+  }
+  if (plan.deadLetters.length) {
+    const d = plan.deadLetters;
+    await tx.query(
+      `insert into dead_letters (gantry_id, batch_no, read_index, reason, payload, raw)
+       select * from unnest($1::text[], $2::int8[], $3::int[], $4::text[], $5::jsonb[], $6::bytea[])`,
+      [d.map((x) => x.gantry), d.map((x) => x.batch), d.map((x) => x.readIndex), d.map((x) => x.reason), d.map((x) => x.payload), d.map((x) => (x.raw ? Buffer.from(x.raw) : null))],
+    );
+  }
+  if (plan.gantryStatus.length) {
+    const g = plan.gantryStatus;
+    await tx.query(
+      `insert into gantry_status (gantry_id, last_seen_at, last_batch_no, last_read_at)
+       select g, now(), b, case when r is null then null else to_timestamp(r / 1000.0) end from unnest($1::text[], $2::int8[], $3::float8[]) u(g, b, r)
+       on conflict (gantry_id) do update set
+         last_seen_at = excluded.last_seen_at,
+         last_batch_no = greatest(gantry_status.last_batch_no, excluded.last_batch_no),
+         last_read_at = greatest(gantry_status.last_read_at, excluded.last_read_at)`,
+      [g.map((x) => x.gantry), g.map((x) => x.lastBatch), g.map((x) => x.lastReadMs)],
+    );
+  }
+}

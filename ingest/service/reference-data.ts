@@ -1,0 +1,173 @@
+import type { Queryable } from "../../core/db/database.ts";
+import { postedPriceTenths } from "../../core/tariff/posted-price.ts";
+import { VEHICLE_CLASSES } from "../protocol/tr1.ts";
+
+/**
+ * What the ingest needs to know besides the reads: gantries (existence, direction), the tariffs
+ * with a precomputed posted price per gantry and class, registered tags/plates (cached), and the
+ * gantry CURVE keys. Loaded from the database, refreshed by the service.
+ */
+
+export interface GantryInfo {
+  direction: string;
+}
+
+/** Posted price per vehicle class at one gantry under one tariff (NT$0.1). */
+export type ClassPrices = Record<number, number>;
+
+export interface TariffPricing {
+  id: number;
+  fromMs: number;
+  toMs: number; // Infinity when open-ended
+  /** gantry id -> price per class; a gantry without a zone is absent. */
+  prices: Map<string, ClassPrices>;
+}
+
+export interface Vehicle {
+  accountId: number;
+  vehicleClass: number;
+}
+
+export class Tariffs {
+  private last: TariffPricing | undefined;
+  /** Latest effective_from first, so an overlapping newer version wins. */
+  constructor(readonly list: readonly TariffPricing[]) {}
+
+  /** The tariff in force at the time, or undefined. */
+  at(tsMs: number): TariffPricing | undefined {
+    const l = this.last;
+    if (l && tsMs >= l.fromMs && tsMs < l.toMs) return l;
+    for (const t of this.list) {
+      if (tsMs >= t.fromMs && tsMs < t.toMs) {
+        this.last = t;
+        return t;
+      }
+    }
+    return undefined;
+  }
+}
+
+export async function loadGantries(db: Queryable): Promise<Map<string, GantryInfo>> {
+  const rows = await db.query<{ id: string; direction: string }>("select id, direction from gantries");
+  return new Map(rows.map((r) => [r.id, { direction: r.direction }]));
+}
+
+export async function loadTariffs(db: Queryable): Promise<Tariffs> {
+  const tariffs = await db.query<{ id: number; from_ms: number; to_ms: number | null }>(
+    `select id, (extract(epoch from effective_from) * 1000)::int8 as from_ms,
+            (extract(epoch from effective_to) * 1000)::int8 as to_ms
+       from tariffs where status = 'active' order by effective_from desc, version desc`,
+  );
+  const rates = await db.query<{ tariff_id: number; vehicle_class: number; rate_tenths_per_km: number }>(
+    "select tariff_id, vehicle_class, rate_tenths_per_km from tariff_class_rates r join tariffs t on t.id = r.tariff_id where t.status = 'active'",
+  );
+  const zones = await db.query<{ tariff_id: number; gantry_id: string; zone_km_tenths: number }>(
+    "select tariff_id, gantry_id, zone_km_tenths from tariff_zones z join tariffs t on t.id = z.tariff_id where t.status = 'active'",
+  );
+  const list: TariffPricing[] = tariffs.map((t) => ({ id: t.id, fromMs: t.from_ms, toMs: t.to_ms ?? Number.POSITIVE_INFINITY, prices: new Map() }));
+  const byId = new Map(list.map((t) => [t.id, t]));
+  const rateOf = new Map<number, Map<number, number>>();
+  for (const r of rates) {
+    let m = rateOf.get(r.tariff_id);
+    if (!m) rateOf.set(r.tariff_id, (m = new Map()));
+    m.set(r.vehicle_class, r.rate_tenths_per_km);
+  }
+  for (const z of zones) {
+    const t = byId.get(z.tariff_id);
+    const r = rateOf.get(z.tariff_id);
+    if (!t || !r) continue;
+    const prices: ClassPrices = {};
+    // A class without a rate under this tariff stays unpriced (null), never guessed.
+    for (const c of VEHICLE_CLASSES) {
+      const rate = r.get(c);
+      if (rate !== undefined) prices[c] = postedPriceTenths(z.zone_km_tenths, rate);
+    }
+    t.prices.set(z.gantry_id, prices);
+  }
+  return new Tariffs(list);
+}
+
+export async function loadGantryKeys(db: Queryable): Promise<Map<string, string>> {
+  const rows = await db.query<{ curve_public_key: string; gantry_id: string }>(
+    "select curve_public_key, gantry_id from gantry_keys where revoked_at is null",
+  );
+  return new Map(rows.map((r) => [r.curve_public_key, r.gantry_id]));
+}
+
+/**
+ * Registered tags and plates, cached in two generations: lookups hit the current map, then the
+ * previous one; every `ttlMs` the previous is dropped, so a change (a new tag, a re-classed vehicle)
+ * is seen within two TTLs and memory stays bounded by what was seen recently. Unknown ids are
+ * cached too (as null), so unregistered plates do not cost a query per read.
+ */
+export class VehicleCache {
+  private current = new Map<string, Vehicle | null>();
+  private previous = new Map<string, Vehicle | null>();
+  private rotatedAt: number;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly ttlMs = 300_000,
+    private readonly maxEntries = 2_000_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.rotatedAt = now();
+  }
+
+  /** Key: "T" + tag or "P" + plate. undefined: not cached. */
+  get(key: string): Vehicle | null | undefined {
+    let v = this.current.get(key);
+    if (v !== undefined) return v;
+    v = this.previous.get(key);
+    if (v !== undefined) this.current.set(key, v);
+    return v;
+  }
+
+  /** Loads the keys not cached yet; one query per kind. */
+  async fill(db: Queryable, keys: Iterable<string>): Promise<void> {
+    this.maybeRotate();
+    const tags: string[] = [];
+    const plates: string[] = [];
+    for (const k of keys) {
+      if (this.get(k) !== undefined) {
+        this.hits++;
+        continue;
+      }
+      this.misses++;
+      if (k.charCodeAt(0) === 84 /* T */) tags.push(k.slice(1));
+      else plates.push(k.slice(1));
+    }
+    const [t, p] = await Promise.all([
+      tags.length
+        ? db.query<{ k: string; account_id: number; vehicle_class: number }>(
+            "select id as k, account_id, vehicle_class from tags where id = any($1::text[])",
+            [tags],
+          )
+        : [],
+      plates.length
+        ? db.query<{ k: string; account_id: number; vehicle_class: number }>(
+            "select plate as k, account_id, vehicle_class from vehicles where plate = any($1::text[])",
+            [plates],
+          )
+        : [],
+    ]);
+    for (const k of tags) this.current.set("T" + k, null);
+    for (const k of plates) this.current.set("P" + k, null);
+    for (const r of t) this.current.set("T" + r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
+    for (const r of p) this.current.set("P" + r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
+  }
+
+  clear(): void {
+    this.current.clear();
+    this.previous.clear();
+  }
+
+  private maybeRotate(): void {
+    const now = this.now();
+    if (now - this.rotatedAt < this.ttlMs && this.current.size < this.maxEntries / 2) return;
+    this.previous = this.current;
+    this.current = new Map();
+    this.rotatedAt = now;
+  }
+}
