@@ -23,7 +23,7 @@ export const Plate = z
   .trim()
   .transform((s) => s.toUpperCase().replace(/\s+/g, ""))
   .pipe(z.string().regex(/^[A-Z0-9]{1,4}-?[A-Z0-9]{1,4}$/, "must look like ABC-1234"))
-  .openapi({ example: "ABC-1234" });
+  .openapi({ example: "ABC-1234", pattern: "^[A-Za-z0-9]{1,4}-?[A-Za-z0-9]{1,4}$" });
 
 /** Tag EPCs are hex, 8-64 characters, stored upper case. */
 export const TagId = z
@@ -31,7 +31,7 @@ export const TagId = z
   .trim()
   .transform((s) => s.toUpperCase())
   .pipe(z.string().regex(/^[0-9A-F]{8,64}$/, "must be 8-64 hexadecimal characters"))
-  .openapi({ example: "E2801160600002085BFC8A3A" });
+  .openapi({ example: "E2801160600002085BFC8A3A", pattern: "^[0-9A-Fa-f]{8,64}$" });
 
 export const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-11-26T08:00:00+08:00" });
 

@@ -10,7 +10,7 @@ export default defineRoute(
     summary: "List API keys (never the keys themselves)",
     roles: ["admin"],
     request: {
-      query: z.object({ includeRevoked: z.stringbool().default(true).openapi({ example: "false" }) }),
+      query: z.object({ includeRevoked: z.stringbool().default(true).openapi({ type: "string", enum: ["true", "false"], example: "false" }) }),
     },
     responses: {
       200: { description: "Keys", content: { "application/json": { schema: z.object({ items: z.array(ApiKeySchema) }) } } },

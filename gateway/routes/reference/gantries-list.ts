@@ -15,7 +15,7 @@ export default defineRoute(
       query: z.object({
         freeway: Freeway.optional(),
         direction: Direction.optional(),
-        active: z.stringbool().optional(),
+        active: z.stringbool().optional().openapi({ type: "string", enum: ["true", "false"] }),
         fromKm: z.coerce.number().min(0).max(1000).optional(),
         toKm: z.coerce.number().min(0).max(1000).optional(),
       }),

@@ -1,0 +1,19 @@
+import { defineRoute } from "../../http/define-route.ts";
+import { IdParams } from "../../http/schemas.ts";
+import { CorridorSchema, READ_ROLES, signalServices } from "./schemas.ts";
+
+export default defineRoute(
+  {
+    method: "get",
+    path: "/v1/corridors/{id}",
+    tags: ["signals"],
+    summary: "A corridor with its intersections",
+    roles: READ_ROLES,
+    request: { params: IdParams },
+    responses: {
+      200: { description: "The corridor", content: { "application/json": { schema: CorridorSchema } } },
+      404: { description: "No such corridor" },
+    },
+  },
+  async (c) => c.json(await signalServices(c.var.deps).corridors.get(c.req.valid("param").id), 200),
+);

@@ -1,0 +1,15 @@
+import { z } from "@hono/zod-openapi";
+import { defineRoute } from "../../http/define-route.ts";
+import { CorridorSummarySchema, READ_ROLES, signalServices } from "./schemas.ts";
+
+export default defineRoute(
+  {
+    method: "get",
+    path: "/v1/corridors",
+    tags: ["signals"],
+    summary: "List signalised corridors with their active plan",
+    roles: READ_ROLES,
+    responses: { 200: { description: "Corridors", content: { "application/json": { schema: z.object({ items: z.array(CorridorSummarySchema) }) } } } },
+  },
+  async (c) => c.json({ items: await signalServices(c.var.deps).corridors.list() }, 200),
+);

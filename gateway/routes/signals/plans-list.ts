@@ -1,0 +1,20 @@
+import { z } from "@hono/zod-openapi";
+import { defineRoute } from "../../http/define-route.ts";
+import { IdParams } from "../../http/schemas.ts";
+import { READ_ROLES, signalServices, SignalPlanSchema } from "./schemas.ts";
+
+export default defineRoute(
+  {
+    method: "get",
+    path: "/v1/corridors/{id}/plans",
+    tags: ["signals"],
+    summary: "A corridor's signal plans, newest version first",
+    roles: READ_ROLES,
+    request: { params: IdParams },
+    responses: {
+      200: { description: "Plans", content: { "application/json": { schema: z.object({ items: z.array(SignalPlanSchema) }) } } },
+      404: { description: "No such corridor" },
+    },
+  },
+  async (c) => c.json({ items: await signalServices(c.var.deps).plans.list(c.req.valid("param").id) }, 200),
+);

@@ -1,0 +1,16 @@
+import { AdjustmentService } from "../../../core/settlement/adjustments.ts";
+import { defineRoute } from "../../http/define-route.ts";
+import { AdjustmentSchema, IdParams, MONEY_READERS } from "./schemas.ts";
+
+export default defineRoute(
+  {
+    method: "get",
+    path: "/v1/adjustments/{id}",
+    tags: ["adjustments"],
+    summary: "One adjustment",
+    roles: MONEY_READERS,
+    request: { params: IdParams },
+    responses: { 200: { description: "The adjustment", content: { "application/json": { schema: AdjustmentSchema } } }, 404: { description: "No such adjustment" } },
+  },
+  async (c) => c.json(await new AdjustmentService(c.var.deps.db).get(c.req.valid("param").id), 200),
+);

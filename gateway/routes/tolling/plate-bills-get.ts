@@ -1,0 +1,23 @@
+import { z } from "@hono/zod-openapi";
+import { PlateBillService } from "../../../core/settlement/plate-bills.ts";
+import { defineRoute } from "../../http/define-route.ts";
+import { IdParams, MONEY_READERS, PlateBillSchema, Tenths } from "./schemas.ts";
+
+export default defineRoute(
+  {
+    method: "get",
+    path: "/v1/plate-bills/{id}",
+    tags: ["plate billing"],
+    summary: "One plate bill with its history (created, re-rated, notice, fee, fine, paid)",
+    roles: MONEY_READERS,
+    request: { params: IdParams },
+    responses: {
+      200: {
+        description: "The bill",
+        content: { "application/json": { schema: PlateBillSchema.extend({ events: z.array(z.object({ kind: z.string(), amountTenths: Tenths, at: z.string() })) }) } },
+      },
+      404: { description: "No such bill" },
+    },
+  },
+  async (c) => c.json(await new PlateBillService(c.var.deps.db).get(c.req.valid("param").id), 200),
+);

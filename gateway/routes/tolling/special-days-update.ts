@@ -1,0 +1,31 @@
+import { TariffAdmin } from "../../../core/tariff/tariff-admin.ts";
+import { actorOf, recordAudit } from "../../audit/audit-log.ts";
+import { defineRoute } from "../../http/define-route.ts";
+import { ADMIN_ONLY, IdParams, SpecialDayInputSchema, SpecialDaySchema } from "./schemas.ts";
+
+export default defineRoute(
+  {
+    method: "put",
+    path: "/v1/tariff-special-days/{id}",
+    tags: ["tariffs"],
+    summary: "Replace a special day",
+    roles: ADMIN_ONLY,
+    request: { params: IdParams, body: { content: { "application/json": { schema: SpecialDayInputSchema } }, required: true } },
+    responses: {
+      200: { description: "Updated", content: { "application/json": { schema: SpecialDaySchema } } },
+      404: { description: "No such special day" },
+      422: { description: "tariffId names no tariff" },
+    },
+  },
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const b = c.req.valid("json");
+    const actor = actorOf(c);
+    const after = await c.var.deps.db.tx(async (tx) => {
+      const r = await new TariffAdmin(tx).updateSpecialDay(tx, id, b);
+      await recordAudit(tx, actor, { action: "tariff_special_day.update", entity: "tariff_special_day", entityId: id, before: r.before, after: r.after });
+      return r.after;
+    });
+    return c.json(after, 200);
+  },
+);

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createTestGateway, type TestGateway } from "./support/gateway.ts";
+import { fillPath, malformed, operations, resolve, SQL, wrongType, type Operation } from "./support/openapi-operations.ts";
+import { ROLES, type Role } from "../gateway/http/types.ts";
+
+/**
+ * Security checks for EVERY route in the OpenAPI document (so routes added later are covered):
+ * no key -> 401, wrong role -> 403, malformed input -> 400 problem+json naming the field,
+ * SQL-looking input is inert, and a caller over its rate limit -> 429 with Retry-After.
+ */
+let gw: TestGateway;
+let limited: TestGateway;
+let ops: Operation[];
+let doc: Parameters<typeof operations>[0];
+
+beforeAll(async () => {
+  gw = await createTestGateway();
+  doc = (await (await gw.request("/openapi.json")).json()) as typeof doc;
+  ops = operations(doc);
+  // Burst of 3, refilling once in ~17 minutes: the fourth request of a key is refused.
+  limited = await createTestGateway({ gateway: { rateLimit: { perSecond: 0.001, burst: 3 } }, database: { seed: false } });
+});
+afterAll(async () => {
+  await gw?.close();
+  await limited?.close();
+});
+
+async function expectProblem(res: Response, status: number) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toContain("application/problem+json");
+  const body = (await res.json()) as { status: number; type: string; title: string; detail: string; fields?: { field: string }[] };
+  expect(body.status).toBe(status);
+  expect(body.type).toMatch(/^urn:tollway:problem:/);
+  expect(body.detail.length).toBeGreaterThan(0);
+  return body;
+}
+
+function bodyFor(op: Operation, json: unknown): { json?: unknown } {
+  return op.body ? { json } : {};
+}
+
+describe("the OpenAPI document", () => {
+  test("lists the gateway's operations, each protected one with its roles", () => {
+    expect(ops.length).toBeGreaterThanOrEqual(26);
+    for (const op of ops) {
+      if (op.roles.length === 0) expect(["/healthz", "/readyz", "/metrics"]).toContain(op.path);
+      for (const r of op.roles) expect(ROLES).toContain(r as Role);
+    }
+  });
+
+  test("public operations answer without a key", async () => {
+    for (const op of ops.filter((o) => o.roles.length === 0)) expect((await gw.request(op.path)).status).toBe(200);
+  });
+});
+
+describe("every protected route", () => {
+  const protectedOps = () => ops.filter((o) => o.roles.length > 0);
+
+  test("without a key -> 401 problem (with WWW-Authenticate), before any validation", async () => {
+    for (const op of protectedOps()) {
+      const res = await gw.request(fillPath(op), { method: op.method, ...bodyFor(op, {}) });
+      const p = await expectProblem(res, 401);
+      expect(res.headers.get("www-authenticate")).toContain("Bearer");
+      expect(p.title).toBe("Unauthorized");
+    }
+  });
+
+  test("with an unknown or revoked key -> 401", async () => {
+    const revoked = await gw.mintKey("admin", "to revoke");
+    await gw.testDb.db.query("update api_keys set revoked_at = now() where id = $1", [revoked.id]);
+    for (const op of protectedOps()) {
+      await expectProblem(await gw.request(fillPath(op), { method: op.method, key: revoked.key, ...bodyFor(op, {}) }), 401);
+      await expectProblem(await gw.request(fillPath(op), { method: op.method, key: `tw_${"A".repeat(43)}`, ...bodyFor(op, {}) }), 401);
+    }
+  });
+
+  test("with a role it does not allow -> 403 problem", async () => {
+    let checked = 0;
+    for (const op of protectedOps()) {
+      for (const role of ROLES.filter((r) => !op.roles.includes(r))) {
+        const p = await expectProblem(await gw.request(fillPath(op), { method: op.method, role, ...bodyFor(op, {}) }), 403);
+        expect(p.detail).toContain(role);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  test("malformed input -> 400 problem+json naming each broken field", async () => {
+    let checked = 0;
+    for (const op of protectedOps()) {
+      const role = op.roles[0] as Role;
+      const pathParams = op.parameters.filter((p) => p.in === "path" && malformed(p.schema) !== undefined);
+      const queryParams = op.parameters.filter((p) => p.in === "query" && malformed(p.schema) !== undefined);
+      const bodyProps = Object.entries(op.body?.properties ?? {});
+      let res: Response;
+      let expected: string[];
+      if (pathParams.length > 0) {
+        const bad = Object.fromEntries(pathParams.map((p) => [p.name, malformed(p.schema)!]));
+        res = await gw.request(fillPath(op, bad), { method: op.method, role, ...bodyFor(op, {}) });
+        expected = pathParams.map((p) => `path.${p.name}`);
+      } else if (queryParams.length > 0) {
+        const qs = new URLSearchParams(queryParams.map((p) => [p.name, malformed(p.schema)!]));
+        res = await gw.request(`${fillPath(op)}?${qs}`, { method: op.method, role, ...bodyFor(op, {}) });
+        expected = queryParams.map((p) => `query.${p.name}`);
+      } else if (op.body && bodyProps.length > 0) {
+        const json = Object.fromEntries(bodyProps.map(([k, s]) => [k, wrongType(resolve(doc, s))]));
+        res = await gw.request(fillPath(op), { method: op.method, role, json });
+        expected = bodyProps.map(([k]) => `body.${k}`);
+      } else if (op.body) {
+        res = await gw.request(fillPath(op), { method: op.method, role, body: "{not json", headers: { "content-type": "application/json" } });
+        expected = ["body"];
+      } else {
+        // Nothing to break: the operation takes no input at all.
+        expect({ route: op.label, parameters: op.parameters.length }).toEqual({ route: op.label, parameters: op.parameters.filter((p) => malformed(p.schema) === undefined).length });
+        continue;
+      }
+      const p = await expectProblem(res, 400);
+      const named = (p.fields ?? []).map((f) => f.field);
+      for (const field of expected) expect({ route: op.label, named: named.some((n) => n === field || n.startsWith(`${field}.`)) }).toEqual({ route: op.label, named: true });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  test("a body that is not JSON -> 400 naming the body", async () => {
+    for (const op of protectedOps().filter((o) => o.body)) {
+      const res = await gw.request(fillPath(op), { method: op.method, role: op.roles[0] as Role, body: "{not json", headers: { "content-type": "application/json" } });
+      const p = await expectProblem(res, 400);
+      expect(p.fields?.[0]?.field).toBe("body");
+    }
+  });
+
+  test("SQL-looking input is inert: never a 500, tables and data intact", async () => {
+    const tablesBefore = await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'");
+    const gantriesBefore = await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from gantries");
+    for (const op of protectedOps()) {
+      const role = op.roles[0] as Role;
+      const pathValues = Object.fromEntries(op.parameters.filter((p) => p.in === "path").map((p) => [p.name, SQL]));
+      const qs = new URLSearchParams(op.parameters.filter((p) => p.in === "query").map((p) => [p.name, SQL]));
+      const json = Object.fromEntries(Object.keys(op.body?.properties ?? {}).map((k) => [k, SQL]));
+      for (const url of [fillPath(op, pathValues), `${fillPath(op)}?${qs}`]) {
+        const res = await gw.request(url, { method: op.method, role, ...bodyFor(op, json) });
+        expect({ route: op.label, url, status: res.status < 500 }).toEqual({ route: op.label, url, status: true });
+        await res.text();
+      }
+    }
+    // Free-text fields that ARE accepted keep the text verbatim.
+    const res = await gw.request("/v1/accounts", { method: "POST", role: "toll_operator", json: { name: SQL } });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { id: number; name: string };
+    expect(created.name).toBe(SQL);
+    const found = (await (await gw.request(`/v1/accounts?q=${encodeURIComponent("' OR '1'='1")}`, { role: "auditor" })).json()) as { items: { id: number }[] };
+    expect(found.items.map((a) => a.id)).toEqual([created.id]);
+    expect(await gw.testDb.db.one("select count(*)::int as n from pg_tables where schemaname = 'public'")).toEqual(tablesBefore);
+    expect(await gw.testDb.db.one("select count(*)::int as n from gantries")).toEqual(gantriesBefore);
+  });
+
+  test("over the rate limit -> 429 problem with Retry-After, on every route", async () => {
+    const { key } = await limited.mintKey("admin", "rate limited");
+    let status = 0;
+    for (let i = 0; i < 4; i++) status = (await limited.request("/v1/api-keys", { key })).status;
+    expect(status).toBe(429);
+    for (const op of protectedOps()) {
+      const res = await limited.request(fillPath(op), { method: op.method, key, ...bodyFor(op, {}) });
+      await expectProblem(res, 429);
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    }
+    // Another key has its own budget.
+    const other = await limited.mintKey("auditor", "fresh");
+    expect((await limited.request("/v1/audit-log", { key: other.key })).status).toBe(200);
+    // Anonymous callers are limited per client address too.
+    for (let i = 0; i < 3; i++) await limited.request("/v1/api-keys");
+    await expectProblem(await limited.request("/v1/api-keys"), 429);
+    // Probes are never limited.
+    expect((await limited.request("/healthz")).status).toBe(200);
+  });
+});
