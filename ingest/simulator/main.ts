@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import { runMain } from "../../core/cli/main.ts";
+import type { Database } from "../../core/db/database.ts";
+import { connectEndpointFor, incidentsAt, parseSimArgs } from "./cli-options.ts";
+import { SimulatedGantryKeys } from "./gantry-keys.ts";
+import { Outbox } from "./outbox.ts";
+import { provisionRegisteredTags } from "./provision.ts";
+import { Simulator } from "./simulator.ts";
+import { TrafficData } from "./traffic-data.ts";
+import { registeredTagPool, TrafficModel } from "./traffic-model.ts";
+
+/**
+ * `bun run sim`: every gantry of the real network (or a subset) streams simulated reads to the
+ * ingest over TR1 until SIGTERM/SIGINT (or --duration), then prints a summary. Flags: --help.
+ */
+await runMain("sim", async ({ config, logger, args, openDatabase }) => {
+  if (args.includes("--help")) {
+    const { SIM_USAGE } = await import("./cli-options.ts");
+    console.log(SIM_USAGE);
+    return 0;
+  }
+  const o = parseSimArgs(args);
+  const endpoint = o.endpoint ?? connectEndpointFor(config.ingest.bind);
+  const data = TrafficData.load({ ...(o.freeways ? { freeways: o.freeways } : {}), ...(o.gantries ? { gantryIds: o.gantries } : {}) });
+  const gantryIds = [...new Set(data.segments.flatMap((s) => [s.fromGantry, s.toGantry]))];
+  const simDir = join(config.dataDir, "simulator");
+
+  // The database is optional: it only gives simulated tags their accounts and gantries their keys.
+  let db: Database | undefined;
+  if (config.databaseUrl && (o.provision || config.ingest.curve?.publicKey)) db = openDatabase("tollway-sim");
+  const pool = registeredTagPool(o.registeredTags, o.seed, data.dailyClassShare());
+  if (db && o.provision && pool.length > 0) {
+    try {
+      const r = await provisionRegisteredTags(db, pool);
+      logger.info("registered tag pool", r);
+    } catch (e) {
+      logger.warn("could not provision the registered tags; passages will have no account", { err: (e as Error).message });
+    }
+  }
+  let curve: ConstructorParameters<typeof Simulator>[0]["curve"];
+  const serverKey = config.ingest.curve?.publicKey;
+  if (serverKey) {
+    const keys = new SimulatedGantryKeys(join(simDir, "gantry-keys.json"));
+    if (db) await keys.register(db, gantryIds, logger);
+    else logger.warn("CURVE is on but DATABASE_URL is not set: the simulated gantries' keys cannot be registered");
+    curve = { serverKey, keyPair: (g) => keys.keyPair(g) };
+  } else if (config.ingest.curve) {
+    logger.warn("INGEST_CURVE_SECRET_KEY is set without INGEST_CURVE_PUBLIC_KEY: the simulator connects without CURVE");
+  }
+  await db?.close();
+
+  const startMs = o.startMs ?? Date.now();
+  const model = new TrafficModel({
+    data,
+    startMs,
+    durationMs: o.durationMs ?? Infinity,
+    seed: o.seed,
+    vehiclesPerHour: o.vehiclesPerHour,
+    tagShare: o.tagShare,
+    registeredTags: pool,
+    duplicateRate: o.duplicateRate,
+    malformedRate: o.malformedRate,
+    incidents: incidentsAt(startMs, o.incidents),
+    // A live run can last for days: keep the counts only, not every travel time.
+    collectTravelTimes: false,
+    drain: true,
+  });
+  const sim = new Simulator({
+    endpoint,
+    reads: model.reads(),
+    simStartMs: startMs,
+    outbox: new Outbox(join(simDir, "outbox"), { fsync: o.fsync }),
+    acceleration: o.acceleration,
+    maxBatchReads: o.maxBatchReads,
+    flushIntervalMs: o.flushIntervalMs,
+    maxInFlight: o.maxInFlight,
+    ackTimeoutMs: o.ackTimeoutMs,
+    progressIntervalMs: o.progressIntervalMs,
+    logger,
+    ...(curve ? { curve } : {}),
+  });
+  logger.info("simulator started", {
+    endpoint,
+    gantries: gantryIds.length,
+    segments: data.segments.length,
+    vehiclesPerHour: o.vehiclesPerHour,
+    acceleration: o.acceleration === Infinity ? "max" : o.acceleration,
+    start: new Date(startMs).toISOString(),
+    duration: o.durationMs === undefined ? "until stopped" : `${o.durationMs / 1000}s`,
+    incidents: o.incidents.length,
+    curve: curve !== undefined,
+  });
+  const onSignal = (signal: string) => {
+    logger.info("stopping", { signal });
+    sim.stop();
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  const summary = await sim.run();
+  logger.info("simulator summary", { ...summary });
+  process.stderr.write(
+    `sim: ${summary.readsSent} reads sent in ${summary.batchesSent} batches, ${summary.readsAcked} acked, ` +
+      `${summary.duplicateBatches} duplicate batches, ${summary.readsRejected} reads rejected, ${summary.resends} resends, ` +
+      `${summary.unackedBatches} batches left in the outbox\n`,
+  );
+  console.log(JSON.stringify(summary));
+  return 0;
+});
