@@ -100,7 +100,7 @@ describe("every protected route", () => {
         res = await gw.request(fillPath(op, bad), { method: op.method, role, ...bodyFor(op, {}) });
         expected = pathParams.map((p) => `path.${p.name}`);
       } else if (queryParams.length > 0) {
-        const qs = new URLSearchParams(queryParams.map((p) => [p.name, malformed(p.schema)!]));
+        const qs = new URLSearchParams(queryParams.map((p): [string, string] => [p.name, malformed(p.schema)!]));
         res = await gw.request(`${fillPath(op)}?${qs}`, { method: op.method, role, ...bodyFor(op, {}) });
         expected = queryParams.map((p) => `query.${p.name}`);
       } else if (op.body && bodyProps.length > 0) {
@@ -137,7 +137,7 @@ describe("every protected route", () => {
     for (const op of protectedOps()) {
       const role = op.roles[0] as Role;
       const pathValues = Object.fromEntries(op.parameters.filter((p) => p.in === "path").map((p) => [p.name, SQL]));
-      const qs = new URLSearchParams(op.parameters.filter((p) => p.in === "query").map((p) => [p.name, SQL]));
+      const qs = new URLSearchParams(op.parameters.filter((p) => p.in === "query").map((p): [string, string] => [p.name, SQL]));
       const json = Object.fromEntries(Object.keys(op.body?.properties ?? {}).map((k) => [k, SQL]));
       for (const url of [fillPath(op, pathValues), `${fillPath(op)}?${qs}`]) {
         const res = await gw.request(url, { method: op.method, role, ...bodyFor(op, json) });
