@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type pg from "pg";
+import type { Database } from "../../core/db/database.ts";
+import { expandGrafanaSql, type ExpandOptions, type TemplateVariable } from "../../dashboards/sql/grafana-macros.ts";
+import { alertQueries, committedDashboards, expectAlertShape, expectPanelShape, panelQueries, resolveVariables, runAsGrafana, type DashboardJson } from "./panel-queries.ts";
+import { seedDashboardData, type SeedReport } from "./seed.ts";
+
+export interface SuiteTarget {
+  label: string;
+  /** The datasource's jsonData.timescaledb: which $__timeGroup expansion Grafana uses. */
+  timescaledb: boolean;
+  /** The panel interval Grafana would compute ($__interval). */
+  intervalMs: number;
+  /** A migrated, network-seeded database, and how to dispose of it. */
+  open(): Promise<{ db: Database; close(): Promise<void> }>;
+}
+
+/**
+ * Runs every panel query and alert query of the committed dashboards, expanded with Grafana's rules,
+ * as the read-only Grafana role against seeded data, and checks each result's shape.
+ */
+export function definePanelQuerySuite(target: SuiteTarget): void {
+  const dashboards = committedDashboards();
+  const queries = panelQueries(dashboards);
+  const alerts = alertQueries();
+
+  describe(`dashboard queries on ${target.label}`, () => {
+    let db: Database;
+    let close: () => Promise<void>;
+    let client: pg.PoolClient;
+    let base: ExpandOptions;
+    let seeded: SeedReport;
+    const variables = new Map<string, Record<string, TemplateVariable>>();
+
+    beforeAll(async () => {
+      ({ db, close } = await target.open());
+      const now = new Date();
+      seeded = await seedDashboardData(db, now);
+      client = await db.pool.connect();
+      base = { from: new Date(now.getTime() - 6 * 3_600_000), to: new Date(now.getTime() + 60_000), intervalMs: target.intervalMs, timescaledb: target.timescaledb };
+    }, 120_000);
+
+    afterAll(async () => {
+      client?.release();
+      await close?.();
+    }, 30_000);
+
+    async function variablesOf(d: DashboardJson) {
+      if (!variables.has(d.uid)) variables.set(d.uid, await resolveVariables(client, d, base));
+      return variables.get(d.uid)!;
+    }
+
+    test("the dashboards have queries, and none hides SQL in comments (newer Grafana strips them before macros)", () => {
+      expect(dashboards.length).toBe(5);
+      expect(queries.length).toBeGreaterThan(30);
+      for (const q of [...queries.map((x) => x.target.rawSql), ...alerts.map((a) => a.rawSql)]) expect(q).not.toMatch(/--|\/\*/);
+    });
+
+    test("the seed went through the path it reports", () => {
+      expect(seeded.passages).toBeGreaterThan(0);
+      expect(["ingest", "sql"]).toContain(seeded.ingestPath);
+    });
+
+    for (const q of queries) {
+      test(q.name, async () => {
+        expect(q.target.datasource).toEqual({ type: "grafana-postgresql-datasource", uid: "tollway-pg" });
+        const sql = expandGrafanaSql(q.target.rawSql, { ...base, variables: await variablesOf(q.dashboard) });
+        expect(sql).not.toMatch(/\$__|\$\{|\[\[|\$[a-z]/);
+        if (/\$__timeGroup/.test(q.target.rawSql)) expect(sql.includes("time_bucket(")).toBe(target.timescaledb);
+        expectPanelShape(q, await runAsGrafana(client, sql));
+      });
+    }
+
+    for (const a of alerts) {
+      test(`alert: ${a.title}`, async () => {
+        const to = new Date();
+        const sql = expandGrafanaSql(a.rawSql, { ...base, from: new Date(to.getTime() - a.lookbackS * 1000), to, intervalMs: 60_000 });
+        expectAlertShape(a, await runAsGrafana(client, sql));
+      });
+    }
+
+    test("the Grafana role cannot read secrets or personal data", async () => {
+      for (const t of ["api_keys", "gantry_keys", "accounts"]) {
+        await expect(runAsGrafana(client, `select count(*) from ${t}`)).rejects.toThrow(/permission denied/);
+      }
+      await expect(runAsGrafana(client, "delete from passages")).rejects.toThrow(/permission denied/);
+    });
+  });
+}
