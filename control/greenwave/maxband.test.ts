@@ -1,8 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { Arterial, ProgressionPlan } from "./arterial.ts";
 import { createHighsLoader } from "./highs.ts";
 import { littleArterial } from "./little-1966.ts";
 import { MaxbandSolver, maxbandLp, oneWayProgression } from "./maxband.ts";
+
+// HiGHS solves take seconds when the shared machine is busy.
+setDefaultTimeout(60_000);
 
 const solver = new MaxbandSolver(createHighsLoader());
 
