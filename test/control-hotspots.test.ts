@@ -11,7 +11,7 @@ const FIXTURE = join(import.meta.dir, "fixtures", "tdcs", "M05A_20240507_0630_10
 const M05A_DAY = join(networkDataDir, "tdcs", "M05A_20240507.csv.gz");
 const local = (hhmm: string) => Date.parse(`2024-05-07T${hhmm}:00+08:00`);
 
-interface Row {
+type Row = {
   from_gantry: string;
   to_gantry: string;
   status: string;
@@ -21,7 +21,7 @@ interface Row {
   extent_upstream_km: number;
   min_speed_kmh: number;
   delay_vehicle_hours: number;
-}
+};
 
 let tdb: TestDatabase;
 let net: SegmentNetwork;
@@ -73,7 +73,7 @@ describe("hotspots from the real M05A day", () => {
     await new TdcsImporter(tdb.db, TZ).importFile(FIXTURE);
     const job = new HotspotJob(tdb.db, net, undefined, { source: "tdcs" });
     await job.analyse(local("06:30"), local("10:30"));
-    const expected = [
+    const expected: (string | number | null)[][] = [
       ["01F0293N>01F0256N", "cleared", "severe", "07:00", "07:30", 8.4, 14, 432],
       ["01F0256N>01F0233N", "cleared", "severe", "08:15", "09:00", 23.4, 25, 1877],
       ["01F0376N>01F0340N", "active", "moderate", "09:55", null, 3.6, 29, 227],
@@ -92,8 +92,8 @@ describe("hotspots from the real M05A day", () => {
     // unconfirmed one was never a bottleneck and goes away
     await job.runOnce(local("11:30"));
     expect((await hotspots()).map(brief)).toEqual([
-      expected[0],
-      expected[1],
+      expected[0]!,
+      expected[1]!,
       ["01F0376N>01F0340N", "cleared", "moderate", "09:55", "10:25", 3.6, 29, 227],
       ["01F0467N>01F0413N", "cleared", "moderate", "09:55", "10:25", 5.4, 39, 113],
     ]);

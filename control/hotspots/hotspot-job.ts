@@ -44,7 +44,7 @@ export interface HotspotReport {
   detectSeconds: number;
 }
 
-interface HotspotRow {
+type HotspotRow = {
   id: number;
   from_gantry: string;
   to_gantry: string;
@@ -52,7 +52,7 @@ interface HotspotRow {
   started_at: Date;
   last_active_at: Date;
   ended_at: Date | null;
-}
+};
 
 export class HotspotJob implements ControlJob {
   readonly name: string;
