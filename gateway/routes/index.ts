@@ -25,6 +25,7 @@ import tagStatusList from "./tags/tag-status-list.ts";
 import tagsGet from "./tags/tags-get.ts";
 import tagsIssue from "./tags/tags-issue.ts";
 import tagsStatusChange from "./tags/tags-status-change.ts";
+import { tollingRoutes } from "./tolling/index.ts";
 
 /**
  * Every route module the gateway mounts. One operation per file, made with `defineRoute`
@@ -67,4 +68,6 @@ export const routeModules: readonly RouteModule[] = [
   apiKeysCreate,
   apiKeysRevoke,
   auditLogList,
+  // tolling: quotes, tariffs, settlement, plate billing, adjustments (listed in tolling/index.ts)
+  ...tollingRoutes,
 ];

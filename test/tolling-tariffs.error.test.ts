@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createTestGateway, type TestGateway } from "./support/gateway.ts";
+import { problemOf } from "./tolling-support.ts";
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await createTestGateway();
+});
+afterAll(async () => gw?.close());
+
+const newTariff = (over: Record<string, unknown> = {}) => ({
+  code: "TW-ETC-DISTANCE",
+  name: "x",
+  effectiveFrom: "2025-01-01T00:00:00+08:00",
+  rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }],
+  ...over,
+});
+
+describe("tariff route errors", () => {
+  test("an unknown tariff is a 404; a bad id a 400", async () => {
+    expect((await problemOf(await gw.request("/v1/tariffs/999999", { role: "admin" }))).status).toBe(404);
+    expect((await problemOf(await gw.request("/v1/tariffs/abc", { role: "admin" }))).fields).toContain("path.id");
+  });
+
+  test("only admins publish tariffs or edit the calendar", async () => {
+    expect((await gw.request("/v1/tariffs", { method: "POST", role: "toll_operator", json: newTariff() })).status).toBe(403);
+    expect((await gw.request("/v1/tariff-special-days", { method: "POST", role: "auditor", json: { day: "2025-01-01", kind: "single_rate", ratePct: 75 } })).status).toBe(403);
+    expect((await gw.request("/v1/tariffs", { method: "POST", json: newTariff() })).status).toBe(401);
+  });
+
+  test("bad tariff input names the field", async () => {
+    const cases: [Record<string, unknown>, string, number][] = [
+      [newTariff({ rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }, { vehicleClass: 31, rateTenthsPerKm: 13 }] }), "body.rates", 400],
+      [newTariff({ effectiveTo: "2024-01-01T00:00:00+08:00" }), "body.effectiveTo", 400],
+      [newTariff({ rates: [{ vehicleClass: 7, rateTenthsPerKm: 12 }] }), "body.rates.0.vehicleClass", 400],
+      [newTariff({ code: "lower case" }), "body.code", 400],
+      [newTariff({ copyZonesFrom: 987654 }), "body.copyZonesFrom", 422],
+    ];
+    for (const [json, field, status] of cases) {
+      const p = await problemOf(await gw.request("/v1/tariffs", { method: "POST", role: "admin", json }));
+      expect([p.status, p.fields]).toEqual([status, expect.arrayContaining([field])]);
+    }
+    expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from tariffs")).n).toBe(1);
+  });
+
+  test("a special day without the fields its kind needs is a 400 naming them", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ day: "2025-01-01", kind: "single_rate" }, "body.ratePct"],
+      [{ day: "2025-01-01", kind: "free_hours", freeFrom: "00:00" }, "body.freeTo"],
+      [{ day: "2025-01-01", kind: "section_discount", discountPct: 50 }, "body.gantryIds"],
+      [{ day: "2025-02-30", kind: "single_rate", ratePct: 75 }, "body.day"],
+      [{ day: "2025-01-01", kind: "free_hours", freeFrom: "25:00", freeTo: "07:00" }, "body.freeFrom"],
+      [{ day: "2025-01-01", kind: "single_rate", ratePct: 120 }, "body.ratePct"],
+    ];
+    for (const [json, field] of cases) {
+      const p = await problemOf(await gw.request("/v1/tariff-special-days", { method: "POST", role: "admin", json }));
+      expect([p.status, p.fields]).toEqual([400, expect.arrayContaining([field])]);
+    }
+    const p = await problemOf(await gw.request("/v1/tariff-special-days", { method: "POST", role: "admin", json: { tariffId: 424242, day: "2025-01-01", kind: "single_rate", ratePct: 75 } }));
+    expect([p.status, p.fields]).toEqual([422, ["body.tariffId"]]);
+  });
+
+  test("updating or deleting a missing special day is a 404; a bad range a 400", async () => {
+    expect((await gw.request("/v1/tariff-special-days/777", { method: "PUT", role: "admin", json: { day: "2025-01-01", kind: "single_rate", ratePct: 75 } })).status).toBe(404);
+    expect((await gw.request("/v1/tariff-special-days/777", { method: "DELETE", role: "admin" })).status).toBe(404);
+    expect((await problemOf(await gw.request("/v1/tariff-special-days?from=2025-02-01&to=2025-01-01", { role: "admin" }))).fields).toEqual(["query.to"]);
+    expect((await problemOf(await gw.request("/v1/tariff-special-days?from=2025-01-01", { role: "admin" }))).fields).toEqual(["query.to"]);
+  });
+});
