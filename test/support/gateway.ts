@@ -1,3 +1,4 @@
+import { expect } from "bun:test";
 import { loadConfig, type Config } from "../../core/config/config.ts";
 import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import { createApp, type CreateAppOptions } from "../../gateway/app.ts";
@@ -100,4 +101,19 @@ export async function createTestGateway(opts: TestGatewayOptions = {}): Promise<
       await testDb.drop();
     },
   };
+}
+
+/** Asserts the status (showing the body when it differs) and returns the parsed JSON body. */
+export async function expectJson<T = any>(res: Response, status: number): Promise<T> {
+  const text = await res.text();
+  expect({ status: res.status, body: text.slice(0, 2000) }).toMatchObject({ status });
+  return JSON.parse(text) as T;
+}
+
+/** Asserts a problem+json response and returns it. */
+export async function expectProblem(res: Response, status: number): Promise<{ status: number; code: string; detail: string; fields?: { field: string; message: string }[] }> {
+  expect(res.headers.get("content-type") ?? "").toContain("application/problem+json");
+  const body = await expectJson(res, status);
+  expect(body.status).toBe(status);
+  return body;
 }
