@@ -50,3 +50,5 @@ export function flowCorridor(name = "Flow St"): CorridorSpec {
     ],
   };
 }
+
+export const json = async <T>(res: Response): Promise<T> => (await res.json()) as T;
