@@ -25,6 +25,7 @@ import tagStatusList from "./tags/tag-status-list.ts";
 import tagsGet from "./tags/tags-get.ts";
 import tagsIssue from "./tags/tags-issue.ts";
 import tagsStatusChange from "./tags/tags-status-change.ts";
+import { signalRoutes } from "./signals/index.ts";
 import { tollingRoutes } from "./tolling/index.ts";
 
 /**
@@ -70,4 +71,6 @@ export const routeModules: readonly RouteModule[] = [
   auditLogList,
   // tolling: quotes, tariffs, settlement, plate billing, adjustments (listed in tolling/index.ts)
   ...tollingRoutes,
+  // signals: corridors, green-wave plan lifecycle, controller export (listed in signals/index.ts)
+  ...signalRoutes,
 ];
