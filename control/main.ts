@@ -1,0 +1,44 @@
+import { runMain } from "../core/cli/main.ts";
+import { isTransientDbError } from "../core/db/database.ts";
+import { HotspotJob } from "./hotspots/hotspot-job.ts";
+import { JobScheduler, sleep } from "./jobs/job-scheduler.ts";
+import { SegmentNetwork } from "./network/segment-network.ts";
+import { TravelTimeJob } from "./traveltime/travel-time-job.ts";
+import { TripsJob } from "./trips/trips-job.ts";
+
+/**
+ * `bun run control`: the continuous traffic jobs, every 5 minutes, in dependency order: travel
+ * times and speeds (segment_stats), trips, then hotspots on the fresh speeds. Each job catches up
+ * from its watermark after downtime. SIGTERM/SIGINT stop it between jobs.
+ */
+await runMain("control", async ({ logger, openDatabase }) => {
+  const db = openDatabase("tollway-control");
+  const stop = new AbortController();
+  const onSignal = () => {
+    logger.info("stopping");
+    stop.abort();
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  try {
+    // The database may still be starting (launcher, embedded PGlite): wait for it.
+    let network: SegmentNetwork | undefined;
+    for (let attempt = 1; !network && !stop.signal.aborted; attempt++) {
+      try {
+        network = await SegmentNetwork.load(db);
+      } catch (e) {
+        if (!isTransientDbError(e) || attempt > 30) throw e;
+        logger.warn("database not ready, retrying", { attempt });
+        await sleep(1000, stop.signal);
+      }
+    }
+    if (!network) return 0;
+    const jobs = [new TravelTimeJob(db, network, logger), new TripsJob(db, network, logger), new HotspotJob(db, network, logger)];
+    logger.info("control started", { jobs: jobs.map((j) => j.name), segments: network.segmentCount });
+    await new JobScheduler(jobs, logger).run(stop.signal);
+    logger.info("control stopped");
+    return 0;
+  } finally {
+    await db.close();
+  }
+});
