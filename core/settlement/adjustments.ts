@@ -190,7 +190,7 @@ export class AdjustmentService {
       }
       const toll = Math.max(0, bill.toll_tenths - before.amountTenths);
       await tx.query(
-        "update plate_bills set toll_tenths = $2, status = case when $2 = 0 then 'cancelled' else status end, updated_at = now() where id = $1",
+        "update plate_bills set toll_tenths = $2::bigint, status = case when $2::bigint = 0 then 'cancelled' else status end, updated_at = now() where id = $1",
         [before.plateBillId, toll],
       );
       await tx.query("insert into plate_bill_events (bill_id, kind, amount_tenths) values ($1, $2, $3)", [

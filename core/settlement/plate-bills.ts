@@ -117,7 +117,7 @@ export async function billPlateDay(
   if (bill.status === "paid" || bill.status === "cancelled") return true;
   const cancel = b.tollTenths <= 0;
   await tx.query(
-    `update plate_bills set toll_tenths = $2, status = case when $3 then 'cancelled' else status end, updated_at = now() where id = $1`,
+    `update plate_bills set toll_tenths = $2::bigint, status = case when $3::boolean then 'cancelled' else status end, updated_at = now() where id = $1`,
     [bill.id, b.tollTenths, cancel],
   );
   if (cancel) await tx.query("insert into plate_bill_events (bill_id, kind) values ($1, 'cancelled')", [bill.id]);
