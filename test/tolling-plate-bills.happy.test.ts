@@ -42,7 +42,7 @@ describe("plate billing routes", () => {
 
   test("POST /v1/plate-bills/escalate: notice after the due date, then the fee, then the fine; idempotent", async () => {
     const esc = (asOf: string) => gw.request("/v1/plate-bills/escalate", { method: "POST", role: "toll_operator", json: { asOf } });
-    expect(await body(await esc("2024-04-09"))).toEqual({ asOf: "2024-04-09", notices: 0, fees: 0, fines: 0 });
+    expect(await body<Record<string, unknown>>(await esc("2024-04-09"))).toEqual({ asOf: "2024-04-09", notices: 0, fees: 0, fines: 0 });
     expect(await body(await esc("2024-04-10"))).toMatchObject({ notices: 1, fees: 0 });
     expect(await body(await esc("2024-04-25"))).toMatchObject({ notices: 1, fees: 1, fines: 0 });
     expect(await body(await esc("2024-05-10"))).toMatchObject({ fees: 1, fines: 1 });
