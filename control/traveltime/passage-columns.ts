@@ -1,5 +1,6 @@
 import type { SegmentNetwork } from "../network/segment-network.ts";
 import { classIndex } from "../vehicle/vehicle-class.ts";
+import { KeyInterner } from "./key-interner.ts";
 
 /**
  * Passages as columns: time (ms), gantry index, interned vehicle number and class index. Strings are
@@ -11,8 +12,7 @@ export class PassageColumns {
   vehicle: Int32Array;
   cls: Int8Array;
   length = 0;
-  readonly vehicleKeys: string[] = [];
-  private readonly vehicleIndex = new Map<string, number>();
+  private readonly interner = new KeyInterner();
 
   constructor(
     private readonly network: SegmentNetwork,
@@ -25,18 +25,17 @@ export class PassageColumns {
   }
 
   get vehicleCount(): number {
-    return this.vehicleKeys.length;
+    return this.interner.size;
+  }
+
+  get vehicleKeys(): readonly string[] {
+    return this.interner.keys;
   }
 
   /** Adds a passage; reads of unknown gantries or classes are kept (they end a chain, never match). */
   push(tsMs: number, gantryId: string, key: string, vehicleClass: number): void {
     if (this.length === this.ts.length) this.grow();
-    let v = this.vehicleIndex.get(key);
-    if (v === undefined) {
-      v = this.vehicleKeys.length;
-      this.vehicleIndex.set(key, v);
-      this.vehicleKeys.push(key);
-    }
+    const v = this.interner.id(key);
     const i = this.length++;
     this.ts[i] = tsMs;
     this.gantry[i] = this.network.gantry(gantryId);

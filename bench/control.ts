@@ -1,0 +1,116 @@
+/**
+ * bun run bench:control: the control module's two hot algorithms on the real network, in memory
+ * (database I/O is separate and not measured here).
+ *  - travel-time matching: synthetic vehicles drive 1-8 consecutive segments of the 329-segment
+ *    network over 3 hours (5 % stop at a service area); reads are interned into columns and
+ *    matched into per-interval medians and space-mean speeds. Rate = reads / second.
+ *  - hotspot detection over a full network day: 329 segments x 288 intervals x 5 classes (every
+ *    segment between the 339 gantries), with congestion patches; target < 1 s.
+ * Options: --reads N (default 1 000 000), --runs N (default 3; the median run is reported).
+ * Progress on stderr; the last stdout line is one JSON object.
+ */
+import { deriveSegments, loadGantries } from "../core/seed/network-data.ts";
+import { BottleneckDetector } from "../control/hotspots/bottleneck-detector.ts";
+import { SpeedGrid } from "../control/hotspots/speed-grid.ts";
+import { SegmentNetwork } from "../control/network/segment-network.ts";
+import { PassageColumns } from "../control/traveltime/passage-columns.ts";
+import { TravelTimeMatcher } from "../control/traveltime/travel-time-matcher.ts";
+import { VEHICLE_CLASSES } from "../control/vehicle/vehicle-class.ts";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const targetReads = arg("reads", 1_000_000);
+const runs = arg("runs", 3);
+
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const gantries = loadGantries();
+const segments = deriveSegments(gantries).map((s) => ({ ...s, freeFlowKmh: 100 }));
+const net = new SegmentNetwork(gantries, segments);
+const T0 = Date.parse("2026-11-26T07:00:00+08:00");
+const HOURS = 3;
+
+// Synthetic reads: (ts, gantry, vehicle key, class), sorted by time like the database returns them.
+process.stderr.write(`generating ${targetReads} reads...\n`);
+const rnd = prng(42);
+const reads: { t: number; g: string; v: string; c: number }[] = [];
+for (let n = 0; reads.length < targetReads; n++) {
+  let s = Math.floor(rnd() * net.segmentCount);
+  let t = T0 + rnd() * HOURS * 3600_000;
+  const key = n % 17 === 0 ? `plate:P${n}` : `E2801160${n.toString(16).padStart(16, "0")}`;
+  const c = VEHICLE_CLASSES[Math.floor(rnd() * rnd() * 5)]!;
+  const hops = 1 + Math.floor(rnd() * 8);
+  reads.push({ t, g: net.segments[s]!.fromGantry, v: key, c });
+  for (let h = 0; h < hops && s >= 0; h++) {
+    const speed = 60 + rnd() * 50;
+    t += (net.lengthKm[s]! / speed) * 3600_000 + (rnd() < 0.05 ? 20 * 60_000 : 0);
+    reads.push({ t, g: net.segments[s]!.toGantry, v: key, c });
+    s = net.downstream[s]!;
+  }
+}
+reads.sort((a, b) => a.t - b.t);
+
+const matcher = new TravelTimeMatcher(net);
+const matchTimes: number[] = [];
+let result = { stats: 0, matches: 0, rejected: 0 };
+for (let r = 0; r < runs; r++) {
+  const started = performance.now();
+  const cols = new PassageColumns(net, reads.length);
+  for (const x of reads) cols.push(x.t, x.g, x.v, x.c);
+  const out = matcher.compute(cols, T0, T0 + (HOURS + 1) * 3600_000);
+  matchTimes.push((performance.now() - started) / 1000);
+  result = { stats: out.stats.length, matches: out.matches, rejected: out.rejected };
+  process.stderr.write(`matching run ${r + 1}: ${reads.length} reads in ${matchTimes.at(-1)!.toFixed(3)} s\n`);
+}
+
+// A full day of segment speeds per class, with congestion patches on 30 % of the segments.
+const grid = new SpeedGrid(net, Date.parse("2026-11-26T00:00:00+08:00"), 288);
+const g = prng(7);
+for (let s = 0; s < net.segmentCount; s++) {
+  const jam = g() < 0.3 ? Math.floor(g() * 250) : -1;
+  for (let t = 0; t < 288; t++) {
+    for (const c of VEHICLE_CLASSES) {
+      const slow = jam >= 0 && t >= jam && t < jam + 24;
+      grid.set(s, t, c, slow ? 15 + g() * 30 : 80 + g() * 25, Math.floor(g() * 200));
+    }
+  }
+}
+const detector = new BottleneckDetector();
+const detectTimes: number[] = [];
+let episodes = 0;
+for (let r = 0; r < runs; r++) {
+  const started = performance.now();
+  episodes = detector.detect(grid).length;
+  detectTimes.push((performance.now() - started) / 1000);
+  process.stderr.write(`hotspot run ${r + 1}: ${episodes} episodes in ${(detectTimes.at(-1)! * 1000).toFixed(1)} ms\n`);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const matchSeconds = median(matchTimes);
+const hotspotSeconds = median(detectTimes);
+console.log(
+  JSON.stringify({
+    matchReadsPerSecond: Math.round(reads.length / matchSeconds),
+    matchReads: reads.length,
+    matchSeconds: Number(matchSeconds.toFixed(4)),
+    matches: result.matches,
+    rejectedMatches: result.rejected,
+    segmentStatsRows: result.stats,
+    hotspotFullDaySeconds: Number(hotspotSeconds.toFixed(4)),
+    hotspotCells: net.segmentCount * 288 * VEHICLE_CLASSES.length,
+    hotspotEpisodes: episodes,
+    hotspotTargetSeconds: 1,
+    runs,
+  }),
+);
