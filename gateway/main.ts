@@ -1,4 +1,6 @@
 import { runMain } from "../core/cli/main.ts";
+import { SettlementScheduler } from "../core/settlement/settlement-scheduler.ts";
+import { SettlementService } from "../core/settlement/settlement-service.ts";
 import { createApp } from "./app.ts";
 import { startServer } from "./server.ts";
 
@@ -9,6 +11,13 @@ await runMain("gateway", async ({ config, logger, openDatabase }) => {
   const app = createApp({ db, config, logger });
   const server = startServer(app, { host: config.gateway.host, port: config.gateway.port });
   logger.info("gateway listening", { url: server.url });
+  // Daily settlement after local midnight (catching up missed days), then plate-bill escalation.
+  const settlementLog = logger.child({ job: "settlement" });
+  const scheduler = new SettlementScheduler(db, new SettlementService(db, { timeZone: config.tollTimezone, logger: settlementLog }), {
+    timeZone: config.tollTimezone,
+    logger: settlementLog,
+  });
+  scheduler.start();
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -20,6 +29,7 @@ await runMain("gateway", async ({ config, logger, openDatabase }) => {
   });
   // Let in-flight requests finish (bounded), then release the database.
   await Promise.race([server.stop(false), Bun.sleep(10_000)]);
+  await scheduler.stop();
   await db.close();
   logger.info("gateway stopped");
 });

@@ -38,6 +38,8 @@ export class SettlementScheduler {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<TickReport> | undefined;
   private stopped = true;
+  /** Set by stop(): a catch-up in progress ends after the current day. */
+  private stopping = false;
   private lastEscalation: string | undefined;
 
   constructor(
@@ -55,6 +57,7 @@ export class SettlementScheduler {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = false;
     const loop = () => {
       if (this.stopped) return;
       this.tick()
@@ -69,6 +72,7 @@ export class SettlementScheduler {
   /** Stops the timer and waits for a run in progress to finish (it is one transaction per day). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
@@ -100,7 +104,7 @@ export class SettlementScheduler {
   private async doTick(): Promise<TickReport> {
     const settled: string[] = [];
     for (const day of await this.dueDays()) {
-      if (this.stopped && settled.length) break;
+      if (this.stopping) break;
       await this.settlement.runDay(day, { triggeredBy: "schedule" });
       settled.push(day);
     }
