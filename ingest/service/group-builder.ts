@@ -2,6 +2,7 @@ import type { Queryable } from "../../core/db/database.ts";
 import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, type Tr1Header, type Tr1Reply } from "../protocol/tr1.ts";
 import type { IncomingMessage } from "../zmq/index.ts";
 import { AntennaDedup, dedupKey, type PassageRef } from "./antenna-dedup.ts";
+import { passagesCopyText } from "./plan-writer.ts";
 import type { GantryInfo, Tariffs, VehicleCache } from "./reference-data.ts";
 
 /**
@@ -23,6 +24,8 @@ export interface PassageRow {
   tariffId: number | null;
   price: number | null;
   ref: PassageRef;
+  /** Fixed from ref when the plan is complete. */
+  rawReads: number;
   batch: number;
 }
 
@@ -68,8 +71,12 @@ export interface GroupPlan {
   counts: CountRow[];
   deadLetters: DeadLetterRow[];
   gantryStatus: GantryStatusRow[];
-  /** Passage refs to mark stored after commit. */
+  /** Passage refs created by this group. */
   newRefs: PassageRef[];
+  /** COPY text of the passages, fixed when the plan is built (later merges go to storedMerges of later groups). */
+  passageCopy: string[];
+  /** (gantry#batch) -> counts, for the duplicate check of groups built while this one commits. */
+  batchKeys: Map<string, { accepted: number; rejected: number }>;
   stats: { reads: number; acceptedReads: number; rejectedReads: number; antennaDuplicates: number; batches: number; rejectedBatches: number; duplicates: number; rejectReasons: Map<string, number> };
 }
 
@@ -117,6 +124,8 @@ export interface GroupBuilderDeps {
   windowMs: number;
   /** CURVE on: the authenticated gantry id must match the header. */
   curve: boolean;
+  /** Build COPY text (PostgreSQL); false on embedded PGlite, which takes rows. */
+  copyText: () => boolean;
 }
 
 export class GroupBuilder {
@@ -162,7 +171,11 @@ export class GroupBuilder {
     return { kind: "batch", msg, header, reads, minTs: Number.NaN, maxTs: Number.NaN };
   }
 
-  async build(db: Queryable, messages: readonly IncomingMessage[]): Promise<GroupPlan> {
+  /**
+   * `inFlight`: batches of a group built before and still committing: a resend of one of them is a
+   * duplicate too (its reply goes out after this group, so after that one commits).
+   */
+  async build(db: Queryable, messages: readonly IncomingMessage[], inFlight?: ReadonlyMap<string, { accepted: number; rejected: number }>): Promise<GroupPlan> {
     const decoded = messages.map((m) => this.decode(m));
     const plan: GroupPlan = {
       replies: [],
@@ -173,6 +186,8 @@ export class GroupBuilder {
       deadLetters: [],
       gantryStatus: [],
       newRefs: [],
+      passageCopy: [],
+      batchKeys: new Map(),
       stats: { reads: 0, acceptedReads: 0, rejectedReads: 0, antennaDuplicates: 0, batches: 0, rejectedBatches: 0, duplicates: 0, rejectReasons: new Map() },
     };
 
@@ -240,7 +255,7 @@ export class GroupBuilder {
       for (const r of warm) byGantry.get(r.gantry_id)!.push({ tsMs: Math.round(r.ms), ts: r.ts, tag: r.tag_id, plate: r.plate, rawReads: r.raw_reads });
       for (const [g, list] of byGantry) this.deps.dedup.warm(g, list);
     }
-    const done = new Map<string, { accepted: number; rejected: number }>();
+    const done = new Map<string, { accepted: number; rejected: number }>(inFlight ?? []);
     for (const c of committed) done.set(`${c.gantry_id}#${c.batch_no}`, { accepted: c.accepted, rejected: c.rejected });
 
     const gantries = this.deps.gantries();
@@ -318,6 +333,7 @@ export class GroupBuilder {
           tariffId: tariff ? tariff.id : null,
           price: price ?? null,
           ref: merge.ref,
+          rawReads: 1,
           batch,
         });
         plan.newRefs.push(merge.ref);
@@ -342,7 +358,14 @@ export class GroupBuilder {
       }
       plan.replies.push({ id: d.msg.id, reply: { batch, status: "ok", accepted, rejected: errors.length, errors } });
     }
-    plan.storedMerges = [...storedMerges];
+    plan.storedMerges = [...storedMerges].map((r) => ({ ...r }));
+    for (const b of plan.batches) plan.batchKeys.set(`${b.gantry}#${b.batch}`, { accepted: b.accepted, rejected: b.rejected });
+    // Fix the rows now: the next group may merge more reads into these passages while this one
+    // commits; it then counts them as merges into stored passages (it commits after this one).
+    for (const p of plan.passages) p.rawReads = p.ref.rawReads;
+    plan.passageCopy = this.deps.copyText() ? passagesCopyText(plan.passages) : [];
+    this.deps.dedup.committed(plan.newRefs);
+    this.deps.dedup.committed(storedMerges);
     // Sorted keys: concurrent writers lock count rows in the same order.
     plan.counts = [...counts.values()].sort((a, b) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : a.vehicleClass - b.vehicleClass));
     plan.gantryStatus = [...status.values()].sort((a, b) => (a.gantry < b.gantry ? -1 : 1));

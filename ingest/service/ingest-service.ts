@@ -84,6 +84,7 @@ export class IngestService {
       dedup: this.dedup,
       windowMs: opts.duplicateWindowSeconds * 1000,
       curve: !!opts.curveSecretKey,
+      copyText: () => this.copyMode,
     });
     this.registry.gauge("tollway_ingest_in_flight", "Messages received and not yet acked", () => this.inFlight);
     this.registry.gauge("tollway_ingest_dedup_passages", "Recent passages remembered for antenna-duplicate removal", () => this.dedup.size);
@@ -175,79 +176,148 @@ export class IngestService {
     return this.stopping && Date.now() > this.stopDeadline;
   }
 
+  /**
+   * Builds group N+1 (CPU) while group N commits (database), so both cores work. Commits stay in
+   * order; if N fails, the plan of N+1 was built on state that included N and is rebuilt.
+   */
   private async drain(): Promise<void> {
+    let committing: { group: IncomingMessage[]; done: Promise<boolean> } | undefined;
+    while (this.queue.length && !this.abandoned()) {
+      const group = this.cut();
+      this.current += group.length;
+      let plan = await this.buildWithRetry(group, committing);
+      if (committing) {
+        const ok = await committing.done;
+        this.current -= committing.group.length;
+        committing = undefined;
+        if (!ok) {
+          // The plan was built on state the failed group had changed: start again from the database.
+          this.dedup.reset();
+          plan = undefined;
+        }
+        plan ??= await this.buildWithRetry(group, undefined);
+      }
+      if (!plan) {
+        // Stopping while the database is away: no ack, the gantries resend.
+        for (let i = 0; i < group.length; i++) this.router?.done();
+        this.current -= group.length;
+        continue;
+      }
+      committing = { group, done: this.commitPlan(group, plan) };
+    }
+    if (committing) {
+      await committing.done;
+      this.current -= committing.group.length;
+    }
+  }
+
+  private cut(): IncomingMessage[] {
     const maxMsgs = this.opts.maxGroupMessages ?? 200;
     const maxReads = this.opts.maxGroupReads ?? 50_000;
-    while (this.queue.length && !this.abandoned()) {
-      // Cut a group by message count and (estimated from bytes) reads.
-      let n = 0;
-      let bytes = 0;
-      while (n < this.queue.length && n < maxMsgs && bytes < maxReads * 90) {
-        bytes += this.queue[n]!.frames[2]?.length ?? 0;
-        n++;
-      }
-      const group = this.queue.splice(0, n);
-      this.current = group.length;
+    let n = 0;
+    let bytes = 0;
+    // Reads are estimated from bytes (~90 bytes a read).
+    while (n < this.queue.length && n < maxMsgs && bytes < maxReads * 90) {
+      bytes += this.queue[n]!.frames[2]?.length ?? 0;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  /** A plan, or undefined when stopping gave up on an unreachable database. */
+  private async buildWithRetry(group: IncomingMessage[], committing: { done: Promise<boolean> } | undefined): Promise<GroupPlan | undefined> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await this.commitGroup(group);
-      } finally {
-        this.current = 0;
+        return await this.locked(() => this.builder.build(this.db, group, this.inFlightBatches));
+      } catch (e) {
+        if (!isTransientDbError(e)) throw e;
+        // The group committing now will fail too: let it finish its own retries first.
+        if (committing) return undefined;
+        if (!(await this.backoff(attempt, group.length, e))) return undefined;
       }
     }
   }
 
-  private async commitGroup(group: IncomingMessage[]): Promise<void> {
-    let attempt = 0;
-    for (;;) {
-      const t0 = performance.now();
-      let plan: GroupPlan;
-      try {
-        plan = await this.builder.build(this.db, group);
-        await this.db.tx((tx) => writePlan(tx, plan, this.copyMode));
-      } catch (e) {
-        // The in-memory passages may include this group's: rebuild them from what is stored.
-        this.dedup.reset();
-        attempt++;
-        const conflict = (e as { code?: string }).code === "conflict";
-        if (isTransientDbError(e) || (conflict && attempt < 3)) {
-          this.m.retries.inc();
-          if (attempt === 1 || attempt % 20 === 0) this.logger.warn("database unavailable, retrying the group (acks wait)", { messages: group.length, attempt, err: String(e) });
-          if (this.abandoned()) {
+  private readonly inFlightBatches = new Map<string, { accepted: number; rejected: number }>();
+  private buildLock: Promise<unknown> = Promise.resolve();
+
+  /** Builds one at a time: a retry's reset must not interleave with another group's build. */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.buildLock.then(fn, fn);
+    this.buildLock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Commits a plan, retrying (rebuilt from the messages) until it is stored; then acks. */
+  private async commitPlan(group: IncomingMessage[], first: GroupPlan | undefined): Promise<boolean> {
+    let plan: GroupPlan | undefined = first;
+    let clean = true;
+    if (first) for (const [k, v] of first.batchKeys) this.inFlightBatches.set(k, v);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const t0 = performance.now();
+        try {
+          // A rebuild starts from what is stored, never from state another build left behind.
+          if (!plan)
+            plan = await this.locked(() => {
+              this.dedup.reset();
+              return this.builder.build(this.db, group);
+            });
+          const p = plan;
+          await this.db.tx((tx) => writePlan(tx, p, this.copyMode));
+          this.afterCommit(plan, group.length, (performance.now() - t0) / 1000);
+          return clean;
+        } catch (e) {
+          this.inFlightBatches.clear();
+          clean = false;
+          plan = undefined;
+          const conflict = (e as { code?: string }).code === "conflict";
+          if (isTransientDbError(e) || (conflict && attempt < 3)) {
+            if (await this.backoff(attempt, group.length, e)) continue;
             this.logger.warn("stopping with unacknowledged messages: gantries will resend them", { messages: group.length });
             for (let i = 0; i < group.length; i++) this.router?.done();
-            return;
+            return false;
           }
-          await Bun.sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 6)));
-          continue;
+          // Not the database being away: isolate the message that breaks the transaction.
+          if (group.length > 1) {
+            this.logger.error("group transaction failed; retrying its messages one by one", { messages: group.length, err: String(e) });
+            for (const m of group) await this.commitPlan([m], undefined);
+            return false;
+          }
+          this.logger.error("message could not be stored; rejecting it", { err: String(e) });
+          this.m.rejects.inc(1, { reason: "storage" });
+          this.m.batches.inc(1, { status: "rejected" });
+          this.reply(group[0]!, { batch: null, status: "rejected", accepted: 0, rejected: 0, errors: [], reason: "storage error" });
+          return false;
         }
-        // Not the database being away: isolate the message that breaks the transaction.
-        if (group.length > 1) {
-          this.logger.error("group transaction failed; retrying its messages one by one", { messages: group.length, err: String(e) });
-          for (const m of group) await this.commitGroup([m]);
-          return;
-        }
-        this.logger.error("message could not be stored; rejecting it", { err: String(e) });
-        this.m.rejects.inc(1, { reason: "storage" });
-        this.m.batches.inc(1, { status: "rejected" });
-        this.reply(group[0]!, { batch: null, status: "rejected", accepted: 0, rejected: 0, errors: [], reason: "storage error" });
-        return;
       }
-      const seconds = (performance.now() - t0) / 1000;
-      this.dedup.committed(plan.newRefs);
-      this.m.commit.observe(seconds);
-      this.m.groupSize.observe(group.length);
-      this.commitMs.push(seconds * 1000);
-      const s = plan.stats;
-      this.m.reads.inc(s.acceptedReads - s.antennaDuplicates, { result: "passage" });
-      this.m.reads.inc(s.antennaDuplicates, { result: "antenna_duplicate" });
-      this.m.reads.inc(s.rejectedReads, { result: "rejected" });
-      this.m.passages.inc(plan.passages.length);
-      for (const [reason, n] of s.rejectReasons) this.m.rejects.inc(n, { reason });
-      for (const r of plan.replies) {
-        this.m.batches.inc(1, { status: r.reply.status });
-        this.router!.reply(r.id, [TR1, JSON.stringify(r.reply)]);
-      }
-      return;
+    } finally {
+      if (first) for (const k of first.batchKeys.keys()) this.inFlightBatches.delete(k);
+    }
+  }
+
+  /** Waits before the next attempt; false when stopping has run out of time. */
+  private async backoff(attempt: number, messages: number, e: unknown): Promise<boolean> {
+    this.m.retries.inc();
+    if (attempt === 1 || attempt % 20 === 0) this.logger.warn("database unavailable, retrying the group (acks wait)", { messages, attempt, err: String(e) });
+    if (this.abandoned()) return false;
+    await Bun.sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 6)));
+    return !this.abandoned();
+  }
+
+  private afterCommit(plan: GroupPlan, messages: number, seconds: number): void {
+    this.m.commit.observe(seconds);
+    this.m.groupSize.observe(messages);
+    if (this.commitMs.length < 100_000) this.commitMs.push(seconds * 1000);
+    const s = plan.stats;
+    this.m.reads.inc(s.acceptedReads - s.antennaDuplicates, { result: "passage" });
+    this.m.reads.inc(s.antennaDuplicates, { result: "antenna_duplicate" });
+    this.m.reads.inc(s.rejectedReads, { result: "rejected" });
+    this.m.passages.inc(plan.passages.length);
+    for (const [reason, n] of s.rejectReasons) this.m.rejects.inc(n, { reason });
+    for (const r of plan.replies) {
+      this.m.batches.inc(1, { status: r.reply.status });
+      this.router!.reply(r.id, [TR1, JSON.stringify(r.reply)]);
     }
   }
 

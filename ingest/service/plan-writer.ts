@@ -37,7 +37,7 @@ export function passagesCopyText(rows: readonly PassageRow[]): string[] {
     const p = rows[i]!;
     s +=
       p.ts + "\t" + p.gantry + "\t" + (p.tag ?? N) + "\t" + (p.plate ?? N) + "\t" + (p.conf ?? N) + "\t" + (p.lane ?? N) + "\t" + p.readClass + "\t" + p.vehicleClass + "\t" +
-      (p.accountId ?? N) + "\t" + (p.tariffId ?? N) + "\t" + (p.price ?? N) + "\t" + p.ref.rawReads + "\t" + p.batch + "\n";
+      (p.accountId ?? N) + "\t" + (p.tariffId ?? N) + "\t" + (p.price ?? N) + "\t" + p.rawReads + "\t" + p.batch + "\n";
     if (s.length > 262_144) {
       chunks.push(s);
       s = "";
@@ -57,12 +57,12 @@ export async function writePlan(tx: Queryable, plan: GroupPlan, copy: boolean): 
     );
   }
   if (plan.passages.length) {
-    if (copy) await tx.copyText("passages", PASSAGE_COLUMNS, passagesCopyText(plan.passages));
+    if (copy) await tx.copyText("passages", PASSAGE_COLUMNS, plan.passageCopy);
     else
       await tx.bulkInsert(
         "passages",
         PASSAGE_COLUMNS.map((name, i) => ({ name, type: PASSAGE_TYPES[i]! })),
-        plan.passages.map((p) => [p.ts, p.gantry, p.tag, p.plate, p.conf, p.lane, p.readClass, p.vehicleClass, p.accountId, p.tariffId, p.price, p.ref.rawReads, p.batch]),
+        plan.passages.map((p) => [p.ts, p.gantry, p.tag, p.plate, p.conf, p.lane, p.readClass, p.vehicleClass, p.accountId, p.tariffId, p.price, p.rawReads, p.batch]),
       );
   }
   if (plan.storedMerges.length) {

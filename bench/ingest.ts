@@ -1,0 +1,226 @@
+import { readFileSync } from "node:fs";
+import { runMain } from "../core/cli/main.ts";
+import { Database } from "../core/db/database.ts";
+import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
+import { Seeder } from "../core/seed/seeder.ts";
+import { GantryClient } from "../ingest/gantry-client/index.ts";
+import { quantile } from "../ingest/metrics/prometheus.ts";
+import { Context, Reactor } from "../ingest/zmq/index.ts";
+
+/**
+ * `bun run bench:ingest [--reads=N] [--gantries=50] [--batch=500] [--in-flight=4] [--half-seconds=6]`
+ *
+ * End to end on PostgreSQL: a scratch database (created on the server of DATABASE_URL, default the
+ * local one, dropped at the end), the ingest as its own process (`bun run ingest`), simulated
+ * gantries sending pre-built TR1 batches (94 % tags, the rest plates, ~3 % antenna duplicates).
+ *  1. max rate: all gantries send as fast as acks allow -> reads/s;
+ *  2. raw COPY of the same rows into a table shaped like passages, same database -> rows/s, ratio;
+ *  3. half of the max rate, paced -> ack latency p50/p99;
+ * peak RSS of the ingest process (VmHWM). Progress on stderr, one JSON line on stdout.
+ */
+const arg = (args: string[], name: string, fallback: number): number => {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split("=")[1]) : fallback;
+};
+const log = (msg: string) => process.stderr.write(`bench:ingest ${msg}\n`);
+const T0 = Date.parse("2026-11-26T00:00:00Z");
+
+interface Batch {
+  body: string;
+  reads: number;
+  copyRows: string;
+}
+
+await runMain("bench-ingest", async ({ config, args }) => {
+  const totalReads = arg(args, "reads", 1_000_000);
+  const gantryCount = arg(args, "gantries", 50);
+  const batchSize = arg(args, "batch", 500);
+  const inFlight = arg(args, "in-flight", 4);
+  const halfSeconds = arg(args, "half-seconds", 6);
+  const serverUrl = config.databaseUrl ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `tollway_bench_${process.pid}`;
+  const admin = new Database({ url: serverUrl, max: 1 });
+  await admin.query(`create database ${name}`);
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = new Database({ url, max: 4 });
+  let ingest: ReturnType<typeof Bun.spawn> | undefined;
+  try {
+    log(`setting up ${name}`);
+    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+    await new Seeder(db).run();
+    const gantries = (await db.query<{ gantry_id: string }>("select z.gantry_id from tariff_zones z join gantries g on g.id = z.gantry_id order by z.gantry_id limit $1", [gantryCount])).map((r) => r.gantry_id);
+    // A registered fleet: 150 000 tags of 200 000 seen on the road.
+    const pool = 200_000;
+    const tag = (n: number) => "E280" + n.toString(16).toUpperCase().padStart(20, "0");
+    await db.query("insert into accounts (name, kind) select 'fleet ' || g, 'fleet' from generate_series(1, 1000) g");
+    await db.query(
+      `insert into tags (id, account_id, vehicle_class)
+       select 'E280' || lpad(upper(to_hex(g)), 20, '0'), 1 + g % 1000, (array[31,31,31,32,41,42,5])[1 + g % 7] from generate_series(0, 149999) g`,
+    );
+
+    // Pre-built batches (the clients must not be the bottleneck): per gantry, simulated time runs
+    // 10 ms per read, so the antenna window holds a realistic few thousand passages per gantry.
+    log(`building ${totalReads} reads`);
+    // mulberry32: deterministic, so runs are comparable.
+    let seed = 12345;
+    const rnd = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const classes = [31, 31, 31, 31, 31, 32, 32, 41, 42, 5];
+    const clock = new Map(gantries.map((g) => [g, T0]));
+    const build = (g: string, n: number): Batch => {
+      let t = clock.get(g)!;
+      const parts: string[] = [];
+      const rows: string[] = [];
+      let prev: string | undefined;
+      for (let i = 0; i < n; i++) {
+        t += 10;
+        const ts = new Date(t).toISOString();
+        const cls = classes[Math.floor(rnd() * classes.length)]!;
+        const lane = 1 + Math.floor(rnd() * 4);
+        let json: string;
+        if (prev && rnd() < 0.03) json = prev.replace(/"ts":"[^"]+"/, `"ts":"${ts}"`); // antenna duplicate
+        else if (rnd() < 0.94) {
+          const tg = tag(Math.floor(rnd() * pool));
+          json = `{"tag":"${tg}","ts":"${ts}","lane":${lane},"class":${cls}}`;
+          rows.push(`${ts}\t${g}\t${tg}\t\\N\t\\N\t${lane}\t${cls}\t${cls}\t\\N\t1\t100\t1\t1\n`);
+        } else {
+          const plate = `B${Math.floor(rnd() * 90000 + 10000)}-${Math.floor(rnd() * 9000 + 1000)}`.slice(0, 10);
+          json = `{"plate":"${plate}","ts":"${ts}","lane":${lane},"class":${cls},"conf":0.92}`;
+          rows.push(`${ts}\t${g}\t\\N\t${plate}\t0.92\t${lane}\t${cls}\t${cls}\t\\N\t1\t100\t1\t1\n`);
+        }
+        parts.push(json);
+        prev = json;
+      }
+      clock.set(g, t);
+      return { body: "[" + parts.join(",") + "]", reads: n, copyRows: rows.join("") };
+    };
+    const perGantry = Math.ceil(totalReads / batchSize / gantries.length);
+    const maxBatches = gantries.map((g) => Array.from({ length: perGantry }, () => build(g, batchSize)));
+    const readsMax = perGantry * gantries.length * batchSize;
+
+    const port = 30000 + Math.floor(Math.random() * 20000);
+    const endpoint = `tcp://127.0.0.1:${port}`;
+    ingest = Bun.spawn(["bun", "run", "ingest/main.ts"], {
+      env: { ...process.env, DATABASE_URL: url, INGEST_BIND: endpoint, INGEST_METRICS_PORT: "0", LOG_LEVEL: "warn", INGEST_CURVE_SECRET_KEY: "" },
+      stdout: "inherit",
+      stderr: "inherit",
+    });
+    const ctx = Context.create();
+    const reactor = new Reactor(2);
+    const clients = gantries.map((g) => new GantryClient({ endpoint, gantryId: g, maxInFlight: inFlight, ackTimeoutMs: 30_000, context: ctx, reactor }));
+    const batchNo = new Map(gantries.map((g) => [g, 1]));
+    // Warm up: one small batch per gantry (connections, caches, JIT).
+    await Promise.all(clients.map((c) => c.send(batchNo.set(c.gantryId, batchNo.get(c.gantryId)! + 1).get(c.gantryId)! - 1, build(c.gantryId, 50).body)));
+    log(`ingest up (pid ${ingest.pid}); max-rate phase: ${readsMax} reads from ${gantries.length} gantries, ${batchSize}-read batches, ${inFlight} in flight each`);
+
+    let acked = 0;
+    const progress = setInterval(() => log(`  ${acked} reads acked`), 1000);
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async (c, i) => {
+        const sends: Promise<unknown>[] = [];
+        for (const b of maxBatches[i]!) {
+          const n = batchNo.get(c.gantryId)!;
+          batchNo.set(c.gantryId, n + 1);
+          // send() waits for a free in-flight slot; keep up to inFlight outstanding.
+          const p = c.send(n, b.body).then((r) => {
+            if (r.reply.status !== "ok") throw new Error(`batch ${n}: ${r.reply.status} ${r.reply.reason ?? ""}`);
+            acked += b.reads;
+          });
+          sends.push(p);
+          if (sends.length >= inFlight) await Promise.race(sends.splice(0, 1));
+        }
+        await Promise.all(sends);
+      }),
+    );
+    const maxSeconds = (performance.now() - started) / 1000;
+    clearInterval(progress);
+    const readsPerSecond = Math.round(readsMax / maxSeconds);
+    log(`max rate: ${readsPerSecond} reads/s (${readsMax} reads in ${maxSeconds.toFixed(2)} s)`);
+
+    // Raw COPY of the same rows into a table shaped like passages (same indexes), same database.
+    await db.query("create table bench_raw_copy (like passages including all)");
+    const copyText = maxBatches.flat().map((b) => b.copyRows);
+    const copyRowsTotal = copyText.reduce((n, s) => n + (s.match(/\n/g)?.length ?? 0), 0);
+    const cols = ["ts", "gantry_id", "tag_id", "plate", "plate_confidence", "lane", "read_class", "vehicle_class", "account_id", "tariff_id", "posted_price_tenths", "raw_reads", "batch_no"];
+    const chunks: string[] = [];
+    for (let i = 0; i < copyText.length; i += 100) chunks.push(copyText.slice(i, i + 100).join(""));
+    const c0 = performance.now();
+    await db.tx((tx) => tx.copyText("bench_raw_copy", cols, chunks));
+    const copySeconds = (performance.now() - c0) / 1000;
+    const copyRowsPerSecond = Math.round(copyRowsTotal / copySeconds);
+    log(`raw COPY: ${copyRowsPerSecond} rows/s (${copyRowsTotal} rows in ${copySeconds.toFixed(2)} s)`);
+
+    // Half rate, paced: each gantry sends one batch every interval, latency from send to ack.
+    const halfRate = readsPerSecond / 2;
+    const intervalMs = (gantries.length * batchSize * 1000) / halfRate;
+    const latencies: number[] = [];
+    log(`half-rate phase: ${Math.round(halfRate)} reads/s for ${halfSeconds} s (a batch per gantry every ${intervalMs.toFixed(0)} ms)`);
+    const h0 = performance.now();
+    await Promise.all(
+      clients.map(async (c, i) => {
+        await Bun.sleep((i / gantries.length) * intervalMs);
+        const pending: Promise<void>[] = [];
+        for (let k = 0; performance.now() - h0 < halfSeconds * 1000; k++) {
+          const due = h0 + (i / gantries.length) * intervalMs + k * intervalMs;
+          const wait = due - performance.now();
+          if (wait > 0) await Bun.sleep(wait);
+          const n = batchNo.get(c.gantryId)!;
+          batchNo.set(c.gantryId, n + 1);
+          const b = build(c.gantryId, batchSize);
+          const sentAt = performance.now();
+          pending.push(
+            c.send(n, b.body).then((r) => {
+              if (r.reply.status !== "ok") throw new Error(`batch ${n}: ${r.reply.status} ${r.reply.reason ?? ""}`);
+              latencies.push(performance.now() - sentAt);
+            }),
+          );
+        }
+        await Promise.all(pending);
+      }),
+    );
+    latencies.sort((a, b) => a - b);
+    const ackP50Ms = Math.round((quantile(latencies, 0.5) ?? 0) * 10) / 10;
+    const ackP99Ms = Math.round((quantile(latencies, 0.99) ?? 0) * 10) / 10;
+    log(`ack latency at half rate: p50 ${ackP50Ms} ms, p99 ${ackP99Ms} ms (${latencies.length} batches)`);
+
+    const status = readFileSync(`/proc/${ingest.pid}/status`, "utf8");
+    const peakRssMb = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    for (const c of clients) c.close();
+    reactor.stop();
+    ctx.term();
+    const check = await db.one<{ reads: number; accepted: number; passages: number }>(
+      "select (select sum(reads)::int8 from ingest_batches) as reads, (select sum(accepted)::int8 from ingest_batches) as accepted, (select count(*)::int8 from passages) as passages",
+    );
+    log(`stored: ${check.reads} reads in batches, ${check.passages} passages; ingest peak RSS ${peakRssMb} MB`);
+    const result = {
+      readsPerSecond,
+      copyRowsPerSecond,
+      ratio: Math.round((readsPerSecond / copyRowsPerSecond) * 1000) / 1000,
+      ackP50Ms,
+      ackP99Ms,
+      peakRssMb,
+      reads: readsMax,
+      gantries: gantries.length,
+      batchSize,
+      inFlight,
+      halfRateReadsPerSecond: Math.round(halfRate),
+      passagesStored: check.passages,
+    };
+    process.stdout.write(JSON.stringify(result) + "\n");
+  } finally {
+    if (ingest) {
+      ingest.kill("SIGTERM");
+      await ingest.exited;
+    }
+    await db.close();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.close();
+  }
+});
