@@ -7,7 +7,7 @@ import { PlanBuilder } from "../../../control/signals/plan-builder.ts";
 import { SignalPlanService } from "../../../control/signals/plan-service.ts";
 import { SpeedRangeSource } from "../../../control/signals/speed-source.ts";
 
-/** Request/response schemas and service wiring shared by the signal-plan routes. */
+/** Request/response schemas and service wiring shared by the signal-plan routes. Inputs are strict: an unknown key (a typo) is a 400. */
 
 export const READ_ROLES = ["admin", "traffic_operator", "auditor"] as const;
 export const WRITE_ROLES = ["admin", "traffic_operator"] as const;
@@ -26,14 +26,14 @@ export function signalServices(deps: GatewayDeps) {
   return { corridors, plans };
 }
 
-const Speed = z.object({
+const Speed = z.strictObject({
   minMs: z.number().positive().max(60).openapi({ example: 13.4 }),
   maxMs: z.number().positive().max(60).openapi({ example: 17.9 }),
 });
 const LeadLag = z.enum(["lead", "lag", "optimize"]);
-const GantryPair = z.object({ fromGantry: z.string().trim().min(1).max(20), toGantry: z.string().trim().min(1).max(20) });
+const GantryPair = z.strictObject({ fromGantry: z.string().trim().min(1).max(20), toGantry: z.string().trim().min(1).max(20) });
 
-const Phase = z.object({
+const Phase = z.strictObject({
   name: z.string().trim().min(1).max(60),
   arterial: z.boolean().optional().openapi({ description: "The main-street through phase (default: the first phase)" }),
   stage: z.string().trim().min(1).max(60).optional().openapi({ description: "Phases of one stage run together; Webster takes the stage's largest flow ratio" }),
@@ -43,13 +43,13 @@ const Phase = z.object({
   redS: z.number().min(0).max(600).optional().openapi({ description: "Fixed timing (arterial phase): red, s" }),
 });
 
-const Intersection = z.object({
+const Intersection = z.strictObject({
   name: z.string().trim().min(1).max(100),
   distanceM: z.number().min(0).max(20000).openapi({ description: "Distance from the previous intersection, m (0 for the first)", example: 168 }),
   lostTimeS: z.number().min(0).max(120).optional().openapi({ description: "Lost time per cycle, s (default 4 s per stage)" }),
   phases: z.array(Phase).min(1).max(8),
   leftTurn: z
-    .object({
+    .strictObject({
       outboundFraction: z.number().min(0).max(0.5).optional(),
       inboundFraction: z.number().min(0).max(0.5).optional(),
       outbound: LeadLag.optional(),
@@ -57,13 +57,13 @@ const Intersection = z.object({
     })
     .optional()
     .openapi({ description: "Protected left turns inside the arterial green, fractions of the cycle; lead, lag, or optimize (MAXBAND chooses)" }),
-  queueClearance: z.object({ outboundS: z.number().min(0).max(60).optional(), inboundS: z.number().min(0).max(60).optional() }).optional(),
+  queueClearance: z.strictObject({ outboundS: z.number().min(0).max(60).optional(), inboundS: z.number().min(0).max(60).optional() }).optional(),
   lat: z.number().min(-90).max(90).optional(),
   lon: z.number().min(-180).max(180).optional(),
 });
 
 export const CorridorInput = z
-  .object({
+  .strictObject({
     name: z.string().trim().min(1).max(100).openapi({ example: "Zhongshan Rd" }),
     description: z.string().max(1000).optional(),
     cycleMinS: z.number().min(20).max(300).default(40),
@@ -71,13 +71,13 @@ export const CorridorInput = z
     outboundSpeed: Speed,
     inboundSpeed: Speed,
     speedChange: z
-      .object({ outboundSPerM: z.number().min(0).max(1).optional(), inboundSPerM: z.number().min(0).max(1).optional() })
+      .strictObject({ outboundSPerM: z.number().min(0).max(1).optional(), inboundSPerM: z.number().min(0).max(1).optional() })
       .optional()
       .openapi({ description: "Largest change of 1/speed between consecutive links, s/m (e.g. 0.0121)" }),
     bandRatio: z.number().positive().max(10).default(1).openapi({ description: "Target inbound/outbound band ratio k (MAXBAND maximises b + k b-bar)" }),
     equalBands: z.boolean().optional().openapi({ description: "Force equal bands in both directions" }),
     measuredSpeeds: z
-      .object({ outbound: GantryPair.optional(), inbound: GantryPair.optional(), windowHours: z.number().positive().max(24 * 90).optional() })
+      .strictObject({ outbound: GantryPair.optional(), inbound: GantryPair.optional(), windowHours: z.number().positive().max(24 * 90).optional() })
       .optional()
       .openapi({ description: "Roadside readers covering the corridor: speed ranges from their measured speeds (segment_stats, 15th-85th percentile)" }),
     intersections: z.array(Intersection).min(2).max(60),
