@@ -72,4 +72,14 @@ describe("BottleneckDetector", () => {
     expect(e!.confirmed).toBe(true);
     expect(e!.minSpeedKmh).toBeCloseTo(37.5, 5);
   });
+
+  test("newest intervals without data (vehicles still on the segment) do not clear an episode; stale data does", () => {
+    const g = new SpeedGrid(net, T0, 20);
+    for (let s = 0; s < 4; s++) for (let t = 0; t < 14; t++) g.set(s, t, 31, s === 1 && t >= 5 ? 30 : 95, 100);
+    // intervals 14..19: nothing has left the segments yet
+    const [e] = new BottleneckDetector().detect(g);
+    expect(e!.ongoing).toBe(true);
+    const strict = new BottleneckDetector({ ...DEFAULT_BOTTLENECK, staleAfter: 4 });
+    expect(strict.detect(g)[0]!.ongoing).toBe(false);
+  });
 });

@@ -25,8 +25,14 @@ export interface BottleneckConfig {
   slowKmh: number;
   /** Reference speed for delay; 0 = each segment's free-flow speed. */
   referenceKmh: number;
-  /** Intervals without a flag after which an ongoing episode is over. */
+  /** Intervals with data but without a flag after which an ongoing episode is over. */
   clearAfter: number;
+  /**
+   * Intervals after the last flag after which an episode is over even without data: the newest
+   * intervals of a live feed have no speeds until their vehicles leave the segment, which must not
+   * clear a hotspot, but a segment whose data stops for good must not stay open forever.
+   */
+  staleAfter: number;
   severity: { severeDelayVehH: number; moderateDelayVehH: number; severeSpeedKmh: number; moderateSpeedKmh: number };
 }
 
@@ -38,6 +44,7 @@ export const DEFAULT_BOTTLENECK: BottleneckConfig = {
   slowKmh: 64,
   referenceKmh: 0,
   clearAfter: 3,
+  staleAfter: 12,
   severity: { severeDelayVehH: 300, moderateDelayVehH: 50, severeSpeedKmh: 20, moderateSpeedKmh: 40 },
 };
 
@@ -78,9 +85,11 @@ export class BottleneckDetector {
       const uo = u * T;
       const doff = d * T;
       let any = false;
+      let lastKnown = -1;
       for (let t = 0; t < T; t++) {
         const vu = speed[uo + t]!;
         const vd = speed[doff + t]!;
+        if (vu > 0 && vd > 0) lastKnown = t;
         const f = vu < cfg.upstreamMaxKmh && vd - vu > cfg.dropKmh ? 1 : 0; // NaN compares false: no data, no flag
         flags[t] = f;
         if (f) any = true;
@@ -145,7 +154,7 @@ export class BottleneckDetector {
           endMs: grid.startMs + (last + 1) * INTERVAL_MS,
           flagged: count,
           confirmed,
-          ongoing: T - 1 - last < cfg.clearAfter,
+          ongoing: lastKnown - last < cfg.clearAfter && T - 1 - last < cfg.staleAfter,
           minSpeedKmh: minSpeed,
           extentUpstreamKm: Math.round(extent * 10) / 10,
           delayVehicleHours: delay,

@@ -57,11 +57,15 @@ export class TravelTimeJob implements ControlJob {
     this.watermarks = new Watermarks(db);
   }
 
-  /** Recomputes the intervals of [fromMs, toMs) (widened to interval boundaries). */
-  async computeRange(fromMs: number, toMs: number): Promise<RangeReport> {
+  /**
+   * Recomputes the intervals of [fromMs, toMs) (widened to interval boundaries) from the passages
+   * read before asOfMs (default: all; the continuous job passes its clock, so a replay sees only
+   * what had arrived by then).
+   */
+  async computeRange(fromMs: number, toMs: number, asOfMs = Number.POSITIVE_INFINITY): Promise<RangeReport> {
     const from = floorInterval(fromMs);
     const to = ceilInterval(toMs);
-    const cols = await loadPassages(this.db, this.network, from, to + this.opts.rule.maxTravelTimeS * 1000);
+    const cols = await loadPassages(this.db, this.network, from, Math.min(asOfMs, to + this.opts.rule.maxTravelTimeS * 1000));
     const r = this.matcher.compute(cols, from, to);
     const net = this.network;
     const rows = r.stats.map((s) => [
@@ -89,7 +93,7 @@ export class TravelTimeJob implements ControlJob {
     const end = current + INTERVAL_MS;
     while (from < end) {
       const to = Math.min(end, from + this.opts.chunkMs);
-      const rep = await this.computeRange(from, to);
+      const rep = await this.computeRange(from, to, nowMs);
       await this.watermarks.set(this.name, Math.min(to, current));
       this.logger.debug("travel times computed", { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...rep });
       from = to;
