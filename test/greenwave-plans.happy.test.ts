@@ -57,6 +57,18 @@ describe("green-wave plans through the API", () => {
     expect(detail.result.baseline.objectiveCycles).toBeLessThan(0.5628);
     expect(detail.result.speeds.outbound.source).toBe("configured");
     expect(detail.result.progression.outbound.attainability).toBeGreaterThan(0);
+
+    // The query a Grafana panel uses (documented in control/greenwave/README.md) reads the same rows.
+    const sqlRows = await gw.testDb.db.query<{ kind: string; fromS: number; toS: number; fromM: number }>(
+      `select r.kind, r."fromS", r."toS", r."fromM"
+         from signal_plans p,
+              jsonb_to_recordset(p.result -> 'timeSpace') as r(kind text, direction text, label text, seq int, "fromS" float8, "toS" float8, "fromM" float8, "toM" float8)
+        where p.id = $1 and r.direction = 'outbound'
+        order by r.seq, r."fromS"`,
+      [plan.id],
+    );
+    expect(sqlRows.length).toBe(rows.filter((r) => r.direction === "outbound").length);
+    expect(sqlRows.every((r) => r.toS > r.fromS && r.fromS >= 0)).toBe(true);
   });
 
   test("approve -> activate -> export; a newer plan retires the old one; every step is audited", async () => {
