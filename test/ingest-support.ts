@@ -62,3 +62,122 @@ export function header(gantry: string, batch: number): string {
 
 /** A deterministic 24-hex-digit tag for vehicle n. */
 export const tagOf = (n: number): string => "E280" + n.toString(16).toUpperCase().padStart(20, "0");
+
+/** Runs `bun run ingest` as a child process (for kill -9 tests). */
+export function spawnIngest(env: Record<string, string>): ReturnType<typeof Bun.spawn> {
+  return Bun.spawn(["bun", "run", "ingest/main.ts"], {
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { ...process.env, LOG_LEVEL: "error", INGEST_METRICS_PORT: "0", INGEST_CURVE_SECRET_KEY: "", INGEST_CURVE_PUBLIC_KEY: "", ...env },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+}
+
+export const freePort = (): number => 20000 + Math.floor(Math.random() * 40000);
+
+export interface StreamRead {
+  key: string; // "T" + tag or "P" + plate
+  json: Record<string, unknown>;
+  tsMs: number;
+  cls: number;
+  /** false: an antenna duplicate of an earlier read (merges into its passage). */
+  newPassage: boolean;
+}
+
+/**
+ * A deterministic stream for one gantry: reads 50 ms apart in simulated time, ~3 % antenna
+ * duplicates (100 ms after the read they repeat), the last read of every batch repeated at the
+ * start of the next (a duplicate across batches), some vehicles passing again 300 s later (a new
+ * passage), 6 % plate-only, and one invalid read per batch.
+ */
+export function gantryStream(gantryIndex: number, batches: number, perBatch: number, t0: number): { batches: StreamRead[][]; invalidPerBatch: number } {
+  let s = 0x9e3779b9 ^ (gantryIndex * 7919);
+  const rnd = () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const classes = [31, 31, 31, 32, 41, 42, 5];
+  const history: { key: string; json: Record<string, unknown>; cls: number }[] = [];
+  const out: StreamRead[][] = [];
+  let t = t0;
+  let serial = 0;
+  let prev: StreamRead | undefined;
+  for (let b = 0; b < batches; b++) {
+    const batch: StreamRead[] = [];
+    if (prev) batch.push(dupOf(prev, 100));
+    while (batch.length < perBatch) {
+      t += 50;
+      let r: StreamRead;
+      if (prev && prev.newPassage && rnd() < 0.03) r = dupOf(prev, 100);
+      else if (history.length > 6000 && rnd() < 0.1) {
+        const h = history[history.length - 6000]!;
+        r = { key: h.key, json: { ...h.json, ts: new Date(t).toISOString() }, tsMs: t, cls: h.cls, newPassage: true };
+      } else {
+        serial++;
+        const cls = classes[Math.floor(rnd() * classes.length)]!;
+        const lane = 1 + Math.floor(rnd() * 3);
+        if (rnd() < 0.06) {
+          const plate = `P${gantryIndex.toString(36).toUpperCase()}-${serial}`;
+          r = { key: "P" + plate, json: { plate, ts: new Date(t).toISOString(), lane, class: cls, conf: 0.9 }, tsMs: t, cls, newPassage: true };
+        } else {
+          const tag = tagOf(gantryIndex * 1_000_000 + serial);
+          r = { key: "T" + tag, json: { tag, ts: new Date(t).toISOString(), lane, class: cls }, tsMs: t, cls, newPassage: true };
+        }
+      }
+      if (r.newPassage) history.push({ key: r.key, json: r.json, cls: r.cls });
+      batch.push(r);
+      prev = r;
+    }
+    out.push(batch);
+  }
+  return { batches: out, invalidPerBatch: 1 };
+
+  function dupOf(p: StreamRead, dt: number): StreamRead {
+    const tsMs = p.tsMs + dt;
+    return { key: p.key, json: { ...p.json, ts: new Date(tsMs).toISOString() }, tsMs, cls: p.cls, newPassage: false };
+  }
+}
+
+/** The body of a stream batch, with its one invalid read appended. */
+export const streamBody = (batch: StreamRead[]): string => JSON.stringify([...batch.map((r) => r.json), { tag: "NOT-HEX", ts: "2026-11-26T00:00:00Z", class: 31 }]);
+
+/** What the database must hold after a stream: passages per vehicle key and 5-min counts. */
+export function expectedTotals(gantries: string[], streams: StreamRead[][][]) {
+  const passagesByKey = new Map<string, number>();
+  const counts = new Map<string, number>();
+  let reads = 0;
+  let passages = 0;
+  streams.forEach((batches, gi) => {
+    for (const batch of batches)
+      for (const r of batch) {
+        reads++;
+        if (!r.newPassage) continue;
+        passages++;
+        const k = `${gantries[gi]}|${r.key}`;
+        passagesByKey.set(k, (passagesByKey.get(k) ?? 0) + 1);
+        const bucket = new Date(r.tsMs - (r.tsMs % 300_000)).toISOString();
+        const ck = `${bucket}|${gantries[gi]}|${r.cls}`;
+        counts.set(ck, (counts.get(ck) ?? 0) + 1);
+      }
+  });
+  return { reads, passages, passagesByKey, counts };
+}
+
+/** Reads back what the ingest stored, in the shape of expectedTotals. */
+export async function storedTotals(db: Database) {
+  const byKey = await db.query<{ k: string; n: number }>(
+    "select gantry_id || '|' || coalesce('T' || tag_id, 'P' || plate) as k, count(*)::int as n from passages group by 1",
+  );
+  const counts = await db.query<{ k: string; v: number }>(
+    `select to_char(bucket at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '|' || gantry_id || '|' || vehicle_class as k, volume as v
+       from vehicle_counts where source = 'ingest'`,
+  );
+  const sums = await db.one<{ passages: number; raw: number; batches: number; batch_reads: number; bad: number }>(
+    `select (select count(*)::int from passages) as passages, (select coalesce(sum(raw_reads), 0)::int from passages) as raw,
+            (select count(*)::int from ingest_batches) as batches, (select coalesce(sum(reads), 0)::int from ingest_batches) as batch_reads,
+            (select count(*)::int from dead_letters where read_index is not null) as bad`,
+  );
+  return { passagesByKey: new Map(byKey.map((r) => [r.k, r.n])), counts: new Map(counts.map((r) => [r.k, r.v])), ...sums };
+}
