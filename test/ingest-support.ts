@@ -181,3 +181,49 @@ export async function storedTotals(db: Database) {
   );
   return { passagesByKey: new Map(byKey.map((r) => [r.k, r.n])), counts: new Map(counts.map((r) => [r.k, r.v])), ...sums };
 }
+
+/**
+ * A throwaway PostgreSQL 15 cluster (initdb + pg_ctl) on a free port, so a test can restart "the
+ * database" without touching the shared CI server. Runs as the postgres user when we are root.
+ */
+export interface ThrowawayPostgres {
+  url: string;
+  restart(downMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PG_BIN = "/usr/lib/postgresql/15/bin";
+
+async function runAsPostgres(cmd: string[]): Promise<void> {
+  const argv = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
+  const p = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`${cmd.join(" ")} failed (${code}): ${await new Response(p.stderr).text()}`);
+}
+
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+  const { mkdtempSync, chownSync, rmSync } = await import("node:fs");
+  const dir = mkdtempSync("/tmp/tollway-pg-");
+  if (process.getuid?.() === 0) {
+    const pw = (await Bun.file("/etc/passwd").text()).split("\n").find((l) => l.startsWith("postgres:"))!.split(":");
+    chownSync(dir, Number(pw[2]), Number(pw[3]));
+  }
+  const data = `${dir}/data`;
+  const port = freePort();
+  await runAsPostgres([`${PG_BIN}/initdb`, "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=50`;
+  const start = () => runAsPostgres([`${PG_BIN}/pg_ctl`, "-D", data, "-o", opts, "-w", "-t", "60", "-l", `${dir}/log`, "start"]);
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async restart(downMs: number) {
+      await runAsPostgres([`${PG_BIN}/pg_ctl`, "-D", data, "-m", "fast", "-w", "stop"]);
+      await Bun.sleep(downMs);
+      await start();
+    },
+    async stop() {
+      await runAsPostgres([`${PG_BIN}/pg_ctl`, "-D", data, "-m", "immediate", "-w", "stop"]).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
