@@ -24,6 +24,12 @@ export interface OutboxOptions {
   fsync?: boolean;
   /** Rewrite the log once this many acks have accumulated (default 2000). */
   compactAfterAcks?: number;
+  /**
+   * The first batch number of a gantry that has no log yet. Default: the current time in ms, so a
+   * simulator whose outbox was lost still numbers above everything it sent before (the ingest
+   * would answer `duplicate` to a reused number and store nothing).
+   */
+  firstBatch?: () => number;
 }
 
 const GANTRY_FILE = /^[0-9A-Z]{8}$/;
@@ -94,7 +100,8 @@ export class GantryOutbox {
   /** Persists a new batch under the next number and returns it; send only after this returns. */
   add(body: string, reads: number): OutboxEntry {
     if (body.includes("\n")) throw new TollwayError("internal", "outbox bodies must be single-line JSON");
-    const entry: OutboxEntry = { batch: this.last + 1, body, reads };
+    const batch = this.last === 0 ? Math.max(1, Math.floor((this.opts.firstBatch ?? Date.now)())) : this.last + 1;
+    const entry: OutboxEntry = { batch, body, reads };
     writeSync(this.fd, `B\t${entry.batch}\t${body}\n`);
     if (this.opts.fsync ?? true) fsyncSync(this.fd);
     this.last = entry.batch;

@@ -50,6 +50,12 @@ export interface SimulatorSummary {
   batchesAcked: number;
   /** Batches answered `duplicate`: committed before (a resend after a lost ack, or a restart). */
   duplicateBatches: number;
+  /**
+   * Of those, batches answered `duplicate` on their very first send: their number was used before
+   * by someone else (e.g. an outbox deleted while the database kept its batches), so the ingest
+   * stored none of their reads.
+   */
+  numberCollisions: number;
   rejectedBatches: number;
   resends: number;
   reconnects: number;
@@ -84,6 +90,7 @@ export class Simulator {
     batchesSent: 0,
     batchesAcked: 0,
     duplicateBatches: 0,
+    numberCollisions: 0,
     rejectedBatches: 0,
     resends: 0,
     reconnects: 0,
@@ -122,7 +129,7 @@ export class Simulator {
       log.info("resending unacknowledged batches from the outbox", { gantry: gantryId, batches: pending.length, first: pending[0]!.batch });
       for (const e of pending) {
         this.summary.resumedBatches++;
-        this.transmit(gantryId, e);
+        this.transmit(gantryId, e, true);
       }
     }
 
@@ -224,12 +231,12 @@ export class Simulator {
     return c;
   }
 
-  private transmit(gantryId: string, entry: OutboxEntry): void {
+  private transmit(gantryId: string, entry: OutboxEntry, resumed = false): void {
     this.outstanding++;
     this.client(gantryId)
       .send(entry.batch, entry.body)
       .then(
-        (res) => this.onAck(gantryId, entry, res),
+        (res) => this.onAck(gantryId, entry, res, resumed),
         () => undefined, // closed while unacked: the batch stays in the outbox for the next run
       )
       .finally(() => {
@@ -238,7 +245,7 @@ export class Simulator {
       });
   }
 
-  private onAck(gantryId: string, entry: OutboxEntry, res: BatchResult): void {
+  private onAck(gantryId: string, entry: OutboxEntry, res: BatchResult, resumed: boolean): void {
     const log = this.o.logger ?? silentLogger;
     this.o.outbox.gantry(gantryId).ack(entry.batch);
     this.summary.batchesAcked++;
@@ -252,8 +259,13 @@ export class Simulator {
       return;
     }
     this.summary.readsAcked += entry.reads;
-    if (r.status === "duplicate") this.summary.duplicateBatches++;
-    else {
+    if (r.status === "duplicate") {
+      this.summary.duplicateBatches++;
+      if (res.attempts === 1 && !resumed) {
+        this.summary.numberCollisions++;
+        log.warn("a new batch was answered duplicate: its number was used before, its reads were not stored", { gantry: gantryId, batch: entry.batch });
+      }
+    } else {
       this.summary.readsAccepted += r.accepted;
       this.summary.readsRejected += r.rejected;
     }
