@@ -126,6 +126,23 @@ describe("daily settlement", () => {
     await t.db.query("update tariff_zones set zone_km_tenths = zone_km_tenths - 100 where gantry_id = '01F1664S'");
   });
 
+  test("a fleet account gets one toll entry per tag, with running balances", async () => {
+    const fleet = await createAccount(t.db, 100_000);
+    await createTag(t.db, fleet, "E2801160600002085BFCF001");
+    await createTag(t.db, fleet, "E2801160600002085BFCF002");
+    await insertPassages(t.db, [
+      ...trip("2024-03-20T08:00:00+08:00", ZONES, { tagId: "E2801160600002085BFCF001", accountId: fleet }),
+      ...trip("2024-03-20T08:00:00+08:00", ZONES.slice(0, 30), { tagId: "E2801160600002085BFCF002", accountId: fleet }),
+    ]);
+    await svc.runDay("2024-03-20", { triggeredBy: "test" });
+    const entries = await ledger(fleet);
+    expect(entries.length).toBe(2);
+    expect(entries.map((e) => e.kind)).toEqual(["toll", "toll"]);
+    expect(entries[0]!.balance_after_tenths).toBe(100_000 + entries[0]!.amount_tenths);
+    expect(entries[1]!.balance_after_tenths).toBe(entries[0]!.balance_after_tenths + entries[1]!.amount_tenths);
+    expect((await account(fleet)).balance_tenths).toBe(entries[1]!.balance_after_tenths);
+  });
+
   test("a day that is not over yet is refused, and runs are recorded", async () => {
     await expect(svc.runDay("2024-04-01", { triggeredBy: "test" })).rejects.toMatchObject({ code: "unprocessable" });
     await expect(svc.runDay("2024-02-30", { triggeredBy: "test" })).rejects.toMatchObject({ code: "bad_request" });

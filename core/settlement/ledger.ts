@@ -33,38 +33,92 @@ export interface LedgerResult {
 }
 
 export async function postToAccount(q: Queryable, p: LedgerPosting): Promise<LedgerResult> {
-  if (!Number.isSafeInteger(p.amountTenths)) throw new TollwayError("internal", `ledger amount must be integer tenths, got ${p.amountTenths}`);
-  const acct = await q.maybeOne<{ balance_tenths: number; status: string; low_balance_threshold_tenths: number }>(
-    `update accounts set balance_tenths = balance_tenths + $2, updated_at = now() where id = $1
-     returning balance_tenths, status, low_balance_threshold_tenths`,
-    [p.accountId, p.amountTenths],
-  );
-  if (!acct) throw new TollwayError("not_found", `account ${p.accountId} does not exist`);
-  const entry = await q.one<{ id: number }>(
-    `insert into ledger_entries (account_id, kind, amount_tenths, balance_after_tenths, settlement_id, adjustment_id, description, created_by)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
-    [p.accountId, p.kind, p.amountTenths, acct.balance_tenths, p.settlementId ?? null, p.adjustmentId ?? null, p.description ?? null, p.createdBy ?? null],
-  );
-  let status = acct.status;
-  if (acct.status === "active" && acct.balance_tenths < acct.low_balance_threshold_tenths) status = "low_balance";
-  else if (acct.status === "low_balance" && acct.balance_tenths >= acct.low_balance_threshold_tenths) status = "active";
-  if (status !== acct.status) {
-    await q.query("update accounts set status = $2 where id = $1", [p.accountId, status]);
-    await setTagStatuses(q, p.accountId, status === "low_balance" ? "active" : "low_balance", status);
-  }
-  return { entryId: entry.id, balanceAfterTenths: acct.balance_tenths, accountStatus: status, statusChanged: status !== acct.status };
+  const [r] = await postToAccounts(q, [p]);
+  return r!;
 }
 
-/** Moves the account's tags in status `from` to `to`, one versioned change per tag. */
-async function setTagStatuses(q: Queryable, accountId: number, from: string, to: string): Promise<void> {
+/**
+ * Posts many movements in one go (the daily settlement posts one per vehicle): one balance update
+ * per account, the entries with their running balance_after in the order given, and the status
+ * rule applied once per account. Accounts are locked in id order, so concurrent batches cannot
+ * deadlock each other. Results are in the order of `postings`.
+ */
+export async function postToAccounts(q: Queryable, postings: readonly LedgerPosting[]): Promise<LedgerResult[]> {
+  if (postings.length === 0) return [];
+  const delta = new Map<number, number>();
+  for (const p of postings) {
+    if (!Number.isSafeInteger(p.amountTenths)) throw new TollwayError("internal", `ledger amount must be integer tenths, got ${p.amountTenths}`);
+    delta.set(p.accountId, (delta.get(p.accountId) ?? 0) + p.amountTenths);
+  }
+  const ids = [...delta.keys()].sort((a, b) => a - b);
+  await q.query("select id from accounts where id = any($1::bigint[]) order by id for update", [ids]);
+  const rows = await q.query<{ id: number; balance_tenths: number; status: string; low_balance_threshold_tenths: number }>(
+    `update accounts a set balance_tenths = a.balance_tenths + d.delta, updated_at = now()
+       from unnest($1::bigint[], $2::bigint[]) as d(id, delta) where a.id = d.id
+     returning a.id, a.balance_tenths, a.status, a.low_balance_threshold_tenths`,
+    [ids, ids.map((id) => delta.get(id)!)],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const missing = ids.find((id) => !byId.has(id));
+  if (missing !== undefined) throw new TollwayError("not_found", `account ${missing} does not exist`);
+
+  // Running balances: each account starts at (new balance - its total) and moves entry by entry.
+  const running = new Map(ids.map((id) => [id, byId.get(id)!.balance_tenths - delta.get(id)!]));
+  const balanceAfter = postings.map((p) => {
+    const b = running.get(p.accountId)! + p.amountTenths;
+    running.set(p.accountId, b);
+    return b;
+  });
+  const entries = await q.query<{ id: number }>(
+    `insert into ledger_entries (account_id, kind, amount_tenths, balance_after_tenths, settlement_id, adjustment_id, description, created_by)
+     select account_id, kind, amount, balance_after, settlement_id, adjustment_id, description, created_by
+       from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[])
+            with ordinality as u(account_id, kind, amount, balance_after, settlement_id, adjustment_id, description, created_by, ord)
+      order by ord
+     returning id`,
+    [
+      postings.map((p) => p.accountId),
+      postings.map((p) => p.kind),
+      postings.map((p) => p.amountTenths),
+      balanceAfter,
+      postings.map((p) => p.settlementId ?? null),
+      postings.map((p) => p.adjustmentId ?? null),
+      postings.map((p) => p.description ?? null),
+      postings.map((p) => p.createdBy ?? null),
+    ],
+  );
+  // Ids come from one sequence in insert order; sorting them restores the order of `postings`.
+  const entryIds = entries.map((e) => e.id).sort((a, b) => a - b);
+
+  const newStatus = new Map<number, string>();
+  for (const r of rows) {
+    if (r.status === "active" && r.balance_tenths < r.low_balance_threshold_tenths) newStatus.set(r.id, "low_balance");
+    else if (r.status === "low_balance" && r.balance_tenths >= r.low_balance_threshold_tenths) newStatus.set(r.id, "active");
+  }
+  const toLow = [...newStatus].filter(([, s]) => s === "low_balance").map(([id]) => id);
+  const toActive = [...newStatus].filter(([, s]) => s === "active").map(([id]) => id);
+  if (toLow.length) await setStatuses(q, toLow, "active", "low_balance");
+  if (toActive.length) await setStatuses(q, toActive, "low_balance", "active");
+
+  return postings.map((p, i) => ({
+    entryId: entryIds[i]!,
+    balanceAfterTenths: balanceAfter[i]!,
+    accountStatus: newStatus.get(p.accountId) ?? byId.get(p.accountId)!.status,
+    statusChanged: newStatus.has(p.accountId),
+  }));
+}
+
+/** Moves accounts from status `from` to `to`, and their tags with them, one versioned change per tag. */
+async function setStatuses(q: Queryable, accountIds: readonly number[], from: string, to: string): Promise<void> {
+  await q.query("update accounts set status = $2 where id = any($1::bigint[]) and status = $3", [accountIds, to, from]);
   // One statement, so each tag row is updated once with the version of its own change record.
   await q.query(
     `with v as (
        insert into tag_status_changes (tag_id, status)
-       select id, $3 from tags where account_id = $1 and status = $2 order by id
+       select id, $3 from tags where account_id = any($1::bigint[]) and status = $2 order by id
        returning version, tag_id
      )
      update tags t set status = $3, status_changed_at = now(), status_version = v.version from v where t.id = v.tag_id`,
-    [accountId, from, to],
+    [accountIds, from, to],
   );
 }

@@ -124,6 +124,31 @@ export async function billPlateDay(
   return true;
 }
 
+export interface NewPlateBill {
+  plate: string;
+  settlementId: number;
+  vehicleClass: number;
+  tollTenths: number;
+}
+
+/** The first bills of a day, in one statement (a bill that already exists for the plate and day is left alone). */
+export async function createPlateBills(tx: Queryable, day: string, dueDays: number, bills: readonly NewPlateBill[]): Promise<number> {
+  if (bills.length === 0) return 0;
+  const rows = await tx.query<{ n: number }>(
+    `with b as (
+       insert into plate_bills (plate, local_day, settlement_id, vehicle_class, toll_tenths, due_date)
+       select plate, $1::date, settlement_id, vehicle_class, toll, $1::date + $2::int
+         from unnest($3::text[], $4::bigint[], $5::smallint[], $6::bigint[]) as u(plate, settlement_id, vehicle_class, toll)
+       on conflict (plate, local_day) do nothing
+       returning id, toll_tenths
+     ), e as (
+       insert into plate_bill_events (bill_id, kind, amount_tenths) select id, 'created', toll_tenths from b returning 1
+     ) select count(*)::int as n from e`,
+    [day, dueDays, bills.map((b) => b.plate), bills.map((b) => b.settlementId), bills.map((b) => b.vehicleClass), bills.map((b) => b.tollTenths)],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 export interface BillQuery {
   plate?: string;
   status?: BillStatus;

@@ -4,8 +4,8 @@ import { silentLogger, type Logger } from "../log/logger.ts";
 import { priceDay, type DailyToll } from "../tariff/daily-toll.ts";
 import { isLocalDay, localDay, localDayBounds } from "../tariff/local-time.ts";
 import { TariffCatalog } from "../tariff/tariff-catalog.ts";
-import { postToAccount } from "./ledger.ts";
-import { billPlateDay } from "./plate-bills.ts";
+import { postToAccounts, type LedgerPosting } from "./ledger.ts";
+import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills.ts";
 
 /**
  * Daily settlement: for one LOCAL day, one settlements row per vehicle (vehicle_key = tag id, or
@@ -157,6 +157,8 @@ export class SettlementService {
     }
 
     const r: SettlementRunResult = { runId, localDay: day, vehicles: vehicles.size, created: 0, revised: 0, unchanged: 0, payableTenths: 0, adjustments: 0, adjustmentTenths: 0, plateBills: 0 };
+    const fresh: { key: string; toll: DailyToll; tagId: string | null; plate: string | null; accountId: number | null }[] = [];
+    const changed: { old: SettlementRow; toll: DailyToll; tagId: string | null; plate: string | null }[] = [];
     for (const [key, list] of vehicles) {
       const toll = priceDay(
         list.map((p) => ({ ts: p.ts, gantryId: p.gantry_id, vehicleClass: p.vehicle_class })),
@@ -165,56 +167,104 @@ export class SettlementService {
         this.timeZone,
       );
       r.payableTenths += toll.payableTenths;
-      const first = list[0]!;
-      const tagId = first.tag_id;
+      const tagId = list[0]!.tag_id;
       const plate = list.find((p) => p.plate)?.plate ?? null;
-      const accountId = tagId ? (list.find((p) => p.account_id !== null)?.account_id ?? null) : null;
       const old = existing.get(key);
       if (!old) {
-        const s = await tx.one<{ id: number }>(
-          `insert into settlements (local_day, vehicle_key, tag_id, plate, account_id, vehicle_class, tariff_id, passages, posted_total_tenths,
-                                    free_tenths, long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, run_id)
-           values ($1::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id`,
-          [day, key, tagId, plate, accountId, toll.vehicleClass, toll.tariffId, toll.passages, toll.postedTotalTenths, toll.freeTenths,
-            toll.longDiscountTenths, toll.specialDiscountTenths, toll.singleRateDay, toll.payableTenths, runId],
-        );
-        r.created++;
-        if (accountId !== null) {
-          await postToAccount(tx, { accountId, kind: "toll", amountTenths: -toll.payableTenths, settlementId: s.id, description: `toll ${day}` });
-        } else if (!tagId && plate) {
-          if (await billPlateDay(tx, { plate, day, settlementId: s.id, vehicleClass: toll.vehicleClass, tollTenths: toll.payableTenths, dueDays: policy.due_days })) r.plateBills++;
-        }
-        continue;
-      }
-      if (sameResult(old, toll)) {
+        const accountId = tagId ? (list.find((p) => p.account_id !== null)?.account_id ?? null) : null;
+        fresh.push({ key, toll, tagId, plate, accountId });
+      } else if (sameResult(old, toll)) {
         r.unchanged++;
-        continue;
-      }
-      await tx.query(
-        `update settlements set vehicle_class = $2, tariff_id = $3, passages = $4, posted_total_tenths = $5, free_tenths = $6,
-                long_discount_tenths = $7, special_discount_tenths = $8, single_rate_day = $9, payable_tenths = $10,
-                revision = revision + 1, run_id = $11, computed_at = now()
-          where id = $1`,
-        [old.id, toll.vehicleClass, toll.tariffId, toll.passages, toll.postedTotalTenths, toll.freeTenths, toll.longDiscountTenths,
-          toll.specialDiscountTenths, toll.singleRateDay, toll.payableTenths, runId],
-      );
-      r.revised++;
-      const diff = toll.payableTenths - old.payable_tenths;
-      if (diff === 0) continue;
-      r.adjustments++;
-      r.adjustmentTenths += diff;
-      if (old.account_id !== null) {
-        await postToAccount(tx, {
-          accountId: old.account_id,
-          kind: "toll_adjustment",
-          amountTenths: -diff,
-          settlementId: old.id,
-          description: `re-rated toll ${day}, revision ${old.revision + 1}`,
-        });
-      } else if (!tagId && plate) {
-        if (await billPlateDay(tx, { plate, day, settlementId: old.id, vehicleClass: toll.vehicleClass, tollTenths: toll.payableTenths, dueDays: policy.due_days })) r.plateBills++;
+      } else {
+        changed.push({ old, toll, tagId, plate });
       }
     }
+
+    const postings: LedgerPosting[] = [];
+    if (fresh.length) {
+      const cols = (f: (x: (typeof fresh)[number]) => unknown) => fresh.map(f);
+      const ids = await tx.query<{ id: number; vehicle_key: string }>(
+        `insert into settlements (local_day, vehicle_key, tag_id, plate, account_id, vehicle_class, tariff_id, passages, posted_total_tenths,
+                                  free_tenths, long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, run_id)
+         select $1::date, * , $15::bigint from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::int[],
+                                    $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[])
+         returning id, vehicle_key`,
+        [
+          day,
+          cols((x) => x.key),
+          cols((x) => x.tagId),
+          cols((x) => x.plate),
+          cols((x) => x.accountId),
+          cols((x) => x.toll.vehicleClass),
+          cols((x) => x.toll.tariffId),
+          cols((x) => x.toll.passages),
+          cols((x) => x.toll.postedTotalTenths),
+          cols((x) => x.toll.freeTenths),
+          cols((x) => x.toll.longDiscountTenths),
+          cols((x) => x.toll.specialDiscountTenths),
+          cols((x) => x.toll.singleRateDay),
+          cols((x) => x.toll.payableTenths),
+          runId,
+        ],
+      );
+      const idOf = new Map(ids.map((x) => [x.vehicle_key, x.id]));
+      r.created = fresh.length;
+      const bills: NewPlateBill[] = [];
+      for (const f of fresh) {
+        const settlementId = idOf.get(f.key)!;
+        if (f.accountId !== null) {
+          postings.push({ accountId: f.accountId, kind: "toll", amountTenths: -f.toll.payableTenths, settlementId, description: `toll ${day}` });
+        } else if (!f.tagId && f.plate && f.toll.payableTenths > 0) {
+          bills.push({ plate: f.plate, settlementId, vehicleClass: f.toll.vehicleClass, tollTenths: f.toll.payableTenths });
+        }
+      }
+      r.plateBills += await createPlateBills(tx, day, policy.due_days, bills);
+    }
+
+    if (changed.length) {
+      const cols = (f: (x: (typeof changed)[number]) => unknown) => changed.map(f);
+      await tx.query(
+        `update settlements s set vehicle_class = u.vehicle_class, tariff_id = u.tariff_id, passages = u.passages,
+                posted_total_tenths = u.posted, free_tenths = u.free, long_discount_tenths = u.long, special_discount_tenths = u.special,
+                single_rate_day = u.single_rate, payable_tenths = u.payable, revision = s.revision + 1, run_id = $11, computed_at = now()
+           from unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::boolean[], $10::bigint[])
+                as u(id, vehicle_class, tariff_id, passages, posted, free, long, special, single_rate, payable)
+          where s.id = u.id`,
+        [
+          cols((x) => x.old.id),
+          cols((x) => x.toll.vehicleClass),
+          cols((x) => x.toll.tariffId),
+          cols((x) => x.toll.passages),
+          cols((x) => x.toll.postedTotalTenths),
+          cols((x) => x.toll.freeTenths),
+          cols((x) => x.toll.longDiscountTenths),
+          cols((x) => x.toll.specialDiscountTenths),
+          cols((x) => x.toll.singleRateDay),
+          cols((x) => x.toll.payableTenths),
+          runId,
+        ],
+      );
+      r.revised = changed.length;
+      for (const { old, toll, tagId, plate } of changed) {
+        const diff = toll.payableTenths - old.payable_tenths;
+        if (diff === 0) continue;
+        r.adjustments++;
+        r.adjustmentTenths += diff;
+        if (old.account_id !== null) {
+          postings.push({
+            accountId: old.account_id,
+            kind: "toll_adjustment",
+            amountTenths: -diff,
+            settlementId: old.id,
+            description: `re-rated toll ${day}, revision ${old.revision + 1}`,
+          });
+        } else if (!tagId && plate) {
+          // Re-rated plate bills are few: one at a time, with their history.
+          if (await billPlateDay(tx, { plate, day, settlementId: old.id, vehicleClass: toll.vehicleClass, tollTenths: toll.payableTenths, dueDays: policy.due_days })) r.plateBills++;
+        }
+      }
+    }
+    await postToAccounts(tx, postings);
     return r;
   }
 }

@@ -16,6 +16,27 @@ describe("local time in the toll zone", () => {
     expect(localParts(new Date("2024-03-25T16:00:00Z"), TPE)).toEqual({ day: "2024-03-26", secondOfDay: 0 });
   });
 
+  test("the cached mapping agrees with Intl, DST and quarter-hour zones included", () => {
+    const ref = (at: Date, tz: string) => {
+      const f = Object.fromEntries(
+        new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+          .formatToParts(at)
+          .map((p) => [p.type, p.value]),
+      );
+      return { day: `${f.year}-${f.month}-${f.day}`, secondOfDay: Number(f.hour) * 3600 + Number(f.minute) * 60 + Number(f.second) };
+    };
+    let seed = 12345;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (const tz of ["Asia/Taipei", "America/New_York", "Asia/Kathmandu", "Australia/Adelaide"]) {
+      for (let i = 0; i < 500; i++) {
+        // Around the 2024 DST changes and anywhere in 2024.
+        const base = i % 2 ? Date.parse("2024-03-10T06:00:00Z") : Date.parse("2024-01-01T00:00:00Z");
+        const at = new Date(base + Math.floor(rnd() * (i % 2 ? 6 * 3600_000 : 366 * 86_400_000)));
+        expect(localParts(at, tz)).toEqual(ref(at, tz));
+      }
+    }
+  });
+
   test("day bounds are local midnights", () => {
     const b = localDayBounds("2024-03-25", TPE);
     expect(b.start.toISOString()).toBe("2024-03-24T16:00:00.000Z");

@@ -46,9 +46,25 @@ function fields(at: Date, timeZone: string): { y: number; mo: number; d: number;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
+// Intl costs ~10 us a call and settlement maps every passage, so the local day and time are cached
+// per 15-minute UTC bucket. Exact for every UTC offset in use since 1970: they are all whole quarter
+// hours, so neither an offset change nor a local midnight falls inside a bucket.
+const BUCKET_MS = 15 * 60_000;
+const bucketCache = new Map<string, Map<number, { day: string; startSecond: number }>>();
+
 export function localParts(at: Date, timeZone: string): LocalParts {
-  const f = fields(at, timeZone);
-  return { day: `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)}`, secondOfDay: f.h * 3600 + f.mi * 60 + f.s };
+  let zone = bucketCache.get(timeZone);
+  if (!zone) bucketCache.set(timeZone, (zone = new Map()));
+  const t = at.getTime();
+  const bucket = Math.floor(t / BUCKET_MS);
+  let b = zone.get(bucket);
+  if (b === undefined) {
+    if (zone.size > 100_000) zone.clear();
+    const f = fields(new Date(bucket * BUCKET_MS), timeZone);
+    b = { day: `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)}`, startSecond: f.h * 3600 + f.mi * 60 + f.s };
+    zone.set(bucket, b);
+  }
+  return { day: b.day, secondOfDay: b.startSecond + Math.floor((t - bucket * BUCKET_MS) / 1000) };
 }
 
 export function localDay(at: Date, timeZone: string): string {

@@ -1,0 +1,90 @@
+import { runMain } from "../core/cli/main.ts";
+import { Database } from "../core/db/database.ts";
+import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
+import { Seeder } from "../core/seed/seeder.ts";
+import { SettlementService } from "../core/settlement/settlement-service.ts";
+
+/**
+ * `bun run bench:settlement [--vehicles=20000] [--passages=12] [--plates-pct=6]`
+ *
+ * Daily settlement of one local day on PostgreSQL: a scratch database (created on the server of
+ * DATABASE_URL, default the local one, dropped at the end), the real network and tariff, 1000
+ * accounts, one tag per tagged vehicle and `passages` consecutive southbound passages per vehicle on
+ * freeway 1. Times: the first run (settle + one ledger entry or plate bill per vehicle), a re-run
+ * (nothing changes) and a re-rate after one zone is corrected (every vehicle through that zone gets
+ * an adjustment). Progress on stderr, one JSON line on stdout.
+ */
+const arg = (args: string[], name: string, fallback: number): number => {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split("=")[1]) : fallback;
+};
+const log = (msg: string) => process.stderr.write(`bench:settlement ${msg}\n`);
+const DAY = "2024-03-25";
+
+await runMain("bench-settlement", async ({ config, args }) => {
+  const vehicles = arg(args, "vehicles", 20_000);
+  const perVehicle = arg(args, "passages", 12);
+  const platesPct = arg(args, "plates-pct", 6);
+  const serverUrl = config.databaseUrl ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `tollway_bench_settlement_${process.pid}`;
+  const admin = new Database({ url: serverUrl, max: 1 });
+  await admin.query(`create database ${name}`);
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  const db = new Database({ url: u.toString(), max: 4 });
+  try {
+    log(`setting up ${name}`);
+    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+    await new Seeder(db).run();
+    const zones = (await db.query<{ gantry_id: string }>("select gantry_id from toll_zones where gantry_id like '01F%S' order by gantry_id")).map((r) => r.gantry_id);
+    await db.query("insert into accounts (name, kind, balance_tenths) select 'fleet ' || g, 'fleet', 10000000 from generate_series(1, 1000) g");
+    const tagged = Math.round((vehicles * (100 - platesPct)) / 100);
+    await db.query(
+      `insert into tags (id, account_id, vehicle_class)
+       select 'E280' || lpad(upper(to_hex(g)), 20, '0'), 1 + g % 1000, (array[31,31,31,32,41,42,5])[1 + g % 7] from generate_series(0, $1::int - 1) g`,
+      [tagged],
+    );
+    // Vehicle v enters at zone (v mod (zones - perVehicle)) at a time spread over the local day.
+    log(`inserting ${vehicles * perVehicle} passages for ${vehicles} vehicles`);
+    await db.query(
+      `insert into passages (ts, gantry_id, tag_id, plate, read_class, vehicle_class, account_id, batch_no)
+       select ($1::date::timestamp at time zone 'Asia/Taipei') + make_interval(secs => (v * 4.3)::int % 80000 + k * 240),
+              ($2::text[])[1 + v % (array_length($2::text[], 1) - $3::int) + k],
+              case when v < $4 then 'E280' || lpad(upper(to_hex(v)), 20, '0') end,
+              case when v >= $4 then 'BEN-' || lpad(v::text, 6, '0') end,
+              c, c, case when v < $4 then 1 + v % 1000 end, 1
+         from generate_series(0, $5::int - 1) v, generate_series(0, $3::int - 1) k,
+              lateral (select (array[31,31,31,32,41,42,5])[1 + v % 7]::smallint as c) cls`,
+      [DAY, zones, perVehicle, tagged, vehicles],
+    );
+    await db.query("analyze passages");
+    const svc = new SettlementService(db, { timeZone: "Asia/Taipei" });
+    const time = async (label: string, fn: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      const r = await fn();
+      const ms = Math.round(performance.now() - t0);
+      log(`${label}: ${ms} ms ${JSON.stringify(r)}`);
+      return ms;
+    };
+    const firstRunMs = await time("first run", () => svc.runDay(DAY, { triggeredBy: "bench" }));
+    const rerunMs = await time("re-run", () => svc.runDay(DAY, { triggeredBy: "bench" }));
+    await db.query("update tariff_zones set zone_km_tenths = zone_km_tenths + 10 where gantry_id = $1", [zones[Math.floor(zones.length / 2)]]);
+    const rerateMs = await time("re-rate", () => svc.runDay(DAY, { triggeredBy: "bench" }));
+    const entries = await db.one<{ n: number }>("select count(*)::int as n from ledger_entries");
+    process.stdout.write(
+      JSON.stringify({
+        vehicles,
+        passages: vehicles * perVehicle,
+        ledgerEntries: entries.n,
+        firstRunMs,
+        vehiclesPerSecond: Math.round((vehicles / firstRunMs) * 1000),
+        rerunMs,
+        rerateMs,
+      }) + "\n",
+    );
+  } finally {
+    await db.close();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.close();
+  }
+});
