@@ -38,7 +38,8 @@
  *                              vehicles: count, generated median, source median.
  *   truth.passages / duplicates / malformed[kind] / trips / tripsByClass / taggedPassages / registeredPassages.
  *
- * HOW TRAVEL TIMES ARE MADE: a vehicle leaving gantry A at time t takes median(segment, 5-min slot of t
+ * HOW TRAVEL TIMES ARE MADE (speeds: "data", the default; "free-flow" uses the default class speed
+ * everywhere, so an incident is the only bottleneck): a vehicle leaving gantry A at time t takes median(segment, 5-min slot of t
  * in Taipei time, class) x exp(sigma z), sigma = travelTimeSpread (0.08). The median is the real M04A
  * TravelTime where that row has volume > 0 and a plausible speed (5-150 km/h), else length / M05A speed,
  * else length / a default class speed. The z values of a (segment, bucket, class) are 0, z1, -z1, z2, ...

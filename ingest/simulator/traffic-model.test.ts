@@ -202,6 +202,16 @@ describe("traffic model", () => {
     expect(before.every((r) => r.source !== "incident")).toBe(true);
   });
 
+  test("free-flow speeds ignore the real day's congestion", () => {
+    const { truth } = run({ data: freeway1, startMs: morning, durationMs: 600_000, seed: 13, vehiclesPerHour: 4000, speeds: "free-flow" });
+    expect(truth.travelTimes.length).toBeGreaterThan(500);
+    for (const r of truth.travelTimes) {
+      expect(r.source).toBe("default");
+      const len = freeway1.segments[freeway1.segmentIndex.get(`${r.fromGantry}>${r.toGantry}`)!]!.lengthKm;
+      expect((len / r.medianSeconds) * 3600).toBeGreaterThan(79.99);
+    }
+  });
+
   test("rejects an incident on a segment outside the network", () => {
     expect(() => generateReads({ data: freeway1, startMs: morning, incidents: [{ segment: "03F0087S>03F0116S", startMs: morning, endMs: morning + 1 }] })).toThrow(/not a segment/);
   });

@@ -79,6 +79,11 @@ export interface TrafficModelOptions {
   duplicateRate?: number;
   /** Expected share of malformed reads among all emitted reads (default 0). */
   malformedRate?: number;
+  /**
+   * "data" (default): medians from M04A/M05A; "free-flow": every segment at the default class speed
+   * (no congestion from the real day, e.g. so an incident is the only bottleneck).
+   */
+  speeds?: "data" | "free-flow";
   /** Log-normal sigma of per-vehicle travel time around the median (default 0.08). */
   travelTimeSpread?: number;
   incidents?: readonly IncidentSpec[];
@@ -254,6 +259,7 @@ export class TrafficModel {
       tagShare: options.tagShare ?? 0.94,
       duplicateRate: options.duplicateRate ?? 0.15,
       malformedRate: options.malformedRate ?? 0,
+      speeds: options.speeds ?? "data",
       travelTimeSpread: options.travelTimeSpread ?? 0.08,
       lanes: options.lanes ?? 4,
       timeZoneOffsetMinutes: options.timeZoneOffsetMinutes ?? 480,
@@ -400,8 +406,15 @@ export class TrafficModel {
    */
   private travelTime(s: number, departMs: number, ci: number, vehicleClass: VehicleClass): { seconds: number; median: number; source: TravelTimeRecord["source"] } {
     const d = this.o.data;
-    let med = d.travelTimeSeconds(s, this.slotOf(departMs), ci);
-    let source: TravelTimeRecord["source"] = d.travelTimeSource(s, this.slotOf(departMs), ci);
+    let med: number;
+    let source: TravelTimeRecord["source"];
+    if (this.o.speeds === "free-flow") {
+      med = (d.segments[s]!.lengthKm / DEFAULT_SPEED_KMH[vehicleClass]) * 3600;
+      source = "default";
+    } else {
+      med = d.travelTimeSeconds(s, this.slotOf(departMs), ci);
+      source = d.travelTimeSource(s, this.slotOf(departMs), ci);
+    }
     for (const { inc, upstream } of this.incidentBySegment.get(s) ?? []) {
       const from = inc.startMs + upstream * inc.spillMinutesPerSegment * 60_000;
       if (departMs >= from && departMs < inc.endMs) {
