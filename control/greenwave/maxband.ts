@@ -1,6 +1,7 @@
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { mod, positions, type Arterial, type ArterialSignal, type LinkTiming, type ProgressionPlan, type SignalTiming } from "./arterial.ts";
 import type { HighsLoader } from "./highs.ts";
+import { InProcessLpSolver, type LpSolver } from "./lp-solver.ts";
 import { measureBands } from "./time-space.ts";
 
 /**
@@ -271,27 +272,28 @@ export function maxbandLp(a: Arterial): string {
 }
 
 export class MaxbandSolver {
+  private readonly lp: LpSolver;
+
+  /** Solves in process when given a HiGHS loader; servers pass a WorkerLpSolver. */
   constructor(
-    private readonly loadHighs: HighsLoader,
+    solver: LpSolver | HighsLoader,
     private readonly options: MaxbandOptions = {},
-  ) {}
+  ) {
+    this.lp = typeof solver === "function" ? new InProcessLpSolver(solver) : solver;
+  }
 
   /** Solves MAXBAND; when no band solution exists, returns the one-way progression with the reason in `note`. */
   async solve(a: Arterial): Promise<ProgressionPlan> {
-    const lp = maxbandLp(a);
-    const highs = await this.loadHighs();
+    const model = maxbandLp(a);
     const started = performance.now();
-    const res = highs.solve(lp, {
-      output_flag: false,
+    const res = await this.lp.solve(model, {
       mip_rel_gap: this.options.mipGap ?? 1e-6,
       time_limit: this.options.timeLimitS ?? 30,
     });
     const solveSeconds = (performance.now() - started) / 1000;
-    const col = (name: string): number => {
-      const c = res.Columns[name] as { Primal?: number } | undefined;
-      return c?.Primal ?? 0;
-    };
-    const hasSolution = res.Status === "Optimal" || ((res.Status === "Time limit reached" || res.Status === "Iteration limit reached") && res.Columns["z"] !== undefined && "Primal" in (res.Columns["z"] as object));
+    const col = (name: string): number => res.Columns[name]?.Primal ?? 0;
+    // A limit may stop the solve with an incumbent (usable) or without one (no primal values).
+    const hasSolution = res.Status === "Optimal" || ((res.Status === "Time limit reached" || res.Status === "Iteration limit reached") && res.Columns["z"]?.Primal !== undefined);
     if (!hasSolution || !(col("z") > 0)) {
       const cycle = a.cycleMinS;
       const plan = oneWayProgression(a, cycle, `MAXBAND gave no solution (${res.Status}); one-way progression at the minimum cycle`);

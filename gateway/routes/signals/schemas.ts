@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { GatewayDeps } from "../../http/types.ts";
-import { createHighsLoader, type HighsLoader } from "../../../control/greenwave/highs.ts";
+import { WorkerLpSolver } from "../../../control/greenwave/lp-solver.ts";
 import { MaxbandSolver } from "../../../control/greenwave/maxband.ts";
 import { CorridorService } from "../../../control/signals/corridor-service.ts";
 import { PlanBuilder } from "../../../control/signals/plan-builder.ts";
@@ -12,17 +12,17 @@ import { SpeedRangeSource } from "../../../control/signals/speed-source.ts";
 export const READ_ROLES = ["admin", "traffic_operator", "auditor"] as const;
 export const WRITE_ROLES = ["admin", "traffic_operator"] as const;
 
-// One HiGHS WASM instance per app (deps object), loaded on first use.
-const loaders = new WeakMap<GatewayDeps, HighsLoader>();
+// One HiGHS worker per app (deps object), started on first use: a solve never blocks the event loop.
+const solvers = new WeakMap<GatewayDeps, WorkerLpSolver>();
 
 export function signalServices(deps: GatewayDeps) {
-  let loader = loaders.get(deps);
-  if (!loader) {
-    loader = createHighsLoader();
-    loaders.set(deps, loader);
+  let solver = solvers.get(deps);
+  if (!solver) {
+    solver = new WorkerLpSolver();
+    solvers.set(deps, solver);
   }
   const corridors = new CorridorService(deps.db);
-  const plans = new SignalPlanService(deps.db, corridors, new PlanBuilder(new MaxbandSolver(loader, { timeLimitS: 20 })), new SpeedRangeSource(deps.db, { now: deps.clock }));
+  const plans = new SignalPlanService(deps.db, corridors, new PlanBuilder(new MaxbandSolver(solver, { timeLimitS: 20 })), new SpeedRangeSource(deps.db, { now: deps.clock }));
   return { corridors, plans };
 }
 
