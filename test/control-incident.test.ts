@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadGantries } from "../core/seed/network-data.ts";
+import { HotspotJob } from "../control/hotspots/hotspot-job.ts";
+import { SegmentNetwork } from "../control/network/segment-network.ts";
+import { TravelTimeJob } from "../control/traveltime/travel-time-job.ts";
+import { Outbox } from "../ingest/simulator/outbox.ts";
+import { Simulator } from "../ingest/simulator/simulator.ts";
+import { TrafficData } from "../ingest/simulator/traffic-data.ts";
+import { TrafficModel } from "../ingest/simulator/traffic-model.ts";
+import { startIngest } from "./ingest-support.ts";
+import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
+
+setDefaultTimeout(180_000);
+
+/*
+ * An incident (capacity drop) injected into the simulator on 01F0264S>01F0293S (2.9 km, freeway 1
+ * southbound) from 13:00 to 13:30 on the real 2024-03-25 data: vehicles entering it drive 30 km/h,
+ * the queue spills three segments upstream at 45 km/h, downstream flows as the data says. Reads go
+ * through the real ingest; then the control loop is replayed every 5 simulated minutes, each run
+ * seeing only the passages read before its clock. The hotspot must appear at the incident segment
+ * within 15 simulated minutes and be cleared after the incident ends.
+ */
+const SEGMENT = { from: "01F0264S", to: "01F0293S" };
+const SIM_START = Date.parse("2024-03-25T12:30:00+08:00");
+const INCIDENT_START = Date.parse("2024-03-25T13:00:00+08:00");
+const INCIDENT_END = Date.parse("2024-03-25T13:30:00+08:00");
+const SIM_END = Date.parse("2024-03-25T14:30:00+08:00");
+const MIN = 60_000;
+
+let t: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dir = mkdtempSync(join(tmpdir(), "tollway-control-incident-"));
+  const ids = loadGantries()
+    .filter((g) => g.freeway === "01F" && g.km <= 60)
+    .map((g) => g.id);
+  const model = new TrafficModel({
+    data: TrafficData.load({ gantryIds: ids }),
+    startMs: SIM_START,
+    durationMs: SIM_END - SIM_START,
+    seed: 9,
+    vehiclesPerHour: 6000,
+    duplicateRate: 0,
+    incidents: [{ segment: `${SEGMENT.from}>${SEGMENT.to}`, startMs: INCIDENT_START, endMs: INCIDENT_END, speedKmh: 30 }],
+  });
+  const ingest = await startIngest(t.db);
+  try {
+    const sim = new Simulator({
+      endpoint: ingest.endpoint,
+      reads: model.reads(),
+      simStartMs: SIM_START,
+      outbox: new Outbox(join(dir, "outbox"), { fsync: false }),
+      acceleration: Number.POSITIVE_INFINITY,
+      maxBatchReads: 500,
+    });
+    expect((await sim.run()).unackedBatches).toBe(0);
+  } finally {
+    await ingest.stop();
+  }
+}, 180_000);
+afterAll(async () => {
+  await t?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Hotspot = { from_gantry: string; to_gantry: string; status: string; started_at: Date; ended_at: Date | null; delay_vehicle_hours: number };
+
+describe("incident in the simulator -> hotspot", () => {
+  test("detected at the incident segment within 15 simulated minutes, cleared after it ends", async () => {
+    const net = await SegmentNetwork.load(t.db);
+    const travel = new TravelTimeJob(t.db, net);
+    const hotspots = new HotspotJob(t.db, net);
+    const incidentRow = () =>
+      t.db.maybeOne<Hotspot>(
+        "select from_gantry, to_gantry, status, started_at, ended_at, delay_vehicle_hours from hotspots where from_gantry = $1 and to_gantry = $2",
+        [SEGMENT.from, SEGMENT.to],
+      );
+    let detectedAt: number | undefined;
+    let confirmedAt: number | undefined;
+    let clearedAt: number | undefined;
+    for (let now = SIM_START + 5 * MIN; now <= SIM_END; now += 5 * MIN) {
+      await travel.runOnce(now);
+      await hotspots.runOnce(now);
+      const h = await incidentRow();
+      if (h && h.status !== "cleared" && detectedAt === undefined) detectedAt = now;
+      if (h?.status === "active" && confirmedAt === undefined) confirmedAt = now;
+      if (h?.status === "cleared" && clearedAt === undefined) clearedAt = now;
+      // nothing before the incident
+      if (now <= INCIDENT_START) expect(h).toBeUndefined();
+    }
+    expect(detectedAt).toBeDefined();
+    expect(detectedAt! - INCIDENT_START).toBeLessThanOrEqual(15 * MIN);
+    expect(confirmedAt).toBeDefined();
+    expect(clearedAt).toBeDefined();
+    expect(clearedAt!).toBeGreaterThan(INCIDENT_END);
+    const final = (await incidentRow())!;
+    expect(final.status).toBe("cleared");
+    expect(final.started_at.getTime()).toBeGreaterThanOrEqual(INCIDENT_START - 5 * MIN);
+    expect(final.started_at.getTime()).toBeLessThanOrEqual(INCIDENT_START + 5 * MIN);
+    expect(final.ended_at!.getTime()).toBeGreaterThanOrEqual(INCIDENT_END - 5 * MIN);
+    expect(final.ended_at!.getTime()).toBeLessThanOrEqual(INCIDENT_END + 15 * MIN);
+    expect(final.delay_vehicle_hours).toBeGreaterThan(0);
+    // the queue upstream is not a bottleneck of its own: no hotspot on the three segments upstream
+    let s = net.upstream[net.segment(SEGMENT.from, SEGMENT.to)]!;
+    for (let k = 0; k < 3 && s >= 0; k++, s = net.upstream[s]!) {
+      const seg = net.segments[s]!;
+      const other = await t.db.maybeOne("select id from hotspots where from_gantry = $1 and to_gantry = $2", [seg.fromGantry, seg.toGantry]);
+      expect(other).toBeUndefined();
+    }
+    console.error(
+      `incident ${new Date(INCIDENT_START).toISOString()}: detected +${(detectedAt! - INCIDENT_START) / MIN} min, active +${(confirmedAt! - INCIDENT_START) / MIN} min, cleared ${(clearedAt! - INCIDENT_END) / MIN} min after the end`,
+    );
+  });
+});
