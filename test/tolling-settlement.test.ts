@@ -126,6 +126,24 @@ describe("daily settlement", () => {
     await t.db.query("update tariff_zones set zone_km_tenths = zone_km_tenths - 100 where gantry_id = '01F1664S'");
   });
 
+  test("a special day added later re-rates the day: a plate bill brought to 0 is cancelled", async () => {
+    await insertPassages(t.db, trip("2024-03-21T08:00:00+08:00", ZONES.slice(0, 40), { plate: "FRE-0001" }));
+    await svc.runDay("2024-03-21", { triggeredBy: "test" });
+    const before = await t.db.one<{ id: number; toll_tenths: number; status: string }>("select id, toll_tenths, status from plate_bills where plate = 'FRE-0001'");
+    expect(before.status).toBe("open");
+    expect(before.toll_tenths).toBeGreaterThan(0);
+    await t.db.query("insert into tariff_special_days (day, kind, free_from, free_to) values ('2024-03-21', 'free_hours', '06:00', '12:00')");
+    const r = await svc.runDay("2024-03-21", { triggeredBy: "test" });
+    expect(r).toMatchObject({ revised: 1, adjustments: 1, adjustmentTenths: -before.toll_tenths });
+    const after = await t.db.one<{ toll_tenths: number; status: string }>("select toll_tenths, status from plate_bills where id = $1", [before.id]);
+    expect(after).toEqual({ toll_tenths: 0, status: "cancelled" });
+    const s = await t.db.one<{ special_discount_tenths: number; payable_tenths: number; revision: number }>(
+      "select special_discount_tenths, payable_tenths, revision from settlements where vehicle_key = 'plate:FRE-0001'",
+    );
+    expect(s).toMatchObject({ payable_tenths: 0, revision: 2 });
+    expect(s.special_discount_tenths).toBeGreaterThan(0);
+  });
+
   test("a fleet account gets one toll entry per tag, with running balances", async () => {
     const fleet = await createAccount(t.db, 100_000);
     await createTag(t.db, fleet, "E2801160600002085BFCF001");
