@@ -10,8 +10,14 @@ import type { AppEnv } from "../http/types.ts";
  * - same key, same request: the stored response is replayed (header `Idempotent-Replayed: true`);
  * - same key, different request, or the first request still running: 409 problem.
  * A 5xx response releases the key so the client can retry. Keys are scoped per API key.
+ * A key is remembered for 24 hours (then it may be reused); a claim whose request never finished
+ * (process killed mid-request) is released after 5 minutes. Expired rows are purged now and then.
  */
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+const RETENTION = "24 hours";
+const ABANDONED = "5 minutes";
+/** Purging on ~1 claim in 200 keeps the table small without a separate job. */
+const PURGE_PROBABILITY = 0.005;
 
 interface StoredResponse {
   contentType: string;
@@ -36,9 +42,17 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const body = await c.req.text();
     const requestHash = createHash("sha256").update(`${c.req.method} ${target}\n`).update(body).digest("hex");
 
+    if (Math.random() < PURGE_PROBABILITY) {
+      await db.query(`delete from idempotency_keys where created_at < now() - interval '${RETENTION}'`);
+    }
     const claimed = await db.maybeOne(
       `insert into idempotency_keys (api_key_id, key, method, path, request_hash) values ($1, $2, $3, $4, $5)
-       on conflict (api_key_id, key) do nothing returning key`,
+       on conflict (api_key_id, key) do update
+         set method = excluded.method, path = excluded.path, request_hash = excluded.request_hash,
+             status = null, response = null, created_at = now()
+         where idempotency_keys.created_at < now() - interval '${RETENTION}'
+            or (idempotency_keys.status is null and idempotency_keys.created_at < now() - interval '${ABANDONED}')
+       returning key`,
       [auth.keyId, key, c.req.method, target, requestHash],
     );
     if (!claimed) {
