@@ -78,3 +78,20 @@ export function thresholds(steps: Array<[number | null, string]>): dashboard.Thr
     .mode(dashboard.ThresholdsMode.Absolute)
     .steps(steps.map(([value, color]) => ({ value, color })));
 }
+
+/**
+ * Vehicles per class over time from the 5-minute counts, or from the hourly rollup (a continuous
+ * aggregate on TimescaleDB) once Grafana's interval is an hour or more. Both branches are in the
+ * query; the one whose constant condition is false is never executed.
+ */
+export function vehiclesByClassSql(filter: string, join = ""): string {
+  const branch = (table: string, condition: string) => `
+          select $__timeGroupAlias(c.bucket, $__interval), ${classLabel("c.vehicle_class")} as metric, sum(c.volume)::bigint as vehicles
+          from ${table} c${join ? `
+          ${join}` : ""}
+          where ${condition} and $__timeFilter(c.bucket) and c.source = 'ingest' and ${filter}
+          group by 1, 2`;
+  return `${branch("vehicle_counts", "$__interval_ms < 3600000")}
+          union all${branch("vehicle_counts_hourly", "$__interval_ms >= 3600000")}
+          order by 1, 2`;
+}

@@ -4,7 +4,7 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { table as tableQuery, timeSeries } from "../sql/sql-query.ts";
-import { Board, classLabel, sqlVariable, thresholds } from "./common.ts";
+import { Board, sqlVariable, thresholds, vehiclesByClassSql } from "./common.ts";
 
 export function gantryDetail(): dashboard.Dashboard {
   const board = new Board("tollway-gantry", "Tollway / Gantry detail", "One gantry: counts by class and lane, read quality, plate-only share and liveness.");
@@ -44,12 +44,7 @@ export function gantryDetail(): dashboard.Dashboard {
       .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
       .fillOpacity(30)
       .withTarget(
-        timeSeries(`
-          select $__timeGroupAlias(c.bucket, $__interval), ${classLabel("c.vehicle_class")} as metric, sum(c.volume)::bigint as vehicles
-          from vehicle_counts c
-          where c.gantry_id = '$gantry' and c.source = 'ingest' and $__timeFilter(c.bucket)
-          group by 1, 2
-          order by 1, 2`),
+        timeSeries(vehiclesByClassSql("c.gantry_id = '$gantry'")),
       ),
     12,
     8,

@@ -6,7 +6,7 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { table as tableQuery, timeSeries } from "../sql/sql-query.ts";
-import { Board, classLabel, sqlVariable, thresholds } from "./common.ts";
+import { Board, sqlVariable, thresholds, vehiclesByClassSql } from "./common.ts";
 
 const hotspotsInRange = `h.started_at <= $__timeTo() and (h.ended_at is null or h.ended_at >= $__timeFrom()) and h.freeway in ($freeway)`;
 
@@ -19,18 +19,12 @@ export function networkOverview(): dashboard.Dashboard {
   board.add(
     new timeseries.PanelBuilder()
       .title("Vehicles by class")
-      .description("Vehicles counted by the ingest per gantry, class and 5-minute interval (TDCS M03A), summed over the selected freeways.")
+      .description("Vehicles counted by the ingest per gantry, class and 5-minute interval (TDCS M03A), summed over the selected freeways; hourly rollups for intervals of an hour or more.")
       .unit("short")
       .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
       .fillOpacity(30)
       .withTarget(
-        timeSeries(`
-          select $__timeGroupAlias(c.bucket, $__interval), ${classLabel("c.vehicle_class")} as metric, sum(c.volume)::bigint as vehicles
-          from vehicle_counts c
-          join gantries g on g.id = c.gantry_id
-          where $__timeFilter(c.bucket) and c.source = 'ingest' and g.freeway in ($freeway)
-          group by 1, 2
-          order by 1, 2`),
+        timeSeries(vehiclesByClassSql("g.freeway in ($freeway)", "join gantries g on g.id = c.gantry_id")),
       ),
     16,
     8,

@@ -70,10 +70,13 @@ export function definePanelQuerySuite(target: SuiteTarget): void {
       expect(await count("select count(*)::int as n from dead_letters where read_index is null and reason like 'unknown gantry%'")).toBe(1);
     });
 
-    for (const q of queries) {
-      test(q.name, async () => {
+    // Queries that depend on the interval also run at one hour, where some switch to hourly rollups.
+    const runs = queries.flatMap((q) => [{ q, hourly: false }, ...(q.target.rawSql.includes("$__interval") ? [{ q, hourly: true }] : [])]);
+    for (const { q, hourly } of runs) {
+      test(`${q.name}${hourly ? " (1h interval)" : ""}`, async () => {
         expect(q.target.datasource).toEqual({ type: "grafana-postgresql-datasource", uid: "tollway-pg" });
-        const sql = expandGrafanaSql(q.target.rawSql, { ...base, variables: await variablesOf(q.dashboard) });
+        const opts = { ...base, ...(hourly ? { intervalMs: 3_600_000 } : {}), variables: await variablesOf(q.dashboard) };
+        const sql = expandGrafanaSql(q.target.rawSql, opts);
         expect(sql).not.toMatch(/\$__|\$\{|\[\[|\$[a-z]/);
         if (/\$__timeGroup/.test(q.target.rawSql)) expect(sql.includes("time_bucket(")).toBe(target.timescaledb);
         expectPanelShape(q, await runAsGrafana(client, sql));
