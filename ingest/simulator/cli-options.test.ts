@@ -8,6 +8,7 @@ describe("sim flags", () => {
     expect(o.durationMs).toBeUndefined();
     expect(o.vehiclesPerHour).toBe(20_000);
     expect(o.fsync).toBe(true);
+    expect(o.warmupMs).toBe(1_800_000);
     expect(o.incidents).toEqual([]);
   });
 

@@ -11,6 +11,8 @@ export interface SimCliOptions {
   /** Undefined: run until SIGTERM. */
   durationMs: number | undefined;
   startMs: number | undefined;
+  /** Simulated time run before the start without sending, so the roads are not empty at first. */
+  warmupMs: number;
   malformedRate: number;
   duplicateRate: number;
   tagShare: number;
@@ -35,6 +37,7 @@ export const SIM_USAGE = `bun run sim [flags]
   --acceleration X             simulated seconds per real second (default 1; "max": no pacing)
   --duration D                 simulated trip window, e.g. 90s, 30m, 2h (default: until SIGTERM)
   --start ISO                  simulated start time (default: now)
+  --warmup D                   traffic simulated before the start but not sent, so roads are busy at once (default 30m)
   --malformed-rate R           share of malformed reads (default 0.002)
   --duplicate-rate R           share of passages read 2-3 times (default 0.15)
   --tag-share R                share of vehicles with a tag (default 0.94)
@@ -90,6 +93,7 @@ export function parseSimArgs(args: string[]): SimCliOptions {
         acceleration: { type: "string" },
         duration: { type: "string" },
         start: { type: "string" },
+        warmup: { type: "string" },
         "malformed-rate": { type: "string" },
         "duplicate-rate": { type: "string" },
         "tag-share": { type: "string" },
@@ -124,6 +128,7 @@ export function parseSimArgs(args: string[]): SimCliOptions {
     acceleration: s("acceleration") === "max" ? Infinity : num("acceleration", s("acceleration"), 1, 0.01, 1_000_000),
     durationMs: s("duration") === undefined ? undefined : parseDuration(s("duration")!),
     startMs,
+    warmupMs: s("warmup") === undefined ? 1_800_000 : parseDuration(s("warmup")!),
     malformedRate: num("malformed-rate", s("malformed-rate"), 0.002, 0, 0.99),
     duplicateRate: num("duplicate-rate", s("duplicate-rate"), 0.15, 0, 1),
     tagShare: num("tag-share", s("tag-share"), 0.94, 0, 1),

@@ -7,7 +7,7 @@ import { Outbox } from "./outbox.ts";
 import { provisionRegisteredTags } from "./provision.ts";
 import { Simulator } from "./simulator.ts";
 import { TrafficData } from "./traffic-data.ts";
-import { registeredTagPool, TrafficModel } from "./traffic-model.ts";
+import { registeredTagPool, TrafficModel, type SimulatedRead } from "./traffic-model.ts";
 
 /**
  * `bun run sim`: every gantry of the real network (or a subset) streams simulated reads to the
@@ -52,8 +52,9 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
   const startMs = o.startMs ?? Date.now();
   const model = new TrafficModel({
     data,
-    startMs,
-    durationMs: o.durationMs ?? Infinity,
+    // Trips start warmupMs early; their reads before startMs are dropped, the rest come on time.
+    startMs: startMs - o.warmupMs,
+    durationMs: (o.durationMs ?? Infinity) + o.warmupMs,
     seed: o.seed,
     vehiclesPerHour: o.vehiclesPerHour,
     tagShare: o.tagShare,
@@ -67,7 +68,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
   });
   const sim = new Simulator({
     endpoint,
-    reads: model.reads(),
+    reads: readsFrom(model.reads(), startMs),
     simStartMs: startMs,
     outbox: new Outbox(join(simDir, "outbox"), { fsync: o.fsync }),
     acceleration: o.acceleration,
@@ -106,3 +107,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
   console.log(JSON.stringify(summary));
   return 0;
 });
+
+function* readsFrom(reads: Iterator<SimulatedRead>, fromMs: number): Generator<SimulatedRead> {
+  for (let r = reads.next(); !r.done; r = reads.next()) if (r.value.tsMs >= fromMs) yield r.value;
+}
