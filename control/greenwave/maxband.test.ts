@@ -37,8 +37,8 @@ function bandPasses(a: Arterial, plan: ProgressionPlan, direction: "outbound" | 
       if (j > 0) t += direction === "outbound" ? travel[i - 1]! : travel[i]!;
       const w = windows[i]!;
       const phase = (((t - w.start) % C) + C) % C;
-      const inGreen = phase + widthS <= w.length + tol || phase >= C - tol; // front edge just at green start
-      ok = inGreen;
+      // A front edge a hair before the green start counts as at the start.
+      ok = phase >= C - tol ? widthS <= w.length + tol : phase + widthS <= w.length + tol;
     }
     if (ok) return true;
   }
