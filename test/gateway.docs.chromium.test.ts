@@ -64,7 +64,12 @@ describe("/docs in a browser", () => {
 
       await page.goto(`${server.url}/docs`, { waitUntil: "load", timeout: 30_000 });
       await page.waitForSelector(".opblock", { timeout: 30_000 });
-      await page.waitForFunction((n) => document.querySelectorAll(".opblock").length >= n, operations.length, { timeout: 30_000 });
+      // The predicate runs in the page; `globalThis.document` keeps this file free of DOM typings.
+      await page.waitForFunction(
+        (n) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll(".opblock").length >= n,
+        operations.length,
+        { timeout: 30_000 },
+      );
       const rendered = await page.$$eval(".opblock", (els) =>
         els.map((el) => ({
           method: el.querySelector(".opblock-summary-method")?.textContent?.trim() ?? "",

@@ -47,7 +47,7 @@ describe("gateway over HTTP", () => {
 
   test("60 concurrent requests are all answered", async () => {
     const results = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => fetch(`${server.url}/v1/gantries?freeway=01F&direction=${i % 2 ? "N" : "S"}`, { headers: auth(gw.keys.auditor) }).then(async (r) => [r.status, (await r.json()).items.length])),
+      Array.from({ length: 60 }, (_, i) => fetch(`${server.url}/v1/gantries?freeway=01F&direction=${i % 2 ? "N" : "S"}`, { headers: auth(gw.keys.auditor) }).then(async (r) => [r.status, ((await r.json()) as { items: unknown[] }).items.length])),
     );
     expect(results.every(([s, n]) => s === 200 && (n as number) > 10)).toBe(true);
   });
