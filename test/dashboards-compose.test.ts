@@ -99,7 +99,7 @@ describe("docker-compose.yml", () => {
     const dockerfile = readFileSync(join(root, "Dockerfile"), "utf8");
     expect(dockerfile).toMatch(/^FROM oven\/bun:1\.3\.14\b/m);
     expect(dockerfile).toMatch(/apt-get install[^\n]*libzmq5/);
-    for (const entry of ["core/cli/migrate.ts", "core/cli/seed.ts", "core/cli/start.ts", "gateway/main.ts", "ingest/main.ts"]) {
+    for (const entry of ["core/cli/migrate.ts", "core/cli/seed.ts", "core/cli/start.ts", "gateway/main.ts", "ingest/main.ts", "control/main.ts"]) {
       expect(existsSync(join(root, entry)), entry).toBe(true);
     }
   });
