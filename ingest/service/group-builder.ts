@@ -1,9 +1,9 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, type Tr1Header, type Tr1Reply } from "../protocol/tr1.ts";
 import type { IncomingMessage } from "../zmq/index.ts";
-import { AntennaDedup, dedupKey, type PassageRef } from "./antenna-dedup.ts";
+import type { AntennaDedup, PassageRef } from "./antenna-dedup.ts";
 import { passagesCopyText } from "./plan-writer.ts";
-import type { GantryInfo, Tariffs, VehicleCache } from "./reference-data.ts";
+import type { GantryInfo, Tariffs, Vehicle, VehicleCache } from "./reference-data.ts";
 
 /**
  * Turns one group of gantry messages into a write plan: decode and validate, find batches already
@@ -193,29 +193,42 @@ export class GroupBuilder {
 
     // Validate every read first: the checks tell which vehicles and which time ranges to load.
     const checks: (ReturnType<typeof checkRead>[] | undefined)[] = [];
-    const vehicleKeys = new Set<string>();
+    // The vehicle of each valid read as cached now (undefined: to be loaded).
+    const cachedVehicles: (Vehicle | null | undefined)[][] = [];
+    const vehicles = this.deps.vehicles;
+    const tagKeys = new Set<string>();
+    const plateKeys = new Set<string>();
     const coldRange = new Map<string, { lo: number; hi: number }>();
     const batchKeysG: string[] = [];
     const batchKeysB: number[] = [];
     for (const d of decoded) {
       if (d.kind !== "batch") {
         checks.push(undefined);
+        cachedVehicles.push([]);
         continue;
       }
       batchKeysG.push(d.header.gantry);
       batchKeysB.push(d.header.batch);
       const cs = new Array<ReturnType<typeof checkRead>>(d.reads.length);
+      const vs = new Array<Vehicle | null | undefined>(d.reads.length);
       let lo = Number.POSITIVE_INFINITY;
       let hi = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < d.reads.length; i++) {
         const c = checkRead(d.reads[i]);
         cs[i] = c;
         if (!c.ok) continue;
-        vehicleKeys.add(c.read.tag !== null ? "T" + c.read.tag : "P" + c.read.plate);
+        const tag = c.read.tag;
+        const v = tag !== null ? vehicles.byTag(tag) : vehicles.byPlate(c.read.plate!);
+        vs[i] = v;
+        if (v === undefined) {
+          if (tag !== null) tagKeys.add(tag);
+          else plateKeys.add(c.read.plate!);
+        }
         if (c.tsMs < lo) lo = c.tsMs;
         if (c.tsMs > hi) hi = c.tsMs;
       }
       checks.push(cs);
+      cachedVehicles.push(vs);
       if (lo <= hi && !this.deps.dedup.isWarm(d.header.gantry)) {
         const r = coldRange.get(d.header.gantry);
         if (!r) coldRange.set(d.header.gantry, { lo, hi });
@@ -235,7 +248,7 @@ export class GroupBuilder {
             [batchKeysG, batchKeysB],
           )
         : [],
-      this.deps.vehicles.fill(db, vehicleKeys),
+      this.deps.vehicles.fill(db, tagKeys, plateKeys),
       coldRange.size
         ? db.query<{ gantry_id: string; ts: string; ms: number; tag_id: string | null; plate: string | null; raw_reads: number }>(
             `select p.gantry_id, p.ts::text as ts, extract(epoch from p.ts)::float8 * 1000 as ms, p.tag_id, p.plate, p.raw_reads
@@ -260,9 +273,9 @@ export class GroupBuilder {
 
     const gantries = this.deps.gantries();
     const tariffs = this.deps.tariffs();
-    const vehicles = this.deps.vehicles;
     const dedup = this.deps.dedup;
-    const counts = new Map<string, CountRow>();
+    // Per gantry, keyed by bucket start + class (buckets are multiples of 300 000 ms, classes < 100).
+    const counts = new Map<string, Map<number, CountRow>>();
     const status = new Map<string, GantryStatusRow>();
     const storedMerges = new Set<PassageRef>();
     const st = plan.stats;
@@ -288,7 +301,11 @@ export class GroupBuilder {
         continue;
       }
       const cs = checks[m]!;
+      const vs = cachedVehicles[m]!;
+      const dg = dedup.gantry(gantry);
       const direction = gantries.get(gantry)!.direction;
+      let gantryCounts = counts.get(gantry);
+      if (!gantryCounts) counts.set(gantry, (gantryCounts = new Map()));
       const errors: { i: number; reason: string }[] = [];
       let accepted = 0;
       let dups = 0;
@@ -310,13 +327,14 @@ export class GroupBuilder {
         accepted++;
         const r = c.read;
         if (lastReadMs === null || c.tsMs > lastReadMs) lastReadMs = c.tsMs;
-        const merge = dedup.offer(gantry, r.tag, r.plate, c.tsMs, r.ts);
-        if (merge.kind === "merged") {
+        const ref = dedup.offer(dg, r.tag, r.plate, c.tsMs, r.ts);
+        if (!dedup.lastWasNew) {
           dups++;
-          if (merge.ref.stored) storedMerges.add(merge.ref);
+          if (ref.stored) storedMerges.add(ref);
           continue;
         }
-        const v = vehicles.get(dedupKey(r.tag, r.plate)) ?? null;
+        let v = vs[i];
+        if (v === undefined) v = (r.tag !== null ? vehicles.byTag(r.tag) : vehicles.byPlate(r.plate!)) ?? null;
         const cls = v ? v.vehicleClass : r.class;
         const tariff = tariffs.at(c.tsMs);
         const price = tariff ? tariff.prices.get(gantry)?.[cls] : undefined;
@@ -332,16 +350,15 @@ export class GroupBuilder {
           accountId: v ? v.accountId : null,
           tariffId: tariff ? tariff.id : null,
           price: price ?? null,
-          ref: merge.ref,
+          ref,
           rawReads: 1,
           batch,
         });
-        plan.newRefs.push(merge.ref);
+        plan.newRefs.push(ref);
         const bucketMs = c.tsMs - (((c.tsMs % FIVE_MIN) + FIVE_MIN) % FIVE_MIN);
-        const ck = `${bucketMs}|${gantry}|${cls}`;
-        const row = counts.get(ck);
+        const row = gantryCounts.get(bucketMs + cls);
         if (row) row.volume++;
-        else counts.set(ck, { bucketMs, gantry, direction, vehicleClass: cls, volume: 1 });
+        else gantryCounts.set(bucketMs + cls, { bucketMs, gantry, direction, vehicleClass: cls, volume: 1 });
       }
       done.set(key, { accepted, rejected: errors.length });
       st.batches++;
@@ -367,7 +384,7 @@ export class GroupBuilder {
     this.deps.dedup.committed(plan.newRefs);
     this.deps.dedup.committed(storedMerges);
     // Sorted keys: concurrent writers lock count rows in the same order.
-    plan.counts = [...counts.values()].sort((a, b) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : a.vehicleClass - b.vehicleClass));
+    plan.counts = [...counts.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : a.vehicleClass - b.vehicleClass));
     plan.gantryStatus = [...status.values()].sort((a, b) => (a.gantry < b.gantry ? -1 : 1));
     return plan;
   }

@@ -100,9 +100,29 @@ export async function loadGantryKeys(db: Queryable): Promise<Map<string, string>
  * is seen within two TTLs and memory stays bounded by what was seen recently. Unknown ids are
  * cached too (as null), so unregistered plates do not cost a query per read.
  */
+class TwoGenerations {
+  current = new Map<string, Vehicle | null>();
+  previous = new Map<string, Vehicle | null>();
+
+  get(key: string): Vehicle | null | undefined {
+    let v = this.current.get(key);
+    if (v !== undefined) return v;
+    v = this.previous.get(key);
+    if (v !== undefined) this.current.set(key, v);
+    return v;
+  }
+
+  rotate(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+}
+
 export class VehicleCache {
-  private current = new Map<string, Vehicle | null>();
-  private previous = new Map<string, Vehicle | null>();
+  // Separate maps keyed by the tag or plate string itself: no key concatenation per read, and the
+  // strings from JSON.parse keep their computed hash.
+  private readonly tags = new TwoGenerations();
+  private readonly plates = new TwoGenerations();
   private rotatedAt: number;
   hits = 0;
   misses = 0;
@@ -115,29 +135,23 @@ export class VehicleCache {
     this.rotatedAt = now();
   }
 
-  /** Key: "T" + tag or "P" + plate. undefined: not cached. */
-  get(key: string): Vehicle | null | undefined {
-    let v = this.current.get(key);
-    if (v !== undefined) return v;
-    v = this.previous.get(key);
-    if (v !== undefined) this.current.set(key, v);
-    return v;
+  /** undefined: not cached; null: not registered. */
+  byTag(tag: string): Vehicle | null | undefined {
+    return this.tags.get(tag);
   }
 
-  /** Loads the keys not cached yet; one query per kind. */
-  async fill(db: Queryable, keys: Iterable<string>): Promise<void> {
+  byPlate(plate: string): Vehicle | null | undefined {
+    return this.plates.get(plate);
+  }
+
+  /** Loads the tags and plates not cached yet; one query per kind. */
+  async fill(db: Queryable, tagKeys: Iterable<string>, plateKeys: Iterable<string>): Promise<void> {
     this.maybeRotate();
     const tags: string[] = [];
     const plates: string[] = [];
-    for (const k of keys) {
-      if (this.get(k) !== undefined) {
-        this.hits++;
-        continue;
-      }
-      this.misses++;
-      if (k.charCodeAt(0) === 84 /* T */) tags.push(k.slice(1));
-      else plates.push(k.slice(1));
-    }
+    for (const k of tagKeys) if (this.tags.get(k) === undefined) tags.push(k);
+    for (const k of plateKeys) if (this.plates.get(k) === undefined) plates.push(k);
+    this.misses += tags.length + plates.length;
     const [t, p] = await Promise.all([
       tags.length
         ? db.query<{ k: string; account_id: number; vehicle_class: number }>(
@@ -152,22 +166,24 @@ export class VehicleCache {
           )
         : [],
     ]);
-    for (const k of tags) this.current.set("T" + k, null);
-    for (const k of plates) this.current.set("P" + k, null);
-    for (const r of t) this.current.set("T" + r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
-    for (const r of p) this.current.set("P" + r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
+    for (const k of tags) this.tags.current.set(k, null);
+    for (const k of plates) this.plates.current.set(k, null);
+    for (const r of t) this.tags.current.set(r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
+    for (const r of p) this.plates.current.set(r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
   }
 
   clear(): void {
-    this.current.clear();
-    this.previous.clear();
+    for (const g of [this.tags, this.plates]) {
+      g.current.clear();
+      g.previous.clear();
+    }
   }
 
   private maybeRotate(): void {
     const now = this.now();
-    if (now - this.rotatedAt < this.ttlMs && this.current.size < this.maxEntries / 2) return;
-    this.previous = this.current;
-    this.current = new Map();
+    if (now - this.rotatedAt < this.ttlMs && this.tags.current.size + this.plates.current.size < this.maxEntries / 2) return;
+    this.tags.rotate();
+    this.plates.rotate();
     this.rotatedAt = now;
   }
 }
