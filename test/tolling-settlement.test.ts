@@ -144,6 +144,17 @@ describe("daily settlement", () => {
     expect(s.special_discount_tenths).toBeGreaterThan(0);
   });
 
+  test("a registered plate read without its tag is charged to its account, not billed", async () => {
+    const owner = await createAccount(t.db, 10_000);
+    await t.db.query("insert into vehicles (account_id, plate, vehicle_class) values ($1, 'REG-0001', 31)", [owner]);
+    await insertPassages(t.db, trip("2024-03-22T08:00:00+08:00", ZONES, { plate: "REG-0001" }));
+    await svc.runDay("2024-03-22", { triggeredBy: "test" });
+    expect((await ledger(owner)).map((e) => [e.kind, e.amount_tenths])).toEqual([["toll", -3280]]);
+    expect(await t.db.query("select 1 from plate_bills where plate = 'REG-0001'")).toEqual([]);
+    const s = await t.db.one<{ account_id: number; vehicle_key: string }>("select account_id, vehicle_key from settlements where plate = 'REG-0001'");
+    expect(s).toEqual({ account_id: owner, vehicle_key: "plate:REG-0001" });
+  });
+
   test("a fleet account gets one toll entry per tag, with running balances", async () => {
     const fleet = await createAccount(t.db, 100_000);
     await createTag(t.db, fleet, "E2801160600002085BFCF001");

@@ -9,7 +9,9 @@ import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills
 
 /**
  * Daily settlement: for one LOCAL day, one settlements row per vehicle (vehicle_key = tag id, or
- * 'plate:' || plate when the passages have no tag), priced by the tariff engine.
+ * 'plate:' || plate when the passages have no tag), priced by the tariff engine. Passages without a
+ * tag whose plate is registered (vehicles) are charged to that account like a tag; only unregistered
+ * plates get plate bills.
  *
  * Exactly-once money:
  * - a new settlement posts ONE 'toll' ledger entry (a unique index on (settlement_id, kind='toll')
@@ -125,10 +127,12 @@ export class SettlementService {
   }
 
   private async settle(tx: Queryable, runId: number, day: string, start: Date, end: Date): Promise<SettlementRunResult> {
-    // The account at read time when the ingest knew it, else the tag's current account.
+    // The account at read time when the ingest knew it, else the tag's current account, else (no tag
+    // read) the account of the registered plate.
     const passages = await tx.query<PassageRow>(
-      `select p.ts, p.gantry_id, p.tag_id, p.plate, p.vehicle_class, coalesce(p.account_id, t.account_id) as account_id
+      `select p.ts, p.gantry_id, p.tag_id, p.plate, p.vehicle_class, coalesce(p.account_id, t.account_id, v.account_id) as account_id
          from passages p left join tags t on t.id = p.tag_id
+         left join vehicles v on p.tag_id is null and v.plate = p.plate
         where p.ts >= $1 and p.ts < $2
         order by p.ts, p.id`,
       [start, end],
@@ -171,7 +175,8 @@ export class SettlementService {
       const plate = list.find((p) => p.plate)?.plate ?? null;
       const old = existing.get(key);
       if (!old) {
-        const accountId = tagId ? (list.find((p) => p.account_id !== null)?.account_id ?? null) : null;
+        // A registered plate read without its tag is charged to its account; unregistered plates are billed.
+        const accountId = list.find((p) => p.account_id !== null)?.account_id ?? null;
         fresh.push({ key, toll, tagId, plate, accountId });
       } else if (sameResult(old, toll)) {
         r.unchanged++;
