@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { fillPath, malformed, operations, resolve, SQL, wrongType, type Operation } from "./support/openapi-operations.ts";
+import { fillPath, malformed, operations, plausible, resolve, SQL, wrongType, type Operation } from "./support/openapi-operations.ts";
 import { ROLES, type Role } from "../gateway/http/types.ts";
 
 /**
@@ -93,11 +93,15 @@ describe("every protected route", () => {
       const pathParams = op.parameters.filter((p) => p.in === "path" && malformed(p.schema) !== undefined);
       const queryParams = op.parameters.filter((p) => p.in === "query" && malformed(p.schema) !== undefined);
       const bodyProps = Object.entries(op.body?.properties ?? {});
+      // Only one input is broken at a time; required query parameters otherwise get plausible values,
+      // since the validators stop at the first invalid input.
+      const requiredQuery = new URLSearchParams(op.parameters.filter((p) => p.in === "query" && p.required).map((p): [string, string] => [p.name, plausible(p)]));
+      const withQuery = (path: string) => (requiredQuery.size > 0 ? `${path}?${requiredQuery}` : path);
       let res: Response;
       let expected: string[];
       if (pathParams.length > 0) {
         const bad = Object.fromEntries(pathParams.map((p) => [p.name, malformed(p.schema)!]));
-        res = await gw.request(fillPath(op, bad), { method: op.method, role, ...bodyFor(op, {}) });
+        res = await gw.request(withQuery(fillPath(op, bad)), { method: op.method, role, ...bodyFor(op, {}) });
         expected = pathParams.map((p) => `path.${p.name}`);
       } else if (queryParams.length > 0) {
         const qs = new URLSearchParams(queryParams.map((p): [string, string] => [p.name, malformed(p.schema)!]));
@@ -105,10 +109,10 @@ describe("every protected route", () => {
         expected = queryParams.map((p) => `query.${p.name}`);
       } else if (op.body && bodyProps.length > 0) {
         const json = Object.fromEntries(bodyProps.map(([k, s]) => [k, wrongType(resolve(doc, s))]));
-        res = await gw.request(fillPath(op), { method: op.method, role, json });
+        res = await gw.request(withQuery(fillPath(op)), { method: op.method, role, json });
         expected = bodyProps.map(([k]) => `body.${k}`);
       } else if (op.body) {
-        res = await gw.request(fillPath(op), { method: op.method, role, body: "{not json", headers: { "content-type": "application/json" } });
+        res = await gw.request(withQuery(fillPath(op)), { method: op.method, role, body: "{not json", headers: { "content-type": "application/json" } });
         expected = ["body"];
       } else {
         // Nothing to break: the operation takes no input at all.
@@ -125,7 +129,8 @@ describe("every protected route", () => {
 
   test("a body that is not JSON -> 400 naming the body", async () => {
     for (const op of protectedOps().filter((o) => o.body)) {
-      const res = await gw.request(fillPath(op), { method: op.method, role: op.roles[0] as Role, body: "{not json", headers: { "content-type": "application/json" } });
+      const required = new URLSearchParams(op.parameters.filter((p) => p.in === "query" && p.required).map((p): [string, string] => [p.name, plausible(p)]));
+      const res = await gw.request(required.size > 0 ? `${fillPath(op)}?${required}` : fillPath(op), { method: op.method, role: op.roles[0] as Role, body: "{not json", headers: { "content-type": "application/json" } });
       const p = await expectProblem(res, 400);
       expect(p.fields?.[0]?.field).toBe("body");
     }
@@ -139,7 +144,14 @@ describe("every protected route", () => {
       const pathValues = Object.fromEntries(op.parameters.filter((p) => p.in === "path").map((p) => [p.name, SQL]));
       const qs = new URLSearchParams(op.parameters.filter((p) => p.in === "query").map((p): [string, string] => [p.name, SQL]));
       const json = Object.fromEntries(Object.keys(op.body?.properties ?? {}).map((k) => [k, SQL]));
-      for (const url of [fillPath(op, pathValues), `${fillPath(op)}?${qs}`]) {
+      // And SQL only where the schema accepts free text, everything else plausible, so it reaches the handler.
+      const freePath = Object.fromEntries(op.parameters.filter((p) => p.in === "path" && malformed(p.schema) === undefined).map((p) => [p.name, SQL]));
+      const freeQuery = new URLSearchParams(
+        op.parameters
+          .filter((p) => p.in === "query" && (p.required || malformed(p.schema) === undefined))
+          .map((p): [string, string] => [p.name, malformed(p.schema) === undefined ? SQL : plausible(p)]),
+      );
+      for (const url of [fillPath(op, pathValues), `${fillPath(op)}?${qs}`, `${fillPath(op, freePath)}?${freeQuery}`]) {
         const res = await gw.request(url, { method: op.method, role, ...bodyFor(op, json) });
         expect({ route: op.label, url, status: res.status < 500 }).toEqual({ route: op.label, url, status: true });
         await res.text();
