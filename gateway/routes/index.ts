@@ -27,6 +27,7 @@ import tagsIssue from "./tags/tags-issue.ts";
 import tagsStatusChange from "./tags/tags-status-change.ts";
 import { signalRoutes } from "./signals/index.ts";
 import { tollingRoutes } from "./tolling/index.ts";
+import { trafficRoutes } from "./traffic/index.ts";
 
 /**
  * Every route module the gateway mounts. One operation per file, made with `defineRoute`
@@ -73,4 +74,6 @@ export const routeModules: readonly RouteModule[] = [
   ...tollingRoutes,
   // signals: corridors, green-wave plan lifecycle, controller export (listed in signals/index.ts)
   ...signalRoutes,
+  // traffic: counts, travel times, speeds, trips, hotspots, reliability, TDCS export (listed in traffic/index.ts)
+  ...trafficRoutes,
 ];

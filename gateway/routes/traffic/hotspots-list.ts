@@ -1,0 +1,41 @@
+import { z } from "@hono/zod-openapi";
+import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
+import { defineRoute } from "../../http/define-route.ts";
+import { Timestamp } from "../../http/schemas.ts";
+import { GantryId } from "../reference/schemas.ts";
+import { Direction, Freeway, HotspotSchema, SeriesLimit, StatsSource, TRAFFIC_READERS, limitedOf } from "./schemas.ts";
+
+export default defineRoute(
+  {
+    method: "get",
+    path: "/v1/traffic/hotspots",
+    tags: ["traffic"],
+    summary: "Congestion hotspots (PeMS bottlenecks), current or history, ranked by vehicle-hours of delay",
+    description:
+      "current=true: hotspots now new (seen, not yet 5 of 7 intervals) or active. Otherwise give from and to: hotspots that overlap the period. A bottleneck is a segment below 64 km/h with the next segment more than 32 km/h faster, in at least 5 of 7 consecutive 5-min intervals.",
+    roles: TRAFFIC_READERS,
+    request: {
+      query: z.object({
+        current: z.stringbool().default(false),
+        from: Timestamp.optional(),
+        to: Timestamp.optional(),
+        status: z.enum(["new", "active", "cleared"]).optional(),
+        freeway: Freeway,
+        direction: Direction,
+        fromGantry: GantryId.optional(),
+        source: StatsSource,
+        limit: SeriesLimit,
+      }),
+    },
+    responses: { 200: { description: "Hotspots", content: { "application/json": { schema: limitedOf(HotspotSchema) } } } },
+  },
+  async (c) => {
+    const q = c.req.valid("query");
+    const r = await new TrafficQueries(c.var.deps.db).hotspots({
+      ...q,
+      fromMs: q.from ? Date.parse(q.from) : undefined,
+      toMs: q.to ? Date.parse(q.to) : undefined,
+    });
+    return c.json(r, 200);
+  },
+);

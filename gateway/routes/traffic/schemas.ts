@@ -1,0 +1,104 @@
+import { z } from "@hono/zod-openapi";
+import type { Role } from "../../http/types.ts";
+import { Timestamp, VEHICLE_CLASSES } from "../../http/schemas.ts";
+import { GantryId } from "../reference/schemas.ts";
+
+/** Traffic data is for the control centre: traffic operators (and admins). */
+export const TRAFFIC_READERS: readonly Role[] = ["admin", "traffic_operator"];
+
+export const ClassQuery = z.coerce
+  .number()
+  .int()
+  .refine((c) => (VEHICLE_CLASSES as readonly number[]).includes(c), "must be 31, 32, 41, 42 or 5")
+  .optional()
+  .openapi({ description: "TDCS vehicle class: 31 car, 32 light truck, 41 bus, 42 heavy truck, 5 trailer", example: 31 });
+export const Freeway = z.string().regex(/^\d{2}[A-Z]$/, "must be a freeway such as 01F").optional().openapi({ example: "01F" });
+export const Direction = z.enum(["N", "S", "E", "W"]).optional();
+export const StatsSource = z.enum(["computed", "tdcs"]).default("computed").openapi({ description: "computed from reads, or imported TDCS files" });
+export const SeriesLimit = z.coerce.number().int().min(1).max(10_000).default(1000);
+
+export const PeriodQuery = z.object({
+  from: Timestamp.openapi({ description: "Start (inclusive) of the 5-min intervals", example: "2024-03-25T07:00:00+08:00" }),
+  to: Timestamp.openapi({ description: "End (exclusive); at most 31 days after from", example: "2024-03-25T10:00:00+08:00" }),
+});
+
+export const SegmentQuery = PeriodQuery.extend({
+  fromGantry: GantryId.optional(),
+  toGantry: GantryId.optional(),
+  freeway: Freeway,
+  direction: Direction,
+  vehicleClass: ClassQuery,
+  source: StatsSource,
+  limit: SeriesLimit,
+});
+
+export const limitedOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), truncated: z.boolean().openapi({ description: "More rows matched than `limit`" }) });
+
+export const CountSchema = z
+  .object({ bucket: z.string(), gantryId: z.string(), direction: z.string(), vehicleClass: z.number().int(), source: z.string(), volume: z.number().int() })
+  .openapi("VehicleCount");
+
+export const SegmentStatSchema = z
+  .object({
+    bucket: z.string().openapi({ description: "Start of the 5-min interval (by entry time at the upstream gantry)" }),
+    fromGantry: z.string(),
+    toGantry: z.string(),
+    vehicleClass: z.number().int(),
+    source: z.string(),
+    travelTimeS: z.number().nullable().openapi({ description: "Median travel time (s)" }),
+    speedKmh: z.number().nullable().openapi({ description: "Space-mean speed (km/h)" }),
+    volume: z.number().int(),
+  })
+  .openapi("SegmentStat");
+
+export const TrafficTripSchema = z
+  .object({
+    id: z.number().int(),
+    vehicleKey: z.string(),
+    vehicleClass: z.number().int(),
+    startTs: z.string(),
+    endTs: z.string(),
+    startGantry: z.string(),
+    endGantry: z.string(),
+    lengthKm: z.number(),
+    tripEnd: z.boolean().openapi({ description: "false: the vehicle was read less than 30 min ago, the trip may continue" }),
+    source: z.string(),
+    path: z.array(z.object({ ts: z.string(), gantry: z.string() })),
+  })
+  .openapi("TrafficTrip");
+
+export const HotspotSchema = z
+  .object({
+    id: z.number().int(),
+    fromGantry: z.string().openapi({ description: "The bottleneck segment: slow, with free flow downstream" }),
+    toGantry: z.string(),
+    freeway: z.string(),
+    direction: z.string(),
+    km: z.number().openapi({ description: "Location of the bottleneck (the segment's downstream gantry)" }),
+    status: z.enum(["new", "active", "cleared"]),
+    severity: z.enum(["minor", "moderate", "severe"]),
+    startedAt: z.string(),
+    lastActiveAt: z.string(),
+    endedAt: z.string().nullable(),
+    extentUpstreamKm: z.number(),
+    minSpeedKmh: z.number().nullable(),
+    delayVehicleHours: z.number(),
+    source: z.string(),
+  })
+  .openapi("Hotspot");
+
+export const ReliabilitySchema = z
+  .object({
+    fromGantry: z.string(),
+    toGantry: z.string(),
+    lengthKm: z.number(),
+    freeFlowTravelTimeS: z.number(),
+    intervals: z.number().int(),
+    volume: z.number(),
+    meanTravelTimeS: z.number(),
+    p95TravelTimeS: z.number(),
+    tti: z.number().openapi({ description: "Travel Time Index: mean / free-flow travel time" }),
+    pti: z.number().openapi({ description: "Planning Time Index: 95th percentile / free-flow travel time" }),
+  })
+  .openapi("SegmentReliability");
