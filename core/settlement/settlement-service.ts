@@ -2,7 +2,7 @@ import type { Database, Queryable } from "../db/database.ts";
 import { TollwayError } from "../errors/tollway-error.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { priceDay, type DailyToll } from "../tariff/daily-toll.ts";
-import { isLocalDay, localDay, localDayBounds } from "../tariff/local-time.ts";
+import { isLocalDay, localDayBounds } from "../tariff/local-time.ts";
 import { TariffCatalog } from "../tariff/tariff-catalog.ts";
 import { postToAccounts, type LedgerPosting } from "./ledger.ts";
 import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills.ts";
@@ -37,15 +37,15 @@ export interface SettlementRunResult {
 
 export interface RunOptions {
   triggeredBy: string;
-  /** Called inside the day's transaction after all writes (the gateway records its audit row here). */
-  onCommit?: (tx: Queryable, result: SettlementRunResult) => Promise<void>;
+  /** Called inside the day's transaction after all writes, before it commits (the gateway records its audit row here). */
+  beforeCommit?: (tx: Queryable, result: SettlementRunResult) => Promise<void>;
 }
 
 export interface SettlementServiceOptions {
   timeZone: string;
   logger?: Logger;
+  /** Decides which days are over; tests pin it. */
   clock?: () => Date;
-  /** plate_billing_policy is read for due dates; callers may pin "today" through the clock. */
 }
 
 interface PassageRow extends Record<string, unknown> {
@@ -90,11 +90,6 @@ export class SettlementService {
     this.clock = opts.clock ?? (() => new Date());
   }
 
-  /** The local day that is "today" in the toll zone. */
-  today(): string {
-    return localDay(this.clock(), this.timeZone);
-  }
-
   async runDay(day: string, opts: RunOptions): Promise<SettlementRunResult> {
     if (!isLocalDay(day)) throw new TollwayError("bad_request", `not a calendar day: ${day}`, { fields: [{ field: "body.day", message: "must be YYYY-MM-DD" }] });
     const { start, end } = localDayBounds(day, this.timeZone);
@@ -113,7 +108,7 @@ export class SettlementService {
           "update settlement_runs set status = 'done', vehicles = $2, payable_tenths = $3, adjustments = $4, finished_at = now() where id = $1",
           [run.id, r.vehicles, r.payableTenths, r.adjustments],
         );
-        await opts.onCommit?.(tx, r);
+        await opts.beforeCommit?.(tx, r);
         return r;
       });
       this.logger.info("settlement: day settled", { ...result, ms: Math.round(performance.now() - started) });
