@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
 import { TollwayError } from "../core/errors/tollway-error.ts";
@@ -36,6 +37,8 @@ export interface CreateAppOptions {
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** No operation takes more; a larger body is refused before it is read (413). */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** Operational endpoints are never rate limited: probes and scrapers must always get through. */
 const UNLIMITED = new Set(["/healthz", "/readyz", "/metrics"]);
 
@@ -101,6 +104,14 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
     }
     return next();
   });
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => problemResponse(c, 413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`, [{ field: "body", message: "too large" }]),
+    }),
+  );
 
   for (const m of opts.routes ?? routeModules) m.register(app);
 

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 const run = (args: string[]) => {
-  const p = Bun.spawnSync(["bun", "run", "gateway/cli/keys.ts", ...args], {
+  const p = Bun.spawnSync(["bun", "run", "keys", ...args], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: "silent" },
   });

@@ -50,6 +50,13 @@ describe("operations: errors", () => {
     expect(p.detail).not.toContain("secrets");
   });
 
+  test("oversized bodies are refused with a 413 problem before they are read", async () => {
+    const huge = JSON.stringify({ name: "x".repeat(3 * 1024 * 1024) });
+    const p = await expectProblem(await gw.request("/v1/accounts", { method: "POST", role: "admin", body: huge, headers: { "content-type": "application/json" } }), 413);
+    expect(p.fields).toEqual([{ field: "body", message: "too large" }]);
+    expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from accounts")).n).toBe(0);
+  });
+
   test("/readyz answers 503 when the database is unreachable", async () => {
     const db = new Database({ url: "postgres://postgres@127.0.0.1:1/nothing", max: 1, connectTimeoutMs: 500 });
     const app = createApp({ db, config: testConfig(), logger: silentLogger }, { routes: [readyz] });
