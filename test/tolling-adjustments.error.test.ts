@@ -47,6 +47,8 @@ describe("adjustment route errors", () => {
   test("roles, missing adjustments, duplicate reason codes, rejection without a note", async () => {
     expect((await create({ accountId: account, reasonCode: "goodwill", amountTenths: 1 }, "auditor")).status).toBe(403);
     expect((await gw.request("/v1/adjustments", { role: "traffic_operator" })).status).toBe(403);
+    expect((await gw.request("/v1/adjustment-reasons", { role: "traffic_operator" })).status).toBe(403);
+    expect((await gw.request("/v1/adjustment-reasons", { method: "POST", role: "toll_operator", json: { code: "x_y", description: "d" } })).status).toBe(403);
     expect((await problemOf(await gw.request("/v1/adjustments/424242", { role: "admin" }))).status).toBe(404);
     expect((await problemOf(await gw.request("/v1/adjustments/424242/approve", { method: "POST", role: "admin", json: {} }))).status).toBe(404);
     expect((await problemOf(await gw.request("/v1/adjustment-reasons", { method: "POST", role: "admin", json: { code: "goodwill", description: "again" } }))).status).toBe(409);

@@ -46,6 +46,9 @@ describe("plate billing route errors", () => {
 
   test("traffic operators see no bills", async () => {
     expect((await gw.request("/v1/plate-bills", { role: "traffic_operator" })).status).toBe(403);
+    expect((await gw.request(`/v1/plate-bills/${billId}`, { role: "traffic_operator" })).status).toBe(403);
+    expect((await gw.request("/v1/plate-billing-policy", { role: "traffic_operator" })).status).toBe(403);
+    expect((await gw.request("/v1/plate-bills/escalate", { method: "POST", role: "auditor", json: {} })).status).toBe(403);
     expect((await gw.request("/v1/plate-bills")).status).toBe(401);
   });
 });

@@ -22,6 +22,12 @@ describe("tariff route errors", () => {
     expect((await problemOf(await gw.request("/v1/tariffs/abc", { role: "admin" }))).fields).toContain("path.id");
   });
 
+  test("reading tariffs needs a key", async () => {
+    expect((await problemOf(await gw.request("/v1/tariffs"))).status).toBe(401);
+    expect((await problemOf(await gw.request("/v1/tariffs/1"))).status).toBe(401);
+    expect((await problemOf(await gw.request("/v1/tariff-special-days?from=2025-01-01&to=2025-01-31"))).status).toBe(401);
+  });
+
   test("only admins publish tariffs or edit the calendar", async () => {
     expect((await gw.request("/v1/tariffs", { method: "POST", role: "toll_operator", json: newTariff() })).status).toBe(403);
     expect((await gw.request("/v1/tariff-special-days", { method: "POST", role: "auditor", json: { day: "2025-01-01", kind: "single_rate", ratePct: 75 } })).status).toBe(403);
