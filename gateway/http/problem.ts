@@ -58,7 +58,7 @@ export function problemResponse(c: Context, status: number, code: string, detail
 export function tollwayProblem(c: Context, e: TollwayError): Response {
   // Internal details (SQL text, stack) never reach the client.
   const detail = e.status >= 500 ? (e.code === "database" ? "The database is unavailable; retry later" : "Internal error") : e.message;
-  return problemResponse(c, e.status, e.status >= 500 ? e.code : e.code, detail, e.fields);
+  return problemResponse(c, e.status, e.code, detail, e.fields);
 }
 
 /** Where a validated value came from, as the prefix of its field name. */
