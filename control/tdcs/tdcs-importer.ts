@@ -21,6 +21,7 @@ export interface ImportReport {
 export type ImportProgress = (file: string, done: number, total: number) => void;
 
 const BATCH = 100_000;
+const EMBEDDED_BATCH = 1000;
 
 export class TdcsImporter {
   constructor(
@@ -34,9 +35,10 @@ export class TdcsImporter {
     if (rows.length === 0) throw new TollwayError("bad_request", `${path}: empty file`);
     if (!/^\d/.test(rows[0]![0]!)) throw new TollwayError("bad_request", `${path}: TDCS files have no header row, found ${rows[0]!.slice(0, 3).join(",")}`);
     const product = detectProduct(rows, basename(path));
-    for (let i = 0; i < rows.length; i += BATCH) {
-      await this.importRows(product, rows.slice(i, i + BATCH), i + 1);
-      onProgress?.(path, Math.min(rows.length, i + BATCH), rows.length);
+    const batch = (await this.db.isEmbedded()) ? EMBEDDED_BATCH : BATCH;
+    for (let i = 0; i < rows.length; i += batch) {
+      await this.importRows(product, rows.slice(i, i + batch), i + 1);
+      onProgress?.(path, Math.min(rows.length, i + batch), rows.length);
     }
     return { file: path, product, rows: rows.length, seconds: (performance.now() - started) / 1000 };
   }
@@ -60,6 +62,23 @@ export class TdcsImporter {
       case "M05A": {
         const byKey = new Map(rows.map((r, i) => parsePair(r, tz, firstLine + i)).map((p) => [`${p.bucketMs}|${p.fromGantry}|${p.toGantry}|${p.vehicleClass}`, p]));
         const column = product === "M04A" ? "travel_time_s" : "speed_kmh";
+        const list = [...byKey.values()];
+        const upsert = (from: string) =>
+          `insert into segment_stats (bucket, from_gantry, to_gantry, vehicle_class, source, ${column}, volume)
+           select b, f, t, c, 'tdcs', x, v from ${from}
+           on conflict (bucket, from_gantry, to_gantry, vehicle_class, source) do update set ${column} = excluded.${column}, volume = excluded.volume`;
+        if (await this.db.isEmbedded()) {
+          // PGlite has no COPY; importFile hands it small batches (its TimescaleDB build drops large statements).
+          await this.db.query(upsert("unnest($1::timestamptz[], $2::text[], $3::text[], $4::smallint[], $5::real[], $6::int[]) as u(b, f, t, c, x, v)"), [
+            list.map((p) => new Date(p.bucketMs)),
+            list.map((p) => p.fromGantry),
+            list.map((p) => p.toGantry),
+            list.map((p) => p.vehicleClass),
+            list.map((p) => p.value),
+            list.map((p) => p.volume),
+          ]);
+          return list.length;
+        }
         // Whole days are ~600 k rows: COPY into a scratch table, then one set-based upsert.
         await this.db.tx(async (tx) => {
           await tx.query("create temp table tdcs_stage (b timestamptz, f text, t text, c smallint, x real, v integer) on commit drop");
@@ -73,13 +92,9 @@ export class TdcsImporter {
               { name: "x", type: "real" },
               { name: "v", type: "integer" },
             ],
-            [...byKey.values()].map((p) => [new Date(p.bucketMs), p.fromGantry, p.toGantry, p.vehicleClass, p.value, p.volume]),
+            list.map((p) => [new Date(p.bucketMs), p.fromGantry, p.toGantry, p.vehicleClass, p.value, p.volume]),
           );
-          await tx.query(
-            `insert into segment_stats (bucket, from_gantry, to_gantry, vehicle_class, source, ${column}, volume)
-             select b, f, t, c, 'tdcs', x, v from tdcs_stage
-             on conflict (bucket, from_gantry, to_gantry, vehicle_class, source) do update set ${column} = excluded.${column}, volume = excluded.volume`,
-          );
+          await tx.query(upsert("tdcs_stage"));
         });
         return byKey.size;
       }
