@@ -134,7 +134,8 @@ export interface TravelTimeGroup {
 
 /** What was actually emitted, so tests can compare what the system computes with it exactly. */
 export class GroundTruth {
-  readonly counts = new Map<string, number>();
+  /** Passages per 5-min bucket index: [gantry index * 5 + class index]; see countRows(). */
+  private readonly counts = new Map<number, Int32Array>();
   readonly travelTimes: TravelTimeRecord[] = [];
   trips = 0;
   passages = 0;
@@ -147,7 +148,18 @@ export class GroundTruth {
   firstMs = Infinity;
   lastMs = -Infinity;
 
-  constructor(private readonly directionOf: (gantryId: string) => string) {}
+  constructor(
+    private readonly gantryIds: readonly string[],
+    private readonly directionOf: (gantryId: string) => string,
+  ) {}
+
+  /** Counts one passage (called by the model as it emits). */
+  countPassage(tsMs: number, gantryIndex: number, classIdx: number): void {
+    const bucket = Math.floor(tsMs / SLOT_MS);
+    let cells = this.counts.get(bucket);
+    if (!cells) this.counts.set(bucket, (cells = new Int32Array(this.gantryIds.length * CLASS_COUNT)));
+    cells[gantryIndex * CLASS_COUNT + classIdx]!++;
+  }
 
   get malformedTotal(): number {
     return MALFORMED_KINDS.reduce((a, k) => a + this.malformed[k], 0);
@@ -160,9 +172,13 @@ export class GroundTruth {
   /** M03A: passages per 5-min bucket (UTC-aligned, which is Taipei-aligned too), gantry and class. */
   countRows(): CountRow[] {
     const rows: CountRow[] = [];
-    for (const [key, volume] of this.counts) {
-      const [bucket, gantryId, cls] = key.split("|");
-      rows.push({ bucketMs: Number(bucket), gantryId: gantryId!, direction: this.directionOf(gantryId!), vehicleClass: Number(cls) as VehicleClass, volume });
+    for (const [bucket, cells] of this.counts) {
+      for (let i = 0; i < cells.length; i++) {
+        const volume = cells[i]!;
+        if (volume === 0) continue;
+        const gantryId = this.gantryIds[Math.floor(i / CLASS_COUNT)]!;
+        rows.push({ bucketMs: bucket * SLOT_MS, gantryId, direction: this.directionOf(gantryId), vehicleClass: VEHICLE_CLASSES[i % CLASS_COUNT]!, volume });
+      }
     }
     return rows.sort((a, b) => a.bucketMs - b.bucketMs || a.gantryId.localeCompare(b.gantryId) || a.vehicleClass - b.vehicleClass);
   }
@@ -205,9 +221,11 @@ interface Pending {
   ts: number;
   seq: number;
   out: SimulatedRead;
+  gantryIndex: number;
+  classIdx: number;
   vehicleClass: VehicleClass;
   registered: boolean;
-  segment?: TravelTimeRecord;
+  segment: TravelTimeRecord | undefined;
 }
 
 /** Tags the back office knows, deterministic from the seed, split over classes by the data's mix. */
@@ -239,10 +257,11 @@ export class TrafficModel {
   private readonly chainOf: { chain: number; pos: number }[];
   private readonly pool: RegisteredTag[][];
   private readonly busyUntil = new Map<string, number>();
-  private readonly pendingZ = new Map<number, Map<string, number>>();
+  private readonly pendingZ = new Map<number, Map<number, number>>();
   private sweptBucket = -Infinity;
   private readonly incidentBySegment = new Map<number, { inc: Required<IncidentSpec>; upstream: number }[]>();
   private readonly seedHex: string;
+  private readonly gantryIndex: Map<string, number>;
   private freshCount = 0;
   private junkCount = 0;
 
@@ -272,7 +291,11 @@ export class TrafficModel {
     if (!(this.o.meanSegmentsPerTrip >= 1)) throw new TollwayError("bad_request", "meanSegmentsPerTrip must be at least 1");
     this.rng = new Prng(this.o.seed);
     this.seedHex = hex8(hashString(String(this.o.seed)));
-    this.truth = new GroundTruth((id) => d.gantryById.get(id)?.direction ?? "?");
+    this.gantryIndex = new Map(d.gantries.map((g, i) => [g.id, i]));
+    this.truth = new GroundTruth(
+      d.gantries.map((g) => g.id),
+      (id) => d.gantryById.get(id)?.direction ?? "?",
+    );
     this.classCum = [];
     for (let slot = 0; slot < SLOTS_PER_DAY; slot++) this.classCum.push(cumulativeOf(d.classShare.subarray(slot * CLASS_COUNT, (slot + 1) * CLASS_COUNT)));
     this.originCum = cumulativeOf(d.segmentVolume);
@@ -431,7 +454,7 @@ export class TrafficModel {
     if (!byKey) this.pendingZ.set(bucket, (byKey = new Map()));
     // Per key the draws are 0, z1, -z1, z2, -z2, ...: an odd-sized group has its median exactly on
     // the source median, an even-sized one within half its smallest deviation.
-    const key = `${s}|${ci}`;
+    const key = s * 8 + ci;
     const pending = byKey.get(key);
     let z: number;
     if (pending === undefined) {
@@ -471,8 +494,9 @@ export class TrafficModel {
       if (!tag) r.conf = Math.round((0.85 + rng.next() * 0.14) * 100) / 100;
       return r;
     };
-    const base = { vehicleClass, registered };
-    this.heap.push({ ts, seq: this.seq++, out: { gantryId, read: make(ts, lane), tsMs: ts, kind: "passage" }, ...base, ...(segment ? { segment } : {}) });
+    const gantryIndex = this.gantryIndex.get(gantryId)!;
+    const classIdx = classIndexOf(vehicleClass);
+    this.heap.push({ ts, seq: this.seq++, out: { gantryId, read: make(ts, lane), tsMs: ts, kind: "passage" }, gantryIndex, classIdx, vehicleClass, registered, segment });
     let emitted = 1;
     if (rng.chance(this.o.duplicateRate)) {
       const extra = rng.int(1, 2);
@@ -480,7 +504,7 @@ export class TrafficModel {
       for (let i = 0; i < extra; i++) {
         at += rng.int(150, 1500);
         const ln = Math.min(this.o.lanes, Math.max(1, lane + rng.int(-1, 1)));
-        this.heap.push({ ts: at, seq: this.seq++, out: { gantryId, read: make(at, ln), tsMs: at, kind: "duplicate" }, ...base });
+        this.heap.push({ ts: at, seq: this.seq++, out: { gantryId, read: make(at, ln), tsMs: at, kind: "duplicate" }, gantryIndex, classIdx, vehicleClass, registered, segment: undefined });
         emitted++;
       }
     }
@@ -509,7 +533,7 @@ export class TrafficModel {
         read = { tag: junkTag, ts: this.junkCount % 2 ? "not-a-time" : "2024-13-45T99:99:99Z", lane, class: vehicleClass };
         break;
     }
-    this.heap.push({ ts, seq: this.seq++, out: { gantryId, read, tsMs: ts, kind: "malformed", malformed: kind }, vehicleClass, registered: false });
+    this.heap.push({ ts, seq: this.seq++, out: { gantryId, read, tsMs: ts, kind: "malformed", malformed: kind }, gantryIndex: -1, classIdx: -1, vehicleClass, registered: false, segment: undefined });
   }
 
   private emit(p: Pending): SimulatedRead {
@@ -520,8 +544,7 @@ export class TrafficModel {
       truth.passages++;
       if (p.out.read.tag) truth.taggedPassages++;
       if (p.registered) truth.registeredPassages++;
-      const key = `${Math.floor(p.ts / SLOT_MS) * SLOT_MS}|${p.out.gantryId}|${p.vehicleClass}`;
-      truth.counts.set(key, (truth.counts.get(key) ?? 0) + 1);
+      truth.countPassage(p.ts, p.gantryIndex, p.classIdx);
       if (p.segment && this.o.collectTravelTimes) truth.travelTimes.push(p.segment);
     } else if (p.out.kind === "duplicate") truth.duplicates++;
     else truth.malformed[p.out.malformed!]++;
@@ -538,6 +561,7 @@ export function generateReads(options: TrafficModelOptions): { reads: Iterable<S
 export { segmentKey };
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const classIndexOf = (c: VehicleClass) => (c === 31 ? 0 : c === 32 ? 1 : c === 41 ? 2 : c === 42 ? 3 : 4);
 const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, "0");
 
 const LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ";
