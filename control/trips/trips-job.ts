@@ -7,12 +7,13 @@ import { loadPassages } from "../traveltime/passage-loader.ts";
 import { DEFAULT_TRIP_GAP_MS, buildTrips } from "./trip-builder.ts";
 
 /**
- * Keeps trips (source 'computed') up to date. Each run reads passages from `lookbackMs` before the
- * watermark (less trailingMs, for late reads; and back to the oldest open trip), rebuilds every trip it can see whole (one starting at least gapMs after the first
- * passage read, so no earlier read can belong to it), and replaces in one transaction the stored
- * trips that start in that range and end after the watermark: trips still under way are extended,
- * late reads merge or split trips, and nothing is stored twice. Trips longer than lookbackMs - gapMs
- * (6 h - 30 min by default) are not updated after their first lookback.
+ * Keeps trips (source 'computed') up to date. Each run starts at the watermark less trailingMs (late
+ * reads), or earlier at the oldest trip still open, and reads passages from lookbackMs before that.
+ * It rebuilds every trip it can see whole (starting at least gapMs after the first passage read, so
+ * no earlier read can belong to it) and replaces, in one transaction, the stored trips that start
+ * in that range and end after the run's start: trips under way are extended, late reads merge or
+ * split trips, nothing is stored twice. Trips longer than lookbackMs - gapMs (6 h - 30 min by
+ * default) are not updated after their first lookback.
  */
 export interface TripsJobOptions {
   gapMs: number;
