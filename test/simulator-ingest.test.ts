@@ -105,4 +105,52 @@ describe("simulator -> ingest -> database", () => {
     expect(summary.numberCollisions).toBe(0);
     await expectDatabaseMatches(model.truth, start, start + 86_400_000);
   }, 90_000);
+
+  test("`bun run sim` stops cleanly on SIGTERM with a summary, and a second run numbers after the first", async () => {
+    const ingest = await startIngest(t.db);
+    const dataDir = join(dir, "cli");
+    const runSim = async (seed: string) => {
+      const proc = Bun.spawn(
+        ["bun", join(import.meta.dir, "..", "ingest", "simulator", "main.ts"), "--acceleration", "30", "--freeways", "01H", "--vehicles-per-hour", "20000", "--seed", seed, "--no-fsync", "--registered-tags", "200", "--progress-ms", "500", "--endpoint", ingest.endpoint],
+        { env: { ...process.env, DATABASE_URL: t.url, DATA_DIR: dataDir, LOG_LEVEL: "warn", START_SIMULATOR: "false" }, stdout: "pipe", stderr: "pipe" },
+      );
+      // Wait until it has delivered something, then stop it the way the launcher does.
+      const before = (await t.db.one<{ n: number }>("select count(*)::int as n from ingest_batches where gantry_id like '01H%'")).n;
+      for (let i = 0; i < 150; i++) {
+        const n = (await t.db.one<{ n: number }>("select count(*)::int as n from ingest_batches where gantry_id like '01H%'")).n;
+        if (n >= before + 20) break;
+        await Bun.sleep(100);
+      }
+      proc.kill("SIGTERM");
+      const code = await proc.exited;
+      const out = (await new Response(proc.stdout).text()).trim().split("\n");
+      return { code, summary: JSON.parse(out[out.length - 1]!) as { readsSent: number; readsAcked: number; batchesAcked: number; unackedBatches: number; numberCollisions: number } };
+    };
+    const maxBatches = async () =>
+      new Map((await t.db.query<{ g: string; b: number }>("select gantry_id as g, max(batch_no) as b from ingest_batches where gantry_id like '01H%' group by 1")).map((r) => [r.g, r.b]));
+
+    const first = await runSim("cli-1");
+    expect(first.code).toBe(0);
+    expect(first.summary.batchesAcked).toBeGreaterThan(0);
+    expect(first.summary.unackedBatches).toBe(0);
+    expect(first.summary.readsAcked).toBe(first.summary.readsSent);
+    const afterFirst = await maxBatches();
+    const firstKeys = new Set(
+      (await t.db.query<{ g: string; b: number }>("select gantry_id as g, batch_no as b from ingest_batches where gantry_id like '01H%'")).map((r) => `${r.g}|${r.b}`),
+    );
+    const stored = (await t.db.one<{ n: number }>("select count(*)::int as n from ingest_batches where gantry_id like '01H%'")).n;
+    expect(stored).toBe(first.summary.batchesAcked);
+
+    const second = await runSim("cli-2");
+    await ingest.stop();
+    expect(second.code).toBe(0);
+    expect(second.summary.numberCollisions).toBe(0);
+    // Every batch of the second run numbers after the first run's last batch of that gantry.
+    const all = await t.db.query<{ g: string; b: number }>("select gantry_id as g, batch_no as b from ingest_batches where gantry_id like '01H%'");
+    const fresh = all.filter((r) => !firstKeys.has(`${r.g}|${r.b}`));
+    expect(fresh.length).toBe(second.summary.batchesAcked);
+    for (const r of fresh) if (afterFirst.has(r.g)) expect(r.b).toBeGreaterThan(afterFirst.get(r.g)!);
+    const total = (await t.db.one<{ n: number }>("select count(*)::int as n from ingest_batches where gantry_id like '01H%'")).n;
+    expect(total).toBe(first.summary.batchesAcked + second.summary.batchesAcked);
+  }, 90_000);
 });
