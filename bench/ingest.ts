@@ -8,7 +8,7 @@ import { quantile } from "../ingest/metrics/prometheus.ts";
 import { Context, Reactor } from "../ingest/zmq/index.ts";
 
 /**
- * `bun run bench:ingest [--reads=N] [--gantries=50] [--batch=500] [--in-flight=4] [--half-seconds=6]`
+ * `bun run bench:ingest [--reads=N] [--gantries=50] [--batch=500] [--in-flight=4] [--half-seconds=6] [--profile]`
  *
  * End to end on PostgreSQL: a scratch database (created on the server of DATABASE_URL, default the
  * local one, dropped at the end), the ingest as its own process (`bun run ingest`), simulated
@@ -50,7 +50,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
     log(`setting up ${name}`);
     await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
     await new Seeder(db).run();
-    const gantries = (await db.query<{ gantry_id: string }>("select z.gantry_id from tariff_zones z join gantries g on g.id = z.gantry_id order by z.gantry_id limit $1", [gantryCount])).map((r) => r.gantry_id);
+    const gantries = (await db.query<{ gantry_id: string }>("select distinct z.gantry_id from tariff_zones z join gantries g on g.id = z.gantry_id order by z.gantry_id limit $1", [gantryCount])).map((r) => r.gantry_id);
     // A registered fleet: 150 000 tags of 200 000 seen on the road.
     const pool = 200_000;
     const tag = (n: number) => "E280" + n.toString(16).toUpperCase().padStart(20, "0");
@@ -104,9 +104,21 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const maxBatches = gantries.map((g) => Array.from({ length: perGantry }, () => build(g, batchSize)));
     const readsMax = perGantry * gantries.length * batchSize;
 
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    // A free port below the ephemeral range (outgoing connections could take it otherwise).
+    let port = 0;
+    for (;;) {
+      port = 10000 + Math.floor(Math.random() * 22000);
+      try {
+        Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
+        break;
+      } catch {
+        // taken
+      }
+    }
     const endpoint = `tcp://127.0.0.1:${port}`;
-    ingest = Bun.spawn(["bun", "run", "ingest/main.ts"], {
+    // --profile: the ingest writes a CPU profile (markdown) into .profile/ when it exits.
+    const profile = args.includes("--profile") ? ["--cpu-prof-md", "--cpu-prof-dir=.profile"] : [];
+    ingest = Bun.spawn(["bun", ...profile, "ingest/main.ts"], {
       env: { ...process.env, DATABASE_URL: url, INGEST_BIND: endpoint, INGEST_METRICS_PORT: "0", LOG_LEVEL: "warn", INGEST_CURVE_SECRET_KEY: "" },
       stdout: "inherit",
       stderr: "inherit",
@@ -116,7 +128,12 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const clients = gantries.map((g) => new GantryClient({ endpoint, gantryId: g, maxInFlight: inFlight, ackTimeoutMs: 30_000, context: ctx, reactor }));
     const batchNo = new Map(gantries.map((g) => [g, 1]));
     // Warm up: one small batch per gantry (connections, caches, JIT).
-    await Promise.all(clients.map((c) => c.send(batchNo.set(c.gantryId, batchNo.get(c.gantryId)! + 1).get(c.gantryId)! - 1, build(c.gantryId, 50).body)));
+    const warmUp = Promise.all(clients.map((c) => c.send(batchNo.set(c.gantryId, batchNo.get(c.gantryId)! + 1).get(c.gantryId)! - 1, build(c.gantryId, 50).body)));
+    const exited = ingest.exited.then((code) => {
+      throw new Error(`the ingest exited with code ${code} before it was up`);
+    });
+    await Promise.race([warmUp, exited]);
+    exited.catch(() => undefined);
     log(`ingest up (pid ${ingest.pid}); max-rate phase: ${readsMax} reads from ${gantries.length} gantries, ${batchSize}-read batches, ${inFlight} in flight each`);
 
     let acked = 0;

@@ -73,7 +73,21 @@ export function spawnIngest(env: Record<string, string>): ReturnType<typeof Bun.
   });
 }
 
-export const freePort = (): number => 20000 + Math.floor(Math.random() * 40000);
+/**
+ * A free TCP port below the Linux ephemeral range (32768+), where outgoing connections would
+ * otherwise take it between our check and the bind.
+ */
+export function freePort(): number {
+  for (;;) {
+    const port = 10000 + Math.floor(Math.random() * 22000);
+    try {
+      Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
+}
 
 export interface StreamRead {
   key: string; // "T" + tag or "P" + plate

@@ -55,7 +55,7 @@ describe("GantryClient", () => {
   });
 
   test("waits for the server to come up", async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = 10000 + Math.floor(Math.random() * 22000);
     const c = new GantryClient({ endpoint: `tcp://127.0.0.1:${port}`, gantryId: "01F0017N", ackTimeoutMs: 200 });
     const pending = c.send(1, "[]");
     await Bun.sleep(300);

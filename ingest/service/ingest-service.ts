@@ -117,7 +117,7 @@ export class IngestService {
       bind: this.opts.bind,
       curveSecretKey: this.opts.curveSecretKey,
       keys: keys ?? new Map(),
-      maxInFlight: this.opts.maxInFlight ?? 512,
+      maxInFlight: this.opts.maxInFlight ?? 256,
       maxGroupMessages: 64,
       onMessages: (msgs) => {
         for (const m of msgs) this.queue.push(m);
@@ -213,7 +213,7 @@ export class IngestService {
 
   private cut(): IncomingMessage[] {
     const maxMsgs = this.opts.maxGroupMessages ?? 200;
-    const maxReads = this.opts.maxGroupReads ?? 50_000;
+    const maxReads = this.opts.maxGroupReads ?? 20_000;
     let n = 0;
     let bytes = 0;
     // Reads are estimated from bytes (~90 bytes a read).
