@@ -48,7 +48,7 @@ export const SIM_USAGE = `bun run sim [flags]
   --incident SEG@START/LEN[:KMH]  capacity drop, e.g. 01F0264S>01F0293S@10m/30m:30 (repeatable)
   --batch-size N               reads per batch at most (default 500)
   --flush-ms N                 send collected reads at least this often (default 1000)
-  --in-flight N                batches in flight per gantry (default 4)
+  --in-flight N                batches in flight per gantry (default 1: strictly in order)
   --ack-timeout-ms N           resend after this long without an ack (default 3000)
   --no-fsync                   do not fsync the outbox (faster; survives crashes, not power loss)
   --progress-ms N              progress line interval on stderr (default 10000)`;
@@ -138,7 +138,7 @@ export function parseSimArgs(args: string[]): SimCliOptions {
     gantries: list(s("gantries")),
     maxBatchReads: Math.round(num("batch-size", s("batch-size"), 500, 1, 10_000)),
     flushIntervalMs: num("flush-ms", s("flush-ms"), 1000, 1, 600_000),
-    maxInFlight: Math.round(num("in-flight", s("in-flight"), 4, 1, 1000)),
+    maxInFlight: Math.round(num("in-flight", s("in-flight"), 1, 1, 1000)),
     ackTimeoutMs: num("ack-timeout-ms", s("ack-timeout-ms"), 3000, 10, 600_000),
     fsync: values["no-fsync"] !== true,
     progressIntervalMs: num("progress-ms", s("progress-ms"), 10_000, 100, 3_600_000),

@@ -23,7 +23,11 @@ export interface SimulatorOptions {
   maxBatchReads?: number;
   /** A gantry sends what it has collected at least this often, real time (default 1000 ms). */
   flushIntervalMs?: number;
-  /** Per gantry (default 4). */
+  /**
+   * Batches awaiting an ack per gantry (default 1: each gantry's batches reach the ingest strictly
+   * in order; with more, a batch can overtake its predecessor right after a (re)connect, and the
+   * ingest then keeps an antenna duplicate's later ts as the passage time).
+   */
   maxInFlight?: number;
   ackTimeoutMs?: number;
   /** Generation pauses while this many batches wait for an ack in total (bounded memory; default 4000). */
@@ -223,7 +227,7 @@ export class Simulator {
         gantryId,
         context: this.ctx,
         reactor: this.reactor,
-        maxInFlight: this.o.maxInFlight ?? 4,
+        maxInFlight: this.o.maxInFlight ?? 1,
         ackTimeoutMs: this.o.ackTimeoutMs ?? 3000,
         ...(curve ? { curve } : {}),
       });
