@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
@@ -153,4 +153,61 @@ describe("simulator -> ingest -> database", () => {
     const total = (await t.db.one<{ n: number }>("select count(*)::int as n from ingest_batches where gantry_id like '01H%'")).n;
     expect(total).toBe(first.summary.batchesAcked + second.summary.batchesAcked);
   }, 90_000);
+
+  test("a simulator killed with SIGKILL resends from its outbox: every batch it wrote reaches the database once", async () => {
+    const t2 = await createTestDatabase();
+    let ingest = await startIngest(t2.db);
+    const endpoint = ingest.endpoint;
+    const dataDir = join(dir, "kill9");
+    const spawnSim = (args: string[]) =>
+      Bun.spawn(["bun", join(import.meta.dir, "..", "ingest", "simulator", "main.ts"), "--freeways", "01F", "--vehicles-per-hour", "20000", "--registered-tags", "0", "--warmup", "0", "--endpoint", endpoint, ...args], {
+        env: { ...process.env, DATABASE_URL: t2.url, DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+        stdout: "pipe",
+        stderr: "ignore",
+      });
+    try {
+      const first = spawnSim(["--acceleration", "60", "--start", "2024-03-25T07:00:00+08:00", "--duration", "30m", "--seed", "k1"]);
+      for (let i = 0; i < 200; i++) {
+        if ((await t2.db.one<{ n: number }>("select count(*)::int as n from ingest_batches")).n >= 40) break;
+        await Bun.sleep(50);
+      }
+      // The ingest goes away, the simulator keeps writing batches it cannot deliver, then dies hard.
+      await ingest.stop();
+      await Bun.sleep(1500);
+      first.kill("SIGKILL");
+      await first.exited;
+      // What run 1 wrote to its outbox before sending, and which of those it saw acknowledged.
+      const written = new Map<string, number>();
+      const acked = new Set<string>();
+      const outboxDir = join(dataDir, "simulator", "outbox");
+      for (const f of readdirSync(outboxDir).filter((x) => x.endsWith(".log"))) {
+        for (const line of readFileSync(join(outboxDir, f), "utf8").split("\n")) {
+          const [kind, batch, body] = line.split("\t");
+          const key = `${f.slice(0, -4)}|${batch}`;
+          if (kind === "B" && body !== undefined) written.set(key, (JSON.parse(body) as unknown[]).length);
+          if (kind === "A") acked.add(key);
+        }
+      }
+      const committedByRun1 = await t2.db.query<{ g: string; b: number }>("select gantry_id as g, batch_no as b from ingest_batches");
+      expect(committedByRun1.length).toBeGreaterThanOrEqual(40);
+      // Written before sent: nothing reached the database that is not in the outbox.
+      for (const r of committedByRun1) expect(written.has(`${r.g}|${r.b}`)).toBe(true);
+      const unacked = [...written.keys()].filter((k) => !acked.has(k));
+      expect(unacked.length).toBeGreaterThan(0);
+      ingest = await startIngest(t2.db, { bind: endpoint });
+
+      const second = spawnSim(["--acceleration", "max", "--start", "2024-03-25T09:00:00+08:00", "--duration", "1m", "--seed", "k2"]);
+      expect(await second.exited).toBe(0);
+      const out = (await new Response(second.stdout).text()).trim().split("\n");
+      const summary = JSON.parse(out[out.length - 1]!) as { resumedBatches: number; unackedBatches: number; numberCollisions: number };
+      expect(summary.resumedBatches).toBe(unacked.length);
+      expect(summary.unackedBatches).toBe(0);
+      const rows = await t2.db.query<{ g: string; b: number; reads: number }>("select gantry_id as g, batch_no as b, reads from ingest_batches");
+      const stored = new Map(rows.map((r) => [`${r.g}|${r.b}`, r.reads]));
+      for (const [key, reads] of written) expect(stored.get(key)).toBe(reads);
+    } finally {
+      await ingest.stop();
+      await t2.drop();
+    }
+  }, 120_000);
 });
