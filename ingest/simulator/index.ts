@@ -56,6 +56,11 @@
  * direction. tagShare (0.94) of vehicles carry a tag: a registered pool tag of their class when one
  * is free (not used within tagCooldownMs, 1 h, of its last trip), else a fresh unregistered tag;
  * the rest are plate-only ("ABC-1234", with conf). Tags are 24 uppercase hex chars.
+ *
+ * OVER THE NETWORK (what `bun run sim` does; see README.md):
+ *   const sim = new Simulator({ endpoint, reads: model.reads(), simStartMs, acceleration: Infinity,
+ *     outbox: new Outbox(dir, { fsync: false }) });   // durable: unacked batches resent after a restart
+ *   const summary = await sim.run();                  // sim.stop() to end early (flush, bounded drain)
  */
 export { TrafficData, VEHICLE_CLASSES, SLOT_MS, segmentKey, classIndex, type VehicleClass, type Chain, type TravelTimeSource } from "./traffic-data.ts";
 export {
@@ -78,3 +83,5 @@ export {
 } from "./traffic-model.ts";
 export { Prng } from "./prng.ts";
 export { provisionRegisteredTags } from "./provision.ts";
+export { Simulator, type SimulatorOptions, type SimulatorSummary } from "./simulator.ts";
+export { Outbox, GantryOutbox, type OutboxEntry, type OutboxOptions } from "./outbox.ts";
