@@ -71,9 +71,15 @@ await runMain("tdcs", async ({ config, logger, args, openDatabase }) => {
     const gzip = file && out!.endsWith(".gz") ? createGzip() : undefined;
     if (gzip && file) gzip.pipe(file);
     const sink: NodeJS.WritableStream = gzip ?? file ?? process.stdout;
+    // A reader that goes away (`| head`) ends the export instead of leaving it writing into nothing.
+    let closed = false;
+    const onClose = () => (closed = true);
+    sink.once("error", onClose);
+    sink.once("close", onClose);
     let n = 0;
     for await (const line of new TdcsExporter(db, tz).lines(product, from, to, { source })) {
-      if (!sink.write(`${line}\n`)) await new Promise((r) => sink.once("drain", r));
+      if (closed) break;
+      if (!sink.write(`${line}\n`)) await new Promise((r) => (closed ? r(undefined) : (sink.once("drain", r), sink.once("close", r), sink.once("error", r))));
       if (++n % 50_000 === 0) process.stderr.write(`\r${n} rows`);
     }
     if (file) {
