@@ -1,5 +1,6 @@
 import { runMain } from "../core/cli/main.ts";
 import { TollwayError } from "../core/errors/tollway-error.ts";
+import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
 import { SegmentNetwork } from "./network/segment-network.ts";
 import { parseArgs, parseTimeArg } from "./tdcs/cli-args.ts";
@@ -41,11 +42,11 @@ await runMain("control-compute", async ({ config, logger, args, openDatabase }) 
       console.log(`travel times: ${rows} segment_stats rows from ${reads} reads, ${rejected} implausible matches rejected, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     if (jobs.includes("trips")) {
-      const n = await new TripsJob(db, network, logger).computeRange(from, to);
+      const n = await new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }).computeRange(from, to);
       console.log(`trips: ${n} trips ending in the period`);
     }
     if (jobs.includes("hotspots")) {
-      const r = await new HotspotJob(db, network, logger).analyse(from, to);
+      const r = await new HotspotJob(db, network, logger, { detector: bottleneckConfig(config.control.bottleneck) }).analyse(from, to);
       console.log(`hotspots: ${r.episodes} episodes (${r.inserted} new, ${r.updated} updated, ${r.deleted} removed)`);
     }
     return 0;

@@ -1,5 +1,6 @@
 import { runMain } from "../core/cli/main.ts";
 import { isTransientDbError } from "../core/db/database.ts";
+import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
 import { JobScheduler, sleep } from "./jobs/job-scheduler.ts";
 import { SegmentNetwork } from "./network/segment-network.ts";
@@ -9,9 +10,10 @@ import { TripsJob } from "./trips/trips-job.ts";
 /**
  * `bun run control`: the continuous traffic jobs, every 5 minutes, in dependency order: travel
  * times and speeds (segment_stats), trips, then hotspots on the fresh speeds. Each job catches up
- * from its watermark after downtime. SIGTERM/SIGINT stop it between jobs.
+ * from its watermark after downtime. SIGTERM/SIGINT stop it between jobs. Period, bottleneck
+ * thresholds and trip gap come from CONTROL_* (core/config).
  */
-await runMain("control", async ({ logger, openDatabase }) => {
+await runMain("control", async ({ config, logger, openDatabase }) => {
   const db = openDatabase("tollway-control");
   const stop = new AbortController();
   const onSignal = () => {
@@ -33,9 +35,14 @@ await runMain("control", async ({ logger, openDatabase }) => {
       }
     }
     if (!network) return 0;
-    const jobs = [new TravelTimeJob(db, network, logger), new TripsJob(db, network, logger), new HotspotJob(db, network, logger)];
-    logger.info("control started", { jobs: jobs.map((j) => j.name), segments: network.segmentCount });
-    await new JobScheduler(jobs, logger).run(stop.signal);
+    const detector = bottleneckConfig(config.control.bottleneck);
+    const jobs = [
+      new TravelTimeJob(db, network, logger),
+      new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }),
+      new HotspotJob(db, network, logger, { detector }),
+    ];
+    logger.info("control started", { jobs: jobs.map((j) => j.name), segments: network.segmentCount, periodMs: config.control.periodMs, bottleneck: config.control.bottleneck });
+    await new JobScheduler(jobs, logger, { periodMs: config.control.periodMs }).run(stop.signal);
     logger.info("control stopped");
     return 0;
   } finally {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { SegmentNetwork } from "../network/segment-network.ts";
-import { BottleneckDetector, DEFAULT_BOTTLENECK } from "./bottleneck-detector.ts";
+import { loadConfig } from "../../core/config/config.ts";
+import { BottleneckDetector, DEFAULT_BOTTLENECK, bottleneckConfig } from "./bottleneck-detector.ts";
 import { SpeedGrid } from "./speed-grid.ts";
 
 // Southbound chain of four 2-km segments: s0 -> s1 -> s2 -> s3.
@@ -81,5 +82,12 @@ describe("BottleneckDetector", () => {
     expect(e!.ongoing).toBe(true);
     const strict = new BottleneckDetector({ ...DEFAULT_BOTTLENECK, staleAfter: 4 });
     expect(strict.detect(g)[0]!.ongoing).toBe(false);
+  });
+
+  test("thresholds come from the operator's CONTROL_BOTTLENECK_* settings", () => {
+    const cfg = bottleneckConfig(loadConfig({ CONTROL_BOTTLENECK_DROP_KMH: "20", CONTROL_BOTTLENECK_SPEED_KMH: "70" }).control.bottleneck);
+    expect(cfg).toMatchObject({ dropKmh: 20, upstreamMaxKmh: 70, slowKmh: 70, window: 7, minActive: 5 });
+    expect(bottleneckConfig(loadConfig({}).control.bottleneck)).toEqual(DEFAULT_BOTTLENECK);
+    expect(() => loadConfig({ CONTROL_BOTTLENECK_MIN_ACTIVE: "8" })).toThrow(/MIN_ACTIVE/);
   });
 });

@@ -165,3 +165,8 @@ export class BottleneckDetector {
     return episodes;
   }
 }
+
+/** The detector settings from the operator's CONTROL_BOTTLENECK_* variables (core/config). */
+export function bottleneckConfig(b: { speedKmh: number; dropKmh: number; window: number; minActive: number }): BottleneckConfig {
+  return { ...DEFAULT_BOTTLENECK, upstreamMaxKmh: b.speedKmh, slowKmh: b.speedKmh, dropKmh: b.dropKmh, window: b.window, minActive: b.minActive };
+}

@@ -2,6 +2,7 @@ import { createWriteStream } from "node:fs";
 import { createGzip } from "node:zlib";
 import { runMain } from "../../core/cli/main.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { bottleneckConfig } from "../hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "../hotspots/hotspot-job.ts";
 import { SegmentNetwork } from "../network/segment-network.ts";
 import { parseArgs, parseTimeArg } from "./cli-args.ts";
@@ -52,7 +53,7 @@ await runMain("tdcs", async ({ config, logger, args, openDatabase }) => {
     if (command === "hotspots") {
       const source = (options.get("source") ?? "tdcs") as "tdcs" | "computed";
       if (source !== "tdcs" && source !== "computed") throw new TollwayError("bad_request", "--source must be tdcs or computed");
-      const job = new HotspotJob(db, await SegmentNetwork.load(db), logger, { source });
+      const job = new HotspotJob(db, await SegmentNetwork.load(db), logger, { source, detector: bottleneckConfig(config.control.bottleneck) });
       const r = await job.analyse(from, to);
       const found = await db.query<{ n: number; delay: number }>(
         "select count(*)::int as n, coalesce(sum(delay_vehicle_hours), 0)::float8 as delay from hotspots where source = $1 and started_at >= $2 and started_at < $3",

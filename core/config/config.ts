@@ -52,6 +52,13 @@ export const envSchema = z.object({
   INGEST_CURVE_PUBLIC_KEY: z85Key.optional(),
   INGEST_DUPLICATE_WINDOW_S: z.coerce.number().int().min(0).max(3600).default(60),
 
+  CONTROL_PERIOD_S: z.coerce.number().int().min(10).max(3600).default(300),
+  CONTROL_BOTTLENECK_SPEED_KMH: z.coerce.number().min(1).max(200).default(64),
+  CONTROL_BOTTLENECK_DROP_KMH: z.coerce.number().min(1).max(200).default(32),
+  CONTROL_BOTTLENECK_WINDOW: z.coerce.number().int().min(1).max(48).default(7),
+  CONTROL_BOTTLENECK_MIN_ACTIVE: z.coerce.number().int().min(1).max(48).default(5),
+  CONTROL_TRIP_GAP_MIN: z.coerce.number().min(1).max(1440).default(30),
+
   START_SIMULATOR: bool(true),
   START_COMPONENTS: z
     .string()
@@ -85,6 +92,13 @@ export interface Config {
     curve: { secretKey: string; publicKey: string | undefined } | undefined;
     duplicateWindowSeconds: number;
   };
+  control: {
+    periodMs: number;
+    /** PeMS bottleneck rule: upstream below speedKmh, downstream faster by more than dropKmh, in minActive of window intervals. */
+    bottleneck: { speedKmh: number; dropKmh: number; window: number; minActive: number };
+    /** A trip ends after this long without a read. */
+    tripGapMs: number;
+  };
   startSimulator: boolean;
   /** Which components `bun run start` launches. */
   startComponents: string[];
@@ -110,6 +124,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       fields: [{ field: "INGEST_CURVE_SECRET_KEY", message: "required when INGEST_CURVE_PUBLIC_KEY is set" }],
     });
   }
+  if (e.CONTROL_BOTTLENECK_MIN_ACTIVE > e.CONTROL_BOTTLENECK_WINDOW) {
+    throw new TollwayError("config", "Invalid configuration: CONTROL_BOTTLENECK_MIN_ACTIVE is larger than CONTROL_BOTTLENECK_WINDOW", {
+      fields: [{ field: "CONTROL_BOTTLENECK_MIN_ACTIVE", message: "at most CONTROL_BOTTLENECK_WINDOW" }],
+    });
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
@@ -131,6 +150,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? { secretKey: e.INGEST_CURVE_SECRET_KEY, publicKey: e.INGEST_CURVE_PUBLIC_KEY }
         : undefined,
       duplicateWindowSeconds: e.INGEST_DUPLICATE_WINDOW_S,
+    },
+    control: {
+      periodMs: e.CONTROL_PERIOD_S * 1000,
+      bottleneck: {
+        speedKmh: e.CONTROL_BOTTLENECK_SPEED_KMH,
+        dropKmh: e.CONTROL_BOTTLENECK_DROP_KMH,
+        window: e.CONTROL_BOTTLENECK_WINDOW,
+        minActive: e.CONTROL_BOTTLENECK_MIN_ACTIVE,
+      },
+      tripGapMs: e.CONTROL_TRIP_GAP_MIN * 60_000,
     },
     startSimulator: e.START_SIMULATOR,
     startComponents: e.START_COMPONENTS,
