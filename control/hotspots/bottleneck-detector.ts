@@ -21,6 +21,11 @@ export interface BottleneckConfig {
   dropKmh: number;
   window: number;
   minActive: number;
+  /**
+   * Fewer vehicles than this on u or d in an interval is no data: in the interval in progress a
+   * live feed has only the first few vehicles out, too few to judge a speed drop.
+   */
+  minVolume: number;
   /** Slow enough to count as queue when measuring the extent upstream. */
   slowKmh: number;
   /** Reference speed for delay; 0 = each segment's free-flow speed. */
@@ -41,6 +46,7 @@ export const DEFAULT_BOTTLENECK: BottleneckConfig = {
   dropKmh: 32,
   window: 7,
   minActive: 5,
+  minVolume: 3,
   slowKmh: 64,
   referenceKmh: 0,
   clearAfter: 3,
@@ -87,8 +93,9 @@ export class BottleneckDetector {
       let any = false;
       let lastKnown = -1;
       for (let t = 0; t < T; t++) {
-        const vu = speed[uo + t]!;
-        const vd = speed[doff + t]!;
+        const enough = volume[uo + t]! >= cfg.minVolume && volume[doff + t]! >= cfg.minVolume;
+        const vu = enough ? speed[uo + t]! : Number.NaN;
+        const vd = enough ? speed[doff + t]! : Number.NaN;
         if (vu > 0 && vd > 0) lastKnown = t;
         const f = vu < cfg.upstreamMaxKmh && vd - vu > cfg.dropKmh ? 1 : 0; // NaN compares false: no data, no flag
         flags[t] = f;
