@@ -2,6 +2,7 @@ import { runMain } from "../core/cli/main.ts";
 import { isTransientDbError } from "../core/db/database.ts";
 import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
+import { dataClock } from "./jobs/data-clock.ts";
 import { JobScheduler, sleep } from "./jobs/job-scheduler.ts";
 import { SegmentNetwork } from "./network/segment-network.ts";
 import { TravelTimeJob } from "./traveltime/travel-time-job.ts";
@@ -41,8 +42,9 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
       new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }),
       new HotspotJob(db, network, logger, { detector }),
     ];
-    logger.info("control started", { jobs: jobs.map((j) => j.name), segments: network.segmentCount, periodMs: config.control.periodMs, bottleneck: config.control.bottleneck });
-    await new JobScheduler(jobs, logger, { periodMs: config.control.periodMs }).run(stop.signal);
+    logger.info("control started", { jobs: jobs.map((j) => j.name), segments: network.segmentCount, periodMs: config.control.periodMs, clock: config.control.clock, bottleneck: config.control.bottleneck });
+    const clock = config.control.clock === "data" ? dataClock(db) : Date.now;
+    await new JobScheduler(jobs, logger, { periodMs: config.control.periodMs, clock }).run(stop.signal);
     logger.info("control stopped");
     return 0;
   } finally {

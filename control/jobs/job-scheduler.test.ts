@@ -32,7 +32,7 @@ describe("JobScheduler", () => {
     let now = 0;
     const a = new Recorder("a");
     const stop = new AbortController();
-    const s = new JobScheduler([a], createLogger({ level: "silent" }), { periodMs: 30, settleMs: 0, clock: () => (now = Date.now()) });
+    const s = new JobScheduler([a], createLogger({ level: "silent" }), { periodMs: 30, settleMs: 0, clock: async () => (now = Date.now()) });
     const running = s.run(stop.signal);
     await Bun.sleep(100);
     stop.abort();

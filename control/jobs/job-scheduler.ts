@@ -11,7 +11,8 @@ import type { ControlJob } from "./control-job.ts";
 export interface SchedulerOptions {
   periodMs: number;
   settleMs: number;
-  clock: () => number;
+  /** The time the jobs compute up to (the wall clock, or the data's clock for replays). */
+  clock: () => number | Promise<number>;
 }
 
 export class JobScheduler {
@@ -45,8 +46,13 @@ export class JobScheduler {
 
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      await this.tick(this.opts.clock(), signal);
-      const now = this.opts.clock();
+      try {
+        await this.tick(await this.opts.clock(), signal);
+      } catch (e) {
+        this.logger.warn("clock unavailable, skipping this run", { err: e });
+      }
+      // ticks follow the wall clock, whatever clock the jobs compute by
+      const now = Date.now();
       const next = Math.floor(now / this.opts.periodMs) * this.opts.periodMs + this.opts.periodMs + this.opts.settleMs;
       await sleep(next - now, signal);
     }

@@ -53,6 +53,7 @@ export const envSchema = z.object({
   INGEST_DUPLICATE_WINDOW_S: z.coerce.number().int().min(0).max(3600).default(60),
 
   CONTROL_PERIOD_S: z.coerce.number().int().min(10).max(3600).default(300),
+  CONTROL_CLOCK: z.enum(["wall", "data"]).default("wall"),
   CONTROL_BOTTLENECK_SPEED_KMH: z.coerce.number().min(1).max(200).default(64),
   CONTROL_BOTTLENECK_DROP_KMH: z.coerce.number().min(1).max(200).default(32),
   CONTROL_BOTTLENECK_WINDOW: z.coerce.number().int().min(1).max(48).default(7),
@@ -94,6 +95,8 @@ export interface Config {
   };
   control: {
     periodMs: number;
+    /** wall: compute up to now; data: up to the newest stored read (replays, accelerated simulations). */
+    clock: "wall" | "data";
     /** PeMS bottleneck rule: upstream below speedKmh, downstream faster by more than dropKmh, in minActive of window intervals. */
     bottleneck: { speedKmh: number; dropKmh: number; window: number; minActive: number };
     /** A trip ends after this long without a read. */
@@ -153,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     control: {
       periodMs: e.CONTROL_PERIOD_S * 1000,
+      clock: e.CONTROL_CLOCK,
       bottleneck: {
         speedKmh: e.CONTROL_BOTTLENECK_SPEED_KMH,
         dropKmh: e.CONTROL_BOTTLENECK_DROP_KMH,
