@@ -26,7 +26,7 @@ await runMain("control-compute", async ({ config, logger, args, openDatabase }) 
     const network = await SegmentNetwork.load(db);
     if (jobs.includes("traveltime")) {
       const job = new TravelTimeJob(db, network, logger);
-      const step = 3 * 3600_000;
+      const step = 3600_000;
       let reads = 0;
       let rows = 0;
       let rejected = 0;

@@ -14,7 +14,8 @@ import { DEFAULT_PLAUSIBILITY, TravelTimeMatcher, type PlausibilityRule } from "
  * period twice never double counts. The watermark records up to which interval the job has run;
  * the next run starts `trailingMs` before it, so vehicles still on a segment (their entry interval
  * is not complete) and late reads are picked up by recomputing those intervals. After downtime the
- * job catches up from the watermark in chunks.
+ * job catches up from the watermark in chunks of an hour: each chunk holds its passages plus the
+ * longest plausible travel time after it in memory (~3 h of reads at most).
  */
 export interface TravelTimeJobOptions {
   trailingMs: number;
@@ -26,7 +27,7 @@ export interface TravelTimeJobOptions {
 
 export const DEFAULT_TRAVEL_TIME_JOB: TravelTimeJobOptions = {
   trailingMs: 30 * 60_000,
-  chunkMs: 3 * 3600_000,
+  chunkMs: 3600_000,
   initialLookbackMs: 3600_000,
   rule: DEFAULT_PLAUSIBILITY,
 };
