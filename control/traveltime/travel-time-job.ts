@@ -15,7 +15,7 @@ import { DEFAULT_PLAUSIBILITY, TravelTimeMatcher, type PlausibilityRule } from "
  * the next run starts `trailingMs` before it, so vehicles still on a segment (their entry interval
  * is not complete) and late reads are picked up by recomputing those intervals. After downtime the
  * job catches up from the watermark in chunks of an hour: each chunk holds its passages plus the
- * longest plausible travel time after it in memory (~3 h of reads at most).
+ * longest plausible travel time after it in memory (~2 h of reads at most).
  */
 export interface TravelTimeJobOptions {
   trailingMs: number;

@@ -35,7 +35,7 @@ export interface PlausibilityRule {
 export const DEFAULT_PLAUSIBILITY: PlausibilityRule = {
   maxSpeedKmh: 180,
   minSpeedKmh: 5,
-  maxTravelTimeS: 2 * 3600,
+  maxTravelTimeS: 3600,
   madK: 4,
   relativeSlack: 0.5,
   absoluteSlackS: 60,
