@@ -92,4 +92,22 @@ describe("TravelTimeMatcher", () => {
     const r = new TravelTimeMatcher(net).compute(cols, T0, T0 + 5 * 60_000);
     expect(r.stats[0]!.medianTravelTimeS).toBe(400);
   });
+
+  test("a small interval is judged against the segment's recent median (rolling reference)", () => {
+    const list: [number, string, string, number][] = [];
+    // first interval: 8 cars at 360 s; second interval: one car at 370 s and one that stops 20 min
+    for (let i = 0; i < 8; i++) list.push([i, "01F0100S", `car${i}`, 31], [i + 360, "01F0200S", `car${i}`, 31]);
+    list.push([310, "01F0100S", "next", 31], [310 + 370, "01F0200S", "next", 31]);
+    list.push([320, "01F0100S", "stop", 31], [320 + 1200, "01F0200S", "stop", 31]);
+    const r = new TravelTimeMatcher(net).compute(passages(list), T0, T0 + 10 * 60_000);
+    const second = r.stats.find((s) => s.bucketMs === T0 + 300_000)!;
+    expect(second.volume).toBe(1);
+    expect(second.medianTravelTimeS).toBe(370);
+
+    // two vehicles that agree (both slowed to ~1000 s) are not second-guessed by the earlier median
+    const slowed = list.filter((p) => p[2] !== "stop" && p[2] !== "next");
+    slowed.push([310, "01F0100S", "s1", 31], [310 + 1000, "01F0200S", "s1", 31], [330, "01F0100S", "s2", 31], [330 + 1100, "01F0200S", "s2", 31]);
+    const r2 = new TravelTimeMatcher(net).compute(passages(slowed), T0, T0 + 10 * 60_000);
+    expect(r2.stats.find((s) => s.bucketMs === T0 + 300_000)!.volume).toBe(2);
+  });
 });

@@ -20,6 +20,11 @@ import type { PassageColumns } from "./passage-columns.ts";
  *     MAD ignore up to half of the sample being outliers, so stops cannot drag the reference, and the
  *     relative/absolute slack keeps small or very uniform samples (MAD = 0) from rejecting the normal
  *     spread between cars and trucks. Pooling classes gives small classes a sound reference.
+ *  3. An interval with fewer than minRobustSample (5) matches whose travel times disagree (the
+ *     largest above (1 + relativeSlack) x the smallest) is judged against the median of the
+ *     segment's most recent interval with enough matches (within rollingIntervals, 30 min), with
+ *     the slack only: with two vehicles, one stop would otherwise be half the sample. A small
+ *     sample that agrees with itself (say, two vehicles both slowed by an incident) is kept.
  * What remains gives volume, median travel time and space-mean speed = length / mean travel time
  * (the harmonic mean of the individual speeds).
  */
@@ -30,6 +35,10 @@ export interface PlausibilityRule {
   madK: number;
   relativeSlack: number;
   absoluteSlackS: number;
+  /** Below this many matches an interval is judged against the recent median of its segment. */
+  minRobustSample: number;
+  /** How far back (intervals) that recent median may lie. */
+  rollingIntervals: number;
 }
 
 export const DEFAULT_PLAUSIBILITY: PlausibilityRule = {
@@ -39,6 +48,8 @@ export const DEFAULT_PLAUSIBILITY: PlausibilityRule = {
   madK: 4,
   relativeSlack: 0.5,
   absoluteSlackS: 60,
+  minRobustSample: 5,
+  rollingIntervals: 6,
 };
 
 export interface SegmentStat {
@@ -134,6 +145,9 @@ export class TravelTimeMatcher {
     // Pass 3: robust bound per (bucket, segment), then statistics per class.
     const stats: SegmentStat[] = [];
     const scratch = new Float64Array(m);
+    // Per segment, the median of the last interval with a sample of at least minRobustSample.
+    const refMedian = new Float64Array(S).fill(Number.NaN);
+    const refBucket = new Int32Array(S).fill(-1);
     for (let b = 0; b < nBuckets; b++) {
       for (let s = 0; s < S; s++) {
         const g0 = (b * S + s) * CLASS_COUNT;
@@ -143,10 +157,20 @@ export class TravelTimeMatcher {
         const pooled = scratch.subarray(0, hi - lo);
         pooled.set(tt.subarray(lo, hi));
         pooled.sort();
-        const med = median(pooled);
+        let med = median(pooled);
+        // a small sample that agrees with itself (all within the relative slack) speaks for itself
+        const consistent = pooled.length > 1 && pooled[pooled.length - 1]! <= (1 + rule.relativeSlack) * pooled[0]!;
         for (let j = 0; j < pooled.length; j++) pooled[j] = Math.abs(pooled[j]! - med);
         pooled.sort();
-        const sigma = 1.4826 * median(pooled);
+        let sigma = 1.4826 * median(pooled);
+        if (pooled.length >= rule.minRobustSample) {
+          refMedian[s] = med;
+          refBucket[s] = b;
+        } else if (!consistent && refBucket[s]! >= 0 && b - refBucket[s]! <= rule.rollingIntervals) {
+          // too few vehicles to trust their own median: one stop among two would move it
+          med = refMedian[s]!;
+          sigma = 0;
+        }
         const width = Math.max(rule.madK * sigma, rule.relativeSlack * med, rule.absoluteSlackS);
         const minOk = med - width;
         const maxOk = med + width;
