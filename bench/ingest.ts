@@ -117,7 +117,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
     }
     const endpoint = `tcp://127.0.0.1:${port}`;
     // --profile: the ingest writes a CPU profile (markdown) into .profile/ when it exits.
-    const profile = args.includes("--profile") ? ["--cpu-prof-md", "--cpu-prof-dir=.profile"] : [];
+    const profile = args.includes("--profile") ? ["--cpu-prof", "--cpu-prof-md", "--cpu-prof-dir=.profile"] : [];
     ingest = Bun.spawn(["bun", ...profile, "ingest/main.ts"], {
       env: { ...process.env, DATABASE_URL: url, INGEST_BIND: endpoint, INGEST_METRICS_PORT: "0", LOG_LEVEL: "warn", INGEST_CURVE_SECRET_KEY: "" },
       stdout: "inherit",
@@ -137,7 +137,20 @@ await runMain("bench-ingest", async ({ config, args }) => {
     log(`ingest up (pid ${ingest.pid}); max-rate phase: ${readsMax} reads from ${gantries.length} gantries, ${batchSize}-read batches, ${inFlight} in flight each`);
 
     let acked = 0;
-    const progress = setInterval(() => log(`  ${acked} reads acked`), 1000);
+    const rssMb = () => {
+      try {
+        return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${ingest!.pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
+      } catch {
+        return 0;
+      }
+    };
+    const cpuSeconds = () => {
+      // utime + stime of the ingest process (all threads), in clock ticks of 1/100 s.
+      const f = readFileSync(`/proc/${ingest!.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(f[11]) + Number(f[12])) / 100;
+    };
+    const progress = setInterval(() => log(`  ${acked} reads acked, ingest RSS ${rssMb()} MB`), 1000);
+    const cpu0 = cpuSeconds();
     const started = performance.now();
     await Promise.all(
       clients.map(async (c, i) => {
@@ -159,7 +172,9 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const maxSeconds = (performance.now() - started) / 1000;
     clearInterval(progress);
     const readsPerSecond = Math.round(readsMax / maxSeconds);
-    log(`max rate: ${readsPerSecond} reads/s (${readsMax} reads in ${maxSeconds.toFixed(2)} s)`);
+    // CPU the ingest process spent per read: independent of how busy the machine is.
+    const ingestCpuUsPerRead = Math.round(((cpuSeconds() - cpu0) * 1e6 * 100) / readsMax) / 100;
+    log(`max rate: ${readsPerSecond} reads/s (${readsMax} reads in ${maxSeconds.toFixed(2)} s); ingest CPU ${ingestCpuUsPerRead} µs a read`);
 
     // Raw COPY of the same rows into a table shaped like passages (same indexes), same database.
     await db.query("create table bench_raw_copy (like passages including all)");
@@ -223,6 +238,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
       ackP50Ms,
       ackP99Ms,
       peakRssMb,
+      ingestCpuUsPerRead,
       reads: readsMax,
       gantries: gantries.length,
       batchSize,

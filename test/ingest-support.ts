@@ -67,7 +67,7 @@ export const tagOf = (n: number): string => "E280" + n.toString(16).toUpperCase(
 export function spawnIngest(env: Record<string, string>): ReturnType<typeof Bun.spawn> {
   return Bun.spawn(["bun", "run", "ingest/main.ts"], {
     cwd: new URL("..", import.meta.url).pathname,
-    env: { ...process.env, LOG_LEVEL: "error", INGEST_METRICS_PORT: "0", INGEST_CURVE_SECRET_KEY: "", INGEST_CURVE_PUBLIC_KEY: "", ...env },
+    env: { ...process.env, LOG_LEVEL: process.env.INGEST_TEST_LOG_LEVEL ?? "error", INGEST_METRICS_PORT: "0", INGEST_CURVE_SECRET_KEY: "", INGEST_CURVE_PUBLIC_KEY: "", ...env },
     stdout: "ignore",
     stderr: "inherit",
   });

@@ -225,20 +225,31 @@ export class Database extends Session {
       throw wrapPgError(e, "connect");
     }
     const session = new Session(client, () => this.detectBulkMode());
+    // A checked-out client whose server goes away emits 'error' even while no query runs (the
+    // transaction is waiting on the caller); unheard, that event would crash the process. The next
+    // query on the client fails instead, and the transaction rolls back below.
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+      this.logger.warn("database connection lost during a transaction", { err: err.message });
+    };
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const result = await fn(session);
       await client.query("COMMIT");
+      client.off("error", onError);
       client.release();
       return result;
     } catch (e) {
       // A broken connection must not go back to the pool.
-      let broken: Error | undefined;
+      let broken: Error | undefined = lost;
       try {
         await client.query("ROLLBACK");
       } catch (rollbackError) {
         broken = rollbackError as Error;
       }
+      client.off("error", onError);
       client.release(broken);
       throw e instanceof TollwayError ? e : wrapPgError(e, "transaction");
     }

@@ -125,12 +125,26 @@ export class GantryClient {
   }
 
   private transmit(p: Pending): void {
-    // Not connected yet (or HWM): the tick retries without counting a timeout.
-    p.queued = !this.dealer.send(p.frames);
-    if (!p.queued) {
+    if (this.dealer.send(p.frames)) {
+      p.queued = false;
       p.attempts++;
       this.stats.sent++;
       p.deadline = performance.now() + this.ackTimeoutMs;
+      return;
+    }
+    // Not connected (or HWM): what went out on the lost connection may be lost too. Queue every
+    // unacked batch so they all go again, in send order, when the connection is back (the ingest
+    // answers "duplicate" for those it had committed). In-order arrival keeps antenna-duplicate
+    // merging across batch boundaries exact.
+    for (const q of this.pending.values()) q.queued = true;
+  }
+
+  /** Sends queued batches in order, stopping at the first that cannot go. */
+  private flushQueued(): void {
+    for (const p of this.pending.values()) {
+      if (!p.queued) continue;
+      this.transmit(p);
+      if (p.queued) return;
     }
   }
 
@@ -156,11 +170,11 @@ export class GantryClient {
     if (this.closed) return;
     const now = performance.now();
     let timedOut = false;
-    for (const p of this.pending.values()) {
-      if (p.queued) this.transmit(p);
-      else if (now >= p.deadline) timedOut = true;
+    for (const p of this.pending.values()) if (!p.queued && now >= p.deadline) timedOut = true;
+    if (!timedOut) {
+      this.flushQueued();
+      return;
     }
-    if (!timedOut) return;
     this.timeoutsInARow++;
     if (this.timeoutsInARow >= (this.opts.reconnectAfterTimeouts ?? 2)) {
       // The server may be gone for good on this connection: start a fresh socket and resend all.
@@ -169,15 +183,20 @@ export class GantryClient {
       this.opts.onEvent?.({ kind: "reconnect" });
       this.dealer.close();
       this.dealer = this.open();
-      for (const p of this.pending.values()) this.transmit(p);
+      for (const p of this.pending.values()) p.queued = true;
+      this.flushQueued();
       return;
     }
+    // Everything from the first timed-out batch on goes again, in send order.
+    let resend = false;
     for (const p of this.pending.values()) {
-      if (!p.queued && now >= p.deadline) {
+      if (!p.queued && now >= p.deadline) resend = true;
+      if (resend && !p.queued) {
         this.stats.resends++;
         this.opts.onEvent?.({ kind: "resend", batch: p.batch });
-        this.transmit(p);
+        p.queued = true;
       }
     }
+    this.flushQueued();
   }
 }

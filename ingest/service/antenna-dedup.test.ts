@@ -51,7 +51,7 @@ describe("AntennaDedup", () => {
     const d = new AntennaDedup(1);
     const g = d.gantry("A");
     for (let i = 0; i < 100_000; i++) d.offer(g, (0x10000000 + i).toString(16), null, i * 10, "");
-    // 2 s of 10 ms reads is ~200 passages, plus one prune step of slack.
+    // Two 1 s windows of 10 ms reads are ~200 passages, plus one prune step.
     expect(d.size).toBeLessThan(1000);
   });
 });

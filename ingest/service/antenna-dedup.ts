@@ -117,7 +117,10 @@ export class AntennaDedup {
     return g;
   }
 
-  /** Drops passages older than twice the window behind the newest read (late reads still merge). */
+  /**
+   * Drops passages older than twice the window behind the gantry's newest read. The second window
+   * is slack for batches that arrive out of order (several in flight, resends after a restart).
+   */
   private prune(g: GantryState): void {
     const horizon = g.maxTsMs - 2 * this.windowMs;
     const fifo = g.fifo;

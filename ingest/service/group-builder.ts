@@ -249,16 +249,15 @@ export class GroupBuilder {
           )
         : [],
       this.deps.vehicles.fill(db, tagKeys, plateKeys),
+      // Everything from the window before the first read on: a previous process may have stored
+      // this gantry's later batches too (batches resent after a crash start before those), and
+      // the rest of this gantry's batches will find them in memory.
       coldRange.size
         ? db.query<{ gantry_id: string; ts: string; ms: number; tag_id: string | null; plate: string | null; raw_reads: number }>(
             `select p.gantry_id, p.ts::text as ts, extract(epoch from p.ts)::float8 * 1000 as ms, p.tag_id, p.plate, p.raw_reads
-               from unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) w(g, lo, hi)
-               join passages p on p.gantry_id = w.g and p.ts between w.lo and w.hi`,
-            [
-              [...coldRange.keys()],
-              [...coldRange.values()].map((r) => new Date(r.lo - w)),
-              [...coldRange.values()].map((r) => new Date(r.hi + w)),
-            ],
+               from unnest($1::text[], $2::timestamptz[]) w(g, lo)
+               join passages p on p.gantry_id = w.g and p.ts >= w.lo`,
+            [[...coldRange.keys()], [...coldRange.values()].map((r) => new Date(r.lo - w))],
           )
         : [],
     ]);

@@ -7,7 +7,7 @@ import { TR1, type Tr1Reply } from "../protocol/tr1.ts";
 import { RouterServer, type IncomingMessage } from "../zmq/index.ts";
 import { AntennaDedup } from "./antenna-dedup.ts";
 import { GroupBuilder, type GroupPlan } from "./group-builder.ts";
-import { writePlan } from "./plan-writer.ts";
+import { writeOthers, writePassages } from "./plan-writer.ts";
 import { VehicleCache, loadGantries, loadGantryKeys, loadTariffs, type GantryInfo, type Tariffs } from "./reference-data.ts";
 
 export interface IngestServiceOptions {
@@ -32,6 +32,9 @@ export interface IngestServiceOptions {
   /** How long stop() keeps retrying a group while the database is down. */
   stopTimeoutMs?: number;
 }
+
+/** Thrown inside a transaction whose plan was built on top of a group that then failed. */
+const STALE = new Error("previous group failed; plan is stale");
 
 /**
  * The ingest: receives TR1 batches on a ROUTER (served by a Worker), writes each group of messages
@@ -177,25 +180,30 @@ export class IngestService {
   }
 
   /**
-   * Builds group N+1 (CPU) while group N commits (database), so both cores work. Commits stay in
-   * order; if N fails, the plan of N+1 was built on state that included N and is rebuilt.
+   * Builds group N+1 (CPU) while group N commits (database). On PostgreSQL, N+1 also COPYs its
+   * passages while N commits (two backends), then waits for N before its other statements and its
+   * COMMIT, so commits stay in order. If N fails, N+1 is rolled back and rebuilt from the database.
    */
   private async drain(): Promise<void> {
-    let committing: { group: IncomingMessage[]; done: Promise<boolean> } | undefined;
+    const outstanding: { group: IncomingMessage[]; done: Promise<boolean> }[] = [];
+    const settle = async () => {
+      const c = outstanding.shift()!;
+      await c.done;
+      this.current -= c.group.length;
+    };
     while (this.queue.length && !this.abandoned()) {
+      if (outstanding.length >= 2) await settle();
       const group = this.cut();
+      if (!group.length) continue;
       this.current += group.length;
-      let plan = await this.buildWithRetry(group, committing);
-      if (committing) {
-        const ok = await committing.done;
-        this.current -= committing.group.length;
-        committing = undefined;
-        if (!ok) {
-          // The plan was built on state the failed group had changed: start again from the database.
-          this.dedup.reset();
-          plan = undefined;
-        }
-        plan ??= await this.buildWithRetry(group, undefined);
+      let prev = outstanding[outstanding.length - 1];
+      let plan = await this.buildWithRetry(group, prev);
+      if (!plan && prev) {
+        // The database went away while a group was committing: let the earlier ones finish first.
+        while (outstanding.length) await settle();
+        prev = undefined;
+        this.dedup.reset();
+        plan = await this.buildWithRetry(group, undefined);
       }
       if (!plan) {
         // Stopping while the database is away: no ack, the gantries resend.
@@ -203,12 +211,9 @@ export class IngestService {
         this.current -= group.length;
         continue;
       }
-      committing = { group, done: this.commitPlan(group, plan) };
+      outstanding.push({ group, done: this.commitPlan(group, plan, prev?.done) });
     }
-    if (committing) {
-      await committing.done;
-      this.current -= committing.group.length;
-    }
+    while (outstanding.length) await settle();
   }
 
   private cut(): IncomingMessage[] {
@@ -248,10 +253,15 @@ export class IngestService {
     return run;
   }
 
-  /** Commits a plan, retrying (rebuilt from the messages) until it is stored; then acks. */
-  private async commitPlan(group: IncomingMessage[], first: GroupPlan | undefined): Promise<boolean> {
+  /**
+   * Commits a plan, retrying (rebuilt from the messages) until it is stored; then acks. `prev`: the
+   * commit of the group built before this one; false when it failed, which makes this plan stale.
+   * Resolves false when this plan had to be rebuilt (so the next one must be rebuilt too).
+   */
+  private async commitPlan(group: IncomingMessage[], first: GroupPlan | undefined, prevDone?: Promise<boolean>): Promise<boolean> {
     let plan: GroupPlan | undefined = first;
     let clean = true;
+    let prev = prevDone;
     if (first) for (const [k, v] of first.batchKeys) this.inFlightBatches.set(k, v);
     try {
       for (let attempt = 1; ; attempt++) {
@@ -264,13 +274,30 @@ export class IngestService {
               return this.builder.build(this.db, group);
             });
           const p = plan;
-          await this.db.tx((tx) => writePlan(tx, p, this.copyMode));
+          const copy = this.copyMode;
+          // Embedded PGlite runs one transaction at a time: wait before starting ours.
+          if (prev && !copy) {
+            const ok = await prev;
+            prev = undefined;
+            if (!ok) throw STALE;
+          }
+          await this.db.tx(async (tx) => {
+            await writePassages(tx, p, copy);
+            if (prev) {
+              const ok = await prev;
+              prev = undefined;
+              if (!ok) throw STALE;
+            }
+            await writeOthers(tx, p);
+          });
           this.afterCommit(plan, group.length, (performance.now() - t0) / 1000);
           return clean;
         } catch (e) {
           this.inFlightBatches.clear();
           clean = false;
           plan = undefined;
+          // The group before failed: rebuild on what it finally stored (it has settled now).
+          if (e === STALE || (e as { cause?: unknown }).cause === STALE) continue;
           const conflict = (e as { code?: string }).code === "conflict";
           if (isTransientDbError(e) || (conflict && attempt < 3)) {
             if (await this.backoff(attempt, group.length, e)) continue;

@@ -48,6 +48,27 @@ export function passagesCopyText(rows: readonly PassageRow[]): string[] {
 }
 
 export async function writePlan(tx: Queryable, plan: GroupPlan, copy: boolean): Promise<void> {
+  await writePassages(tx, plan, copy);
+  await writeOthers(tx, plan);
+}
+
+/** Appends the passages: inserts only, so it may run while an earlier group is still committing. */
+export async function writePassages(tx: Queryable, plan: GroupPlan, copy: boolean): Promise<void> {
+  if (!plan.passages.length) return;
+  if (copy) await tx.copyText("passages", PASSAGE_COLUMNS, plan.passageCopy);
+  else
+    await tx.bulkInsert(
+      "passages",
+      PASSAGE_COLUMNS.map((name, i) => ({ name, type: PASSAGE_TYPES[i]! })),
+      plan.passages.map((p) => [p.ts, p.gantry, p.tag, p.plate, p.conf, p.lane, p.readClass, p.vehicleClass, p.accountId, p.tariffId, p.price, p.rawReads, p.batch]),
+    );
+}
+
+/**
+ * Batch records, merged reads, counts, dead letters, liveness: these take row locks, so they run
+ * only after the previous group has committed (no lock waits between the two, no deadlock).
+ */
+export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void> {
   if (plan.batches.length) {
     const b = plan.batches;
     await tx.query(
@@ -55,15 +76,6 @@ export async function writePlan(tx: Queryable, plan: GroupPlan, copy: boolean): 
        select * from unnest($1::text[], $2::int8[], $3::timestamptz[], $4::int[], $5::int[], $6::int[], $7::int[])`,
       [b.map((x) => x.gantry), b.map((x) => x.batch), b.map((x) => x.sent), b.map((x) => x.reads), b.map((x) => x.accepted), b.map((x) => x.rejected), b.map((x) => x.antennaDuplicates)],
     );
-  }
-  if (plan.passages.length) {
-    if (copy) await tx.copyText("passages", PASSAGE_COLUMNS, plan.passageCopy);
-    else
-      await tx.bulkInsert(
-        "passages",
-        PASSAGE_COLUMNS.map((name, i) => ({ name, type: PASSAGE_TYPES[i]! })),
-        plan.passages.map((p) => [p.ts, p.gantry, p.tag, p.plate, p.conf, p.lane, p.readClass, p.vehicleClass, p.accountId, p.tariffId, p.price, p.rawReads, p.batch]),
-      );
   }
   if (plan.storedMerges.length) {
     const m = plan.storedMerges;

@@ -129,7 +129,7 @@ export class VehicleCache {
 
   constructor(
     private readonly ttlMs = 300_000,
-    private readonly maxEntries = 2_000_000,
+    private readonly maxEntries = 1_000_000,
     private readonly now: () => number = Date.now,
   ) {
     this.rotatedAt = now();
@@ -155,14 +155,15 @@ export class VehicleCache {
     const [t, p] = await Promise.all([
       tags.length
         ? db.query<{ k: string; account_id: number; vehicle_class: number }>(
-            "select id as k, account_id, vehicle_class from tags where id = any($1::text[])",
-            [tags],
+            // One comma-joined parameter: tags are hex, so no escaping, and no per-element array encoding.
+            "select id as k, account_id, vehicle_class from tags where id = any(string_to_array($1, ','))",
+            [tags.join(",")],
           )
         : [],
       plates.length
         ? db.query<{ k: string; account_id: number; vehicle_class: number }>(
-            "select plate as k, account_id, vehicle_class from vehicles where plate = any($1::text[])",
-            [plates],
+            "select plate as k, account_id, vehicle_class from vehicles where plate = any(string_to_array($1, ','))",
+            [plates.join(",")],
           )
         : [],
     ]);
