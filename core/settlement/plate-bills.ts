@@ -1,6 +1,6 @@
 import type { Queryable } from "../db/database.ts";
 import { TollwayError } from "../errors/tollway-error.ts";
-import { isLocalDay } from "../tariff/local-time.ts";
+import { isLocalDay } from "../time/local-time.ts";
 
 /**
  * Plate billing: vehicles without a tag are billed by plate, one bill per plate per local day

@@ -1,6 +1,6 @@
 import type { Database } from "../db/database.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
-import { addDays, localDay, localMidnight } from "../tariff/local-time.ts";
+import { addDays, localDay, localMidnight } from "../time/local-time.ts";
 import { PlateBillService } from "./plate-bills.ts";
 import type { SettlementService } from "./settlement-service.ts";
 

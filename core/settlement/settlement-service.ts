@@ -2,7 +2,7 @@ import type { Database, Queryable } from "../db/database.ts";
 import { TollwayError } from "../errors/tollway-error.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { priceDay, type DailyToll } from "../tariff/daily-toll.ts";
-import { isLocalDay, localDayBounds } from "../tariff/local-time.ts";
+import { isLocalDay, localDayBounds } from "../time/local-time.ts";
 import { TariffCatalog } from "../tariff/tariff-catalog.ts";
 import { postToAccounts, type LedgerPosting } from "./ledger.ts";
 import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills.ts";

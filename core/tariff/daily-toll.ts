@@ -1,4 +1,4 @@
-import { localParts } from "./local-time.ts";
+import { localParts } from "../time/local-time.ts";
 import { postedPriceTenths } from "./posted-price.ts";
 import type { SpecialDay, TariffSet, TariffVersion } from "./tariff.ts";
 

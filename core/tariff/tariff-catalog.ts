@@ -1,5 +1,5 @@
 import type { Queryable } from "../db/database.ts";
-import { parseTimeOfDay } from "./local-time.ts";
+import { parseTimeOfDay } from "../time/local-time.ts";
 import { pctToBp, TariffSet, type SpecialDay, type TariffVersion } from "./tariff.ts";
 
 /**

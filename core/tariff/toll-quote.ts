@@ -1,6 +1,6 @@
 import { TollwayError } from "../errors/tollway-error.ts";
 import { priceDay, type DailyToll } from "./daily-toll.ts";
-import { localDay } from "./local-time.ts";
+import { localDay } from "../time/local-time.ts";
 import type { TariffCatalog } from "./tariff-catalog.ts";
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Local calendar arithmetic in the toll time zone (TOLL_TIMEZONE, Asia/Taipei by default).
+ * Local calendar arithmetic in a configured time zone (TOLL_TIMEZONE, Asia/Taipei by default): tolling
+ * days, free hours and the Freeway Bureau's local timestamps.
  * Settlement days and free hours are LOCAL, so every instant is mapped through Intl with the
  * configured zone; no code assumes a fixed UTC offset.
  */
@@ -31,7 +32,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-function fields(at: Date, timeZone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
+export function localFields(at: Date, timeZone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
   const out = { y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0 };
   for (const p of formatter(timeZone).formatToParts(at)) {
     if (p.type === "year") out.y = Number(p.value);
@@ -44,7 +45,7 @@ function fields(at: Date, timeZone: string): { y: number; mo: number; d: number;
   return out;
 }
 
-const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+export const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
 // Intl costs ~10 us a call and settlement maps every passage, so the local day and time are cached
 // per 15-minute UTC bucket. Exact for every UTC offset in use since 1970: they are all whole quarter
@@ -60,7 +61,7 @@ export function localParts(at: Date, timeZone: string): LocalParts {
   let b = zone.get(bucket);
   if (b === undefined) {
     if (zone.size > 100_000) zone.clear();
-    const f = fields(new Date(bucket * BUCKET_MS), timeZone);
+    const f = localFields(new Date(bucket * BUCKET_MS), timeZone);
     b = { day: `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)}`, startSecond: f.h * 3600 + f.mi * 60 + f.s };
     zone.set(bucket, b);
   }
@@ -72,8 +73,8 @@ export function localDay(at: Date, timeZone: string): string {
 }
 
 /** Offset of the zone from UTC at an instant, in milliseconds (east positive). */
-function offsetMs(at: Date, timeZone: string): number {
-  const f = fields(at, timeZone);
+export function zoneOffsetMs(at: Date, timeZone: string): number {
+  const f = localFields(at, timeZone);
   const asUtc = Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s);
   return asUtc - Math.floor(at.getTime() / 1000) * 1000;
 }
@@ -93,8 +94,8 @@ export function localMidnight(day: string, timeZone: string): Date {
   if (!m || !isLocalDay(day)) throw new RangeError(`not a calendar day: ${day}`);
   const guess = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   // Two passes settle the offset across a DST change (none in Taipei, but the zone is configurable).
-  let t = guess - offsetMs(new Date(guess), timeZone);
-  t = guess - offsetMs(new Date(t), timeZone);
+  let t = guess - zoneOffsetMs(new Date(guess), timeZone);
+  t = guess - zoneOffsetMs(new Date(t), timeZone);
   return new Date(t);
 }
 

@@ -1,6 +1,6 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
-import { localDayBounds } from "../../core/tariff/local-time.ts";
+import { localDayBounds } from "../../core/time/local-time.ts";
 
 /**
  * Passage search and the trip view. Pages are ordered newest first by (ts, id) and continued with

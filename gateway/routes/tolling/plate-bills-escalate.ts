@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PlateBillService } from "../../../core/settlement/plate-bills.ts";
-import { localDay } from "../../../core/tariff/local-time.ts";
+import { localDay } from "../../../core/time/local-time.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { LocalDay, MONEY_WRITERS } from "./schemas.ts";
