@@ -52,7 +52,7 @@ export async function postToAccounts(q: Queryable, postings: readonly LedgerPost
   }
   const ids = [...delta.keys()].sort((a, b) => a - b);
   await q.query("select id from accounts where id = any($1::bigint[]) order by id for update", [ids]);
-  const rows = await q.query<{ id: number; balance_tenths: number; status: string; low_balance_threshold_tenths: number }>(
+  const rows = await q.query<BalanceRow>(
     `update accounts a set balance_tenths = a.balance_tenths + d.delta, updated_at = now()
        from unnest($1::bigint[], $2::bigint[]) as d(id, delta) where a.id = d.id
      returning a.id, a.balance_tenths, a.status, a.low_balance_threshold_tenths`,
@@ -90,6 +90,25 @@ export async function postToAccounts(q: Queryable, postings: readonly LedgerPost
   // Ids come from one sequence in insert order; sorting them restores the order of `postings`.
   const entryIds = entries.map((e) => e.id).sort((a, b) => a - b);
 
+  const newStatus = await applyBalanceRule(q, rows);
+
+  return postings.map((p, i) => ({
+    entryId: entryIds[i]!,
+    balanceAfterTenths: balanceAfter[i]!,
+    accountStatus: newStatus.get(p.accountId) ?? byId.get(p.accountId)!.status,
+    statusChanged: newStatus.has(p.accountId),
+  }));
+}
+
+type BalanceRow = {
+  id: number;
+  balance_tenths: number;
+  status: string;
+  low_balance_threshold_tenths: number;
+};
+
+/** The low-balance rule (see the top of this file) for accounts as they now are; returns the changes. */
+async function applyBalanceRule(q: Queryable, rows: readonly BalanceRow[]): Promise<Map<number, string>> {
   const newStatus = new Map<number, string>();
   for (const r of rows) {
     if (r.status === "active" && r.balance_tenths < r.low_balance_threshold_tenths) newStatus.set(r.id, "low_balance");
@@ -99,13 +118,16 @@ export async function postToAccounts(q: Queryable, postings: readonly LedgerPost
   const toActive = [...newStatus].filter(([, s]) => s === "active").map(([id]) => id);
   if (toLow.length) await setStatuses(q, toLow, "active", "low_balance");
   if (toActive.length) await setStatuses(q, toActive, "low_balance", "active");
+  return newStatus;
+}
 
-  return postings.map((p, i) => ({
-    entryId: entryIds[i]!,
-    balanceAfterTenths: balanceAfter[i]!,
-    accountStatus: newStatus.get(p.accountId) ?? byId.get(p.accountId)!.status,
-    statusChanged: newStatus.has(p.accountId),
-  }));
+/**
+ * Applies the low-balance rule to one account after something other than a posting changed it
+ * (its threshold, or a reactivation). The caller holds the account's row lock.
+ */
+export async function refreshBalanceStatus(q: Queryable, accountId: number): Promise<boolean> {
+  const rows = await q.query<BalanceRow>("select id, balance_tenths, status, low_balance_threshold_tenths from accounts where id = $1", [accountId]);
+  return (await applyBalanceRule(q, rows)).size > 0;
 }
 
 /** Moves accounts from status `from` to `to`, and their tags with them, one versioned change per tag. */

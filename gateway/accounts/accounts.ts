@@ -2,7 +2,7 @@ import type { Queryable } from "../../core/db/database.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { recordAudit, type Actor } from "../audit/audit-log.ts";
 import { iso } from "../http/schemas.ts";
-import { TagService } from "../tags/tags.ts";
+import { postToAccount, refreshBalanceStatus } from "../../core/settlement/ledger.ts";
 
 /**
  * Prepaid accounts (personal or fleet), their ledger and vehicles. Balances only change together
@@ -153,7 +153,7 @@ export class AccountService {
       [id, patch.name ?? null, patch.email !== undefined, patch.email ?? null, patch.phone !== undefined, patch.phone ?? null, patch.lowBalanceThresholdTenths ?? null, patch.status ?? null],
     );
     let after = toAccount(r);
-    if (patch.status === "active" || patch.lowBalanceThresholdTenths !== undefined) after = await this.refreshLowBalance(tx, actor, after);
+    if (await refreshBalanceStatus(tx, id)) after = await this.get(id, tx);
     await recordAudit(tx, actor, { action: "account.update", entity: "account", entityId: id, before, after });
     return after;
   }
@@ -165,29 +165,12 @@ export class AccountService {
   async topUp(tx: Queryable, actor: Actor, id: number, amountTenths: number, description: string | null): Promise<{ account: Account; entry: LedgerEntry }> {
     const before = await this.get(id, tx, true);
     if (before.status === "closed") throw new TollwayError("conflict", `Account ${id} is closed`);
-    const r = await tx.one(`update accounts set balance_tenths = balance_tenths + $2, updated_at = now() where id = $1 returning ${ACCOUNT_COLS}`, [
-      id,
-      amountTenths,
-    ]);
-    let account = toAccount(r);
-    const e = await tx.one(
-      `insert into ledger_entries (account_id, kind, amount_tenths, balance_after_tenths, description, created_by)
-       values ($1, 'topup', $2, $3, $4, $5) returning *`,
-      [id, amountTenths, account.balanceTenths, description, actor.keyId],
-    );
-    const entry = toLedger(e);
-    account = await this.refreshLowBalance(tx, actor, account);
+    // The ledger moves the balance and applies the low-balance rule (tags follow the account).
+    const posted = await postToAccount(tx, { accountId: id, kind: "topup", amountTenths, description, createdBy: actor.keyId });
+    const account = await this.get(id, tx);
+    const entry = toLedger(await tx.one("select * from ledger_entries where id = $1", [posted.entryId]));
     await recordAudit(tx, actor, { action: "account.top_up", entity: "account", entityId: id, before, after: { account, entry } });
     return { account, entry };
-  }
-
-  /** low_balance -> active once the balance is back at the threshold (tags follow). */
-  private async refreshLowBalance(tx: Queryable, actor: Actor, account: Account): Promise<Account> {
-    if (account.status !== "low_balance" || account.balanceTenths < account.lowBalanceThresholdTenths) return account;
-    const r = await tx.one(`update accounts set status = 'active', updated_at = now() where id = $1 returning ${ACCOUNT_COLS}`, [account.id]);
-    const tags = new TagService(tx);
-    for (const tagId of await tags.idsOf(account.id, "low_balance")) await tags.changeStatus(tx, actor, tagId, "active", "balance restored");
-    return toAccount(r);
   }
 
   async ledger(id: number, f: { kind?: LedgerKind; from?: Date; to?: Date; beforeId?: number; limit: number }): Promise<LedgerEntry[]> {
