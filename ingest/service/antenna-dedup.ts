@@ -4,6 +4,12 @@
  * is the tag, or the plate for plate-only reads. State is per gantry; a gantry is "cold" until it
  * was warmed from the passages already stored, so a restart does not turn merged reads into new
  * passages.
+ *
+ * Passages are kept in buckets one window wide, by read time: a read looks in its own bucket and
+ * the two neighbours. A bucket is dropped once it is more than two buckets away from where the
+ * gantry's reads now land and has not been touched for a while (in passages): that bounds memory
+ * without trusting any single clock (a batch from the far future, or a late one from the past,
+ * neither wipes the state nor pins it).
  */
 
 /** A passage, written by this process or loaded from the database. */
@@ -21,31 +27,46 @@ export interface PassageRef {
   stored: boolean;
 }
 
+interface Bucket {
+  byTag: Map<string, PassageRef>;
+  byPlate: Map<string, PassageRef>;
+  /** The gantry's passage counter when this bucket was last inserted into. */
+  touched: number;
+}
+
 /** One gantry's state; get it once per batch with `gantry()`. */
 export interface GantryState {
   id: string;
-  byTag: Map<string, PassageRef>;
-  byPlate: Map<string, PassageRef>;
-  /** Insertion order, for pruning by time. */
-  fifo: PassageRef[];
-  head: number;
-  maxTsMs: number;
+  buckets: Map<number, Bucket>;
+  /** Passages inserted so far. */
+  seq: number;
 }
+
+/** A bucket out of reach is dropped once this many passages went elsewhere since it was touched. */
+const UNTOUCHED_PASSAGES = 2048;
 
 export class AntennaDedup {
   private readonly gantries = new Map<string, GantryState>();
   /** Gantries whose stored passages were loaded (state alone does not make a gantry warm). */
   private readonly warmed = new Set<string>();
   private readonly windowMs: number;
+  private readonly bucketMs: number;
   /** Set by offer(): whether the last offered read started a new passage. */
   lastWasNew = false;
 
   constructor(windowSeconds: number) {
     this.windowMs = windowSeconds * 1000;
+    this.bucketMs = Math.max(1000, this.windowMs);
   }
 
   isWarm(gantry: string): boolean {
     return this.warmed.has(gantry);
+  }
+
+  gantry(gantry: string): GantryState {
+    let g = this.gantries.get(gantry);
+    if (!g) this.gantries.set(gantry, (g = { id: gantry, buckets: new Map(), seq: 0 }));
+    return g;
   }
 
   /** Marks a gantry warm with passages already stored (from the database). */
@@ -53,13 +74,8 @@ export class AntennaDedup {
     const g = this.gantry(gantry);
     this.warmed.add(gantry);
     for (const p of stored) {
-      const ref: PassageRef = { gantry, tsMs: p.tsMs, ts: p.ts, tag: p.tag, plate: p.plate, rawReads: p.rawReads, addStored: 0, stored: true };
-      const map = p.tag !== null ? g.byTag : g.byPlate;
-      const key = (p.tag ?? p.plate)!;
-      const prev = map.get(key);
-      if (!prev || prev.tsMs < p.tsMs) map.set(key, ref);
-      g.fifo.push(ref);
-      if (p.tsMs > g.maxTsMs) g.maxTsMs = p.tsMs;
+      if (this.find(g, p.tag, p.plate, p.tsMs)?.tsMs === p.tsMs) continue;
+      this.insert(g, { gantry, tsMs: p.tsMs, ts: p.ts, tag: p.tag, plate: p.plate, rawReads: p.rawReads, addStored: 0, stored: true });
     }
   }
 
@@ -68,10 +84,8 @@ export class AntennaDedup {
    * new one. `lastWasNew` tells which.
    */
   offer(g: GantryState, tag: string | null, plate: string | null, tsMs: number, ts: string): PassageRef {
-    const map = tag !== null ? g.byTag : g.byPlate;
-    const key = (tag ?? plate)!;
-    const prev = map.get(key);
-    if (prev !== undefined && Math.abs(tsMs - prev.tsMs) <= this.windowMs) {
+    const prev = this.find(g, tag, plate, tsMs);
+    if (prev !== undefined) {
       if (prev.rawReads < 32767) {
         prev.rawReads++;
         if (prev.stored) prev.addStored++;
@@ -80,12 +94,7 @@ export class AntennaDedup {
       return prev;
     }
     const ref: PassageRef = { gantry: g.id, tsMs, ts, tag, plate, rawReads: 1, addStored: 0, stored: false };
-    map.set(key, ref);
-    g.fifo.push(ref);
-    if (tsMs > g.maxTsMs) {
-      g.maxTsMs = tsMs;
-      if ((g.fifo.length & 255) === 0) this.prune(g);
-    }
+    this.insert(g, ref);
     this.lastWasNew = true;
     return ref;
   }
@@ -107,35 +116,35 @@ export class AntennaDedup {
   /** Passages remembered (for metrics and tests). */
   get size(): number {
     let n = 0;
-    for (const g of this.gantries.values()) n += g.byTag.size + g.byPlate.size;
+    for (const g of this.gantries.values()) for (const b of g.buckets.values()) n += b.byTag.size + b.byPlate.size;
     return n;
   }
 
-  gantry(gantry: string): GantryState {
-    let g = this.gantries.get(gantry);
-    if (!g) this.gantries.set(gantry, (g = { id: gantry, byTag: new Map(), byPlate: new Map(), fifo: [], head: 0, maxTsMs: Number.NEGATIVE_INFINITY }));
-    return g;
+  /** A passage of this vehicle whose first read is within the window of tsMs. */
+  private find(g: GantryState, tag: string | null, plate: string | null, tsMs: number): PassageRef | undefined {
+    const b = Math.floor(tsMs / this.bucketMs);
+    const key = (tag ?? plate)!;
+    const byTag = tag !== null;
+    // Own bucket first (the usual hit), then the neighbours a window can reach into.
+    return this.findIn(g.buckets.get(b), byTag, key, tsMs) ?? this.findIn(g.buckets.get(b - 1), byTag, key, tsMs) ?? this.findIn(g.buckets.get(b + 1), byTag, key, tsMs);
   }
 
-  /**
-   * Drops passages older than twice the window behind the gantry's newest read. The second window
-   * is slack for batches that arrive out of order (several in flight, resends after a restart).
-   */
-  private prune(g: GantryState): void {
-    const horizon = g.maxTsMs - 2 * this.windowMs;
-    const fifo = g.fifo;
-    let h = g.head;
-    while (h < fifo.length && fifo[h]!.tsMs < horizon) {
-      const ref = fifo[h]!;
-      const map = ref.tag !== null ? g.byTag : g.byPlate;
-      const key = (ref.tag ?? ref.plate)!;
-      if (map.get(key) === ref) map.delete(key);
-      h++;
+  private findIn(bucket: Bucket | undefined, byTag: boolean, key: string, tsMs: number): PassageRef | undefined {
+    if (bucket === undefined) return undefined;
+    const ref = (byTag ? bucket.byTag : bucket.byPlate).get(key);
+    return ref !== undefined && Math.abs(tsMs - ref.tsMs) <= this.windowMs ? ref : undefined;
+  }
+
+  private insert(g: GantryState, ref: PassageRef): void {
+    const b = Math.floor(ref.tsMs / this.bucketMs);
+    let bucket = g.buckets.get(b);
+    if (!bucket) g.buckets.set(b, (bucket = { byTag: new Map(), byPlate: new Map(), touched: 0 }));
+    if (ref.tag !== null) bucket.byTag.set(ref.tag, ref);
+    else bucket.byPlate.set(ref.plate!, ref);
+    bucket.touched = ++g.seq;
+    if ((g.seq & 255) === 0) {
+      // More than two buckets away is more than a window from any read landing in bucket b.
+      for (const [k, other] of g.buckets) if (Math.abs(k - b) > 2 && g.seq - other.touched > UNTOUCHED_PASSAGES) g.buckets.delete(k);
     }
-    if (h > 4096 && h > fifo.length / 2) {
-      g.fifo = fifo.slice(h);
-      h = 0;
-    }
-    g.head = h;
   }
 }

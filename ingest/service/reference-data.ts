@@ -135,6 +135,11 @@ export class VehicleCache {
     this.rotatedAt = now();
   }
 
+  /** Entries held (both generations, tags and plates). */
+  get size(): number {
+    return this.tags.current.size + this.tags.previous.size + this.plates.current.size + this.plates.previous.size;
+  }
+
   /** undefined: not cached; null: not registered. */
   byTag(tag: string): Vehicle | null | undefined {
     return this.tags.get(tag);
