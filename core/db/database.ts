@@ -24,7 +24,7 @@ export interface Queryable {
   /** Appends rows to a table in one round trip; values are in `columns` order. */
   bulkInsert(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<number>;
   /** COPY of pre-encoded COPY text, inside a transaction, PostgreSQL only (see Session.copyText). */
-  copyText(table: string, columns: readonly string[], chunks: readonly string[]): Promise<void>;
+  copyText(table: string, columns: readonly string[], chunks: readonly string[], opts?: { timeoutMs?: number }): Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -126,16 +126,27 @@ class Session implements Queryable {
    * escaped), for hot paths that build the text themselves. PostgreSQL only (`Database.isEmbedded`
    * tells): callers fall back to bulkInsert on embedded PGlite.
    */
-  async copyText(table: string, columns: readonly string[], chunks: readonly string[]): Promise<void> {
+  async copyText(table: string, columns: readonly string[], chunks: readonly string[], opts: { timeoutMs?: number } = {}): Promise<void> {
     assertIdentifier(table);
     for (const c of columns) assertIdentifier(c);
     if (!("release" in this.client)) throw new TollwayError("internal", "copyText runs inside a transaction");
     const sql = `COPY ${table} (${columns.join(",")}) FROM STDIN`;
-    const stream = this.client.query(copyFrom(sql));
+    const client = this.client;
+    const stream = client.query(copyFrom(sql));
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const done = new Promise<void>((resolve, reject) => {
       stream.on("finish", resolve);
       stream.on("error", reject);
-    });
+      // A server that goes away mid-COPY can leave the socket waiting forever for a drain that
+      // never comes: after timeoutMs the connection is destroyed, which fails the COPY (and the
+      // transaction) as a lost connection the caller can retry.
+      if (opts.timeoutMs)
+        timer = setTimeout(() => {
+          const err = new Error(`Connection terminated: COPY ${table} did not finish within ${opts.timeoutMs} ms`);
+          (client as unknown as { connection?: { stream?: { destroy(e?: Error): void } } }).connection?.stream?.destroy(err);
+          reject(err);
+        }, opts.timeoutMs);
+    }).finally(() => clearTimeout(timer));
     try {
       // A failing COPY never drains: wait for whichever comes first.
       for (const c of chunks) if (!stream.write(c)) await Promise.race([new Promise((res) => stream.once("drain", res)), done]);

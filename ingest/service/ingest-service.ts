@@ -35,6 +35,9 @@ export interface IngestServiceOptions {
 
 /** Thrown inside a transaction whose plan was built on top of a group that then failed. */
 const STALE = new Error("previous group failed; plan is stale");
+/** Thrown inside a transaction that waited too long for the group before it (to free its connection). */
+const WAITED = new Error("waited too long for the previous group");
+const PREV_WAIT_MS = 5000;
 
 /**
  * The ingest: receives TR1 batches on a ROUTER (served by a Worker), writes each group of messages
@@ -273,12 +276,18 @@ export class IngestService {
       for (let attempt = 1; ; attempt++) {
         const t0 = performance.now();
         try {
-          // A rebuild starts from what is stored, never from state another build left behind.
-          if (!plan)
+          // A rebuild starts from what is stored, never from state another build left behind,
+          // and only once the group before has settled (its passages are then stored).
+          if (!plan) {
+            if (prev) {
+              await prev;
+              prev = undefined;
+            }
             plan = await this.locked(() => {
               this.dedup.reset();
               return this.builder.build(this.db, group);
             });
+          }
           const p = plan;
           const copy = this.copyMode;
           // Embedded PGlite runs one transaction at a time: wait before starting ours.
@@ -290,7 +299,9 @@ export class IngestService {
           await this.db.tx(async (tx) => {
             await writePassages(tx, p, copy);
             if (prev) {
-              const ok = await prev;
+              // Never hold a connection long while waiting: the group before may need one.
+              const ok = await Promise.race([prev, Bun.sleep(PREV_WAIT_MS).then(() => undefined)]);
+              if (ok === undefined) throw WAITED;
               prev = undefined;
               if (!ok) throw STALE;
             }
@@ -299,11 +310,19 @@ export class IngestService {
           this.afterCommit(plan, group.length, (performance.now() - t0) / 1000);
           return clean;
         } catch (e) {
+          const cause = (e as { cause?: unknown }).cause;
+          if ((e === WAITED || cause === WAITED) && prev) {
+            // Rolled back to free the connection; wait outside a transaction, then go again
+            // (with the same plan if the group before committed).
+            const ok = await prev;
+            prev = undefined;
+            if (ok) continue;
+          }
           this.inFlightBatches.clear();
           clean = false;
           plan = undefined;
           // The group before failed: rebuild on what it finally stored (it has settled now).
-          if (e === STALE || (e as { cause?: unknown }).cause === STALE) continue;
+          if (e === STALE || cause === STALE || e === WAITED || cause === WAITED) continue;
           const conflict = (e as { code?: string }).code === "conflict";
           if (isTransientDbError(e) || (conflict && attempt < 3)) {
             if (await this.backoff(attempt, group.length, e)) continue;

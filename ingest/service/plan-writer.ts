@@ -55,7 +55,8 @@ export async function writePlan(tx: Queryable, plan: GroupPlan, copy: boolean): 
 /** Appends the passages: inserts only, so it may run while an earlier group is still committing. */
 export async function writePassages(tx: Queryable, plan: GroupPlan, copy: boolean): Promise<void> {
   if (!plan.passages.length) return;
-  if (copy) await tx.copyText("passages", PASSAGE_COLUMNS, plan.passageCopy);
+  // A group's COPY takes well under a second; a minute means the connection is stuck.
+  if (copy) await tx.copyText("passages", PASSAGE_COLUMNS, plan.passageCopy, { timeoutMs: 60_000 });
   else
     await tx.bulkInsert(
       "passages",
