@@ -34,7 +34,7 @@ afterAll(async () => {
   await ingest?.stop();
   await db?.close();
   await pg?.stop();
-});
+}, 60_000);
 
 test(
   "the database restarts mid-stream: the ingest survives, resumes and loses nothing",

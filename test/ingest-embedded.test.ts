@@ -25,7 +25,7 @@ afterAll(async () => {
   await ingest?.stop();
   await db?.close();
   await embedded?.stop();
-});
+}, 60_000);
 
 test("stores, prices, counts and dead-letters through unnest inserts on PGlite", async () => {
   expect(await db.isEmbedded()).toBe(true);

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   ingest?.kill(9);
   await tdb?.drop();
-});
+}, 60_000);
 
 test(
   "kill -9 twice mid-stream: every read stored exactly once, passages and counts exact",

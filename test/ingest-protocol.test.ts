@@ -24,7 +24,7 @@ afterAll(async () => {
   gantry?.close();
   await ingest?.stop();
   await tdb?.drop();
-});
+}, 60_000);
 
 describe("TR1 ingest", () => {
   test("a batch is acked only after its rows are visible, priced by the tariff in force", async () => {

@@ -32,7 +32,7 @@ afterAll(async () => {
   for (const g of opened) g.close();
   await ingest?.stop();
   await tdb?.drop();
-});
+}, 60_000);
 
 describe("ingest security (CURVE)", () => {
   test("a registered gantry key connects and writes as its own gantry", async () => {

@@ -12,7 +12,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tdb?.drop();
-});
+}, 60_000);
 
 test("graceful shutdown on SIGTERM acks what is in flight and exits cleanly", async () => {
   const endpoint = `tcp://127.0.0.1:${freePort()}`;

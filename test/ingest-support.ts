@@ -1,4 +1,4 @@
-import { silentLogger } from "../core/log/logger.ts";
+import { createLogger, silentLogger } from "../core/log/logger.ts";
 import type { Database } from "../core/db/database.ts";
 import { IngestService, type IngestServiceOptions } from "../ingest/service/ingest-service.ts";
 import { Context, Dealer, Reactor, type DealerCurve, type Frame } from "../ingest/zmq/index.ts";
@@ -7,7 +7,9 @@ import type { Tr1Reply } from "../ingest/protocol/tr1.ts";
 /** Helpers for the ingest integration tests (real sockets, real PostgreSQL). */
 
 export async function startIngest(db: Database, opts: Partial<IngestServiceOptions> = {}): Promise<IngestService> {
-  const s = new IngestService({ db, logger: silentLogger, bind: "tcp://127.0.0.1:*", duplicateWindowSeconds: 60, statsIntervalMs: 60_000, ...opts });
+  const level = process.env.INGEST_TEST_LOG_LEVEL as "debug" | "info" | "warn" | "error" | undefined;
+  const logger = level ? createLogger({ level, bindings: { component: "ingest-test" } }) : silentLogger;
+  const s = new IngestService({ db, logger, bind: "tcp://127.0.0.1:*", duplicateWindowSeconds: 60, statsIntervalMs: 60_000, ...opts });
   await s.start();
   return s;
 }
