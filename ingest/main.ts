@@ -1,9 +1,19 @@
 import { runMain } from "../core/cli/main.ts";
+import { requireDatabaseUrl } from "../core/config/config.ts";
+import { Database } from "../core/db/database.ts";
 import { IngestService } from "./service/ingest-service.ts";
 
 /** `bun run ingest`: the TR1 gantry ingest until SIGTERM/SIGINT, then a graceful stop. */
-await runMain("ingest", async ({ config, logger, openDatabase }) => {
-  const db = openDatabase("tollway-ingest");
+await runMain("ingest", async ({ config, logger }) => {
+  // A query limit, so a connection the server dropped mid-COPY fails and is retried instead of
+  // holding the ingest forever (a group's statements take well under a second).
+  const db = new Database({
+    url: requireDatabaseUrl(config),
+    max: config.databasePoolMax,
+    logger,
+    applicationName: "tollway-ingest",
+    queryTimeoutMs: 30_000,
+  });
   const bindHost = /^tcp:\/\/([0-9.]+):/.exec(config.ingest.bind)?.[1];
   const service = new IngestService({
     db,

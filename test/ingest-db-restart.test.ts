@@ -25,7 +25,7 @@ beforeAll(async () => {
   const admin = new Database({ url: pg.url, max: 1 });
   await admin.query("create database tollway");
   await admin.close();
-  db = new Database({ url: pg.url.replace(/\/postgres$/, "/tollway"), max: 4, connectTimeoutMs: 2000 });
+  db = new Database({ url: pg.url.replace(/\/postgres$/, "/tollway"), max: 4, connectTimeoutMs: 2000, queryTimeoutMs: 10_000 });
   await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
   await new Seeder(db).run();
 }, 120_000);

@@ -36,6 +36,12 @@ export interface DatabaseOptions {
   bulkMode?: "copy" | "unnest";
   /** Milliseconds to wait for a connection before failing. */
   connectTimeoutMs?: number;
+  /**
+   * Client-side limit for each query (pg's query_timeout). A connection the server dropped while
+   * the client was sending can otherwise leave a query waiting forever; services that must recover
+   * on their own (the ingest) set it. Unset: no limit.
+   */
+  queryTimeoutMs?: number;
 }
 
 // int8 and numeric arrive as strings by default. Our int8 values are money in minor units and counts,
@@ -206,6 +212,7 @@ export class Database extends Session {
       max: opts.max ?? 10,
       application_name: opts.applicationName ?? "tollway",
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+      ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
       types: typeParsers,
     });
     const logger = opts.logger ?? silentLogger;
@@ -314,7 +321,7 @@ export function isTransientDbError(e: unknown): boolean {
   const err = (e instanceof TollwayError ? e.cause : e) as { code?: string; message?: string } | undefined;
   if (!err) return false;
   if (err.code && TRANSIENT.has(err.code)) return true;
-  return /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+  return /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(
     err.message ?? "",
   );
 }
