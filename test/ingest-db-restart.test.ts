@@ -31,9 +31,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await ingest?.stop();
-  await db?.close();
-  await pg?.stop();
+  // The throwaway cluster is stopped whatever happens before, so no postgres is left running.
+  try {
+    await Promise.race([ingest?.stop(), Bun.sleep(20_000)]);
+    await db?.close().catch(() => undefined);
+  } finally {
+    await pg?.stop();
+  }
 }, 60_000);
 
 test(
