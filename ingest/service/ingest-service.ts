@@ -24,7 +24,10 @@ export interface IngestServiceOptions {
   instance?: string;
   /** Messages received and not yet acked; the socket stops reading at this bound. */
   maxInFlight?: number;
-  /** A group (one transaction) is cut at this many messages or reads. */
+  /**
+   * A group (one transaction) is cut at this many messages or reads. 4 000 reads keeps the ack p99
+   * at half rate under 250 ms here with the same throughput as 10 000 (bench:ingest, see README).
+   */
   maxGroupMessages?: number;
   maxGroupReads?: number;
   statsIntervalMs?: number;
@@ -227,7 +230,7 @@ export class IngestService {
 
   private cut(): IncomingMessage[] {
     const maxMsgs = this.opts.maxGroupMessages ?? 200;
-    const maxReads = this.opts.maxGroupReads ?? 10_000;
+    const maxReads = this.opts.maxGroupReads ?? 4_000;
     let n = 0;
     let bytes = 0;
     // Reads are estimated from bytes (~90 bytes a read).
