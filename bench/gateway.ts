@@ -17,6 +17,9 @@ import { ApiKeyService } from "../gateway/auth/api-keys.ts";
  * 2. `bun run gateway` is started on a free loopback port as its own process.
  * 3. N concurrent connections each loop: pick a random tag, GET its newest page of passages; for
  *    --seconds after a warm-up, or until --requests.
+ * 4. The limit, in the same run: the same lookup straight against PostgreSQL over N pooled
+ *    connections (no HTTP, no auth, no JSON), for the same time; the HTTP rate is reported as a
+ *    ratio of it.
  * Progress goes to stderr; the last stdout line is one JSON object.
  *
  * Options: --passages 10000000 --tags 200000 --concurrency 16 --seconds 15 --requests 1000000 --limit 20 --fresh
@@ -222,6 +225,34 @@ await runMain("bench:gateway", async ({ logger }) => {
     await Promise.all(Array.from({ length: CONCURRENCY }, () => worker(started + SECONDS * 1000)));
     clearInterval(ticker);
     const elapsed = (performance.now() - started) / 1000;
+
+    // The physical limit: the same query on the database directly, same concurrency, same duration.
+    progress(`limit: the same lookup straight on PostgreSQL, ${CONCURRENCY} connections for ${SECONDS} s`);
+    const direct = new Database({ url, max: CONCURRENCY, applicationName: "bench-gateway-direct" });
+    let directCount = 0;
+    let directRps = 0;
+    const directLatencies: number[] = [];
+    try {
+      const directWorker = async (deadline: number) => {
+        while (performance.now() < deadline) {
+          const t0 = performance.now();
+          await direct.query(
+            `select id, ts, gantry_id, tag_id, plate, plate_confidence, lane, read_class, vehicle_class, account_id, tariff_id,
+                    posted_price_tenths, (extract(epoch from ts) * 1000000)::bigint as ts_us
+               from passages where tag_id = $1 order by ts desc, id desc limit $2`,
+            [tagOf(Math.floor(Math.random() * TAGS)), LIMIT + 1],
+          );
+          directLatencies.push(performance.now() - t0);
+          directCount++;
+        }
+      };
+      const directStarted = performance.now();
+      await Promise.all(Array.from({ length: CONCURRENCY }, () => directWorker(directStarted + SECONDS * 1000)));
+      directRps = directCount / ((performance.now() - directStarted) / 1000);
+    } finally {
+      await direct.close();
+    }
+    const directSorted = Float64Array.from(directLatencies).sort();
     const sorted = Float64Array.from(latencies).sort();
     const round = (n: number) => Math.round(n * 100) / 100;
     const result = {
@@ -239,8 +270,11 @@ await runMain("bench:gateway", async ({ logger }) => {
       p99Ms: round(percentile(sorted, 99)),
       maxMs: round(sorted.at(-1) ?? Number.NaN),
       requestsPerSecond: round(latencies.length / elapsed),
+      directQueriesPerSecond: round(directRps),
+      directP50Ms: round(percentile(directSorted, 50)),
+      ratioToDirect: round(latencies.length / elapsed / directRps),
     };
-    progress(`done: ${result.requests} requests, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.requestsPerSecond} req/s, ${errors} errors`);
+    progress(`done: ${result.requests} requests, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.requestsPerSecond} req/s, ${errors} errors; straight on PostgreSQL ${result.directQueriesPerSecond} queries/s (ratio ${result.ratioToDirect})`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return errors > 0 ? 1 : 0;
   } finally {
