@@ -1,16 +1,27 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { Migrator, defaultSqlDir } from "./migrator.ts";
+
+const scratchDirs: string[] = [];
+function copyOfSqlDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tollway-sql-"));
+  scratchDirs.push(dir);
+  cpSync(defaultSqlDir, dir, { recursive: true });
+  return dir;
+}
 
 describe("Migrator on plain PostgreSQL", () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase({ migrate: false });
   });
-  afterAll(async () => t.drop());
+  afterAll(async () => {
+    for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+    await t.drop();
+  });
 
   test("applies every portable migration from empty and skips the TimescaleDB layer cleanly", async () => {
     const m = new Migrator({ db: t.db, sqlDir: defaultSqlDir, timescaledb: "auto" });
@@ -47,15 +58,13 @@ describe("Migrator on plain PostgreSQL", () => {
   });
 
   test("an applied migration that was edited is refused", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tollway-sql-"));
-    cpSync(defaultSqlDir, dir, { recursive: true });
+    const dir = copyOfSqlDir();
     writeFileSync(join(dir, "001_network.sql"), "-- edited\n", { flag: "a" });
     await expect(new Migrator({ db: t.db, sqlDir: dir, timescaledb: "off" }).run()).rejects.toThrow(/001_network.sql was changed/);
   });
 
   test("a failing migration is rolled back and reported by name", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tollway-sql-"));
-    cpSync(defaultSqlDir, dir, { recursive: true });
+    const dir = copyOfSqlDir();
     writeFileSync(join(dir, "999_broken.sql"), "create table half_done (x int);\nselect no_such_function();\n");
     await expect(new Migrator({ db: t.db, sqlDir: dir, timescaledb: "off" }).run()).rejects.toThrow(/999_broken.sql failed/);
     expect(await t.db.maybeOne("select 1 from information_schema.tables where table_name = 'half_done'")).toBeUndefined();
