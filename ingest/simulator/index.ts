@@ -37,6 +37,8 @@
  *   truth.travelTimeGroups(n)  M04A: per (segment, class, 5-min bucket of the departure read) with >= n
  *                              vehicles: count, generated median, source median.
  *   truth.passages / duplicates / malformed[kind] / trips / tripsByClass / taggedPassages / registeredPassages.
+ *   truth.gapTrips             trips as a builder ending a trip after tripGapMs (30 min) without a read
+ *                              counts them: one more per generated segment slower than that.
  *
  * HOW TRAVEL TIMES ARE MADE (speeds: "data", the default; "free-flow" uses the default class speed
  * everywhere, so an incident is the only bottleneck): a vehicle leaving gantry A at time t takes median(segment, 5-min slot of t

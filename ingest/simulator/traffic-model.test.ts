@@ -164,6 +164,29 @@ describe("traffic model", () => {
     expect(new Set(pool.map((t) => t.plate)).size).toBe(pool.length);
   });
 
+  test("gapTrips counts trips the way a builder splitting at tripGapMs without a read sees them", () => {
+    // Real M04A medians can exceed the 30-min gap (freeway 1, 01F0061S>01F0099S, trailers: 1942 s);
+    // a 2-min gap makes such slow segments common here.
+    const tripGapMs = 120_000;
+    const { list, truth } = run({ data: freeway1, startMs: morning, durationMs: 900_000, seed: 5, vehiclesPerHour: 6000, duplicateRate: 0.1, tripGapMs });
+    const byVehicle = new Map<string, number[]>();
+    for (const r of list) {
+      if (r.kind !== "passage") continue;
+      const k = r.read.tag ?? `plate:${r.read.plate}`;
+      const ts = byVehicle.get(k);
+      if (ts) ts.push(r.tsMs);
+      else byVehicle.set(k, [r.tsMs]);
+    }
+    let split = 0;
+    for (const ts of byVehicle.values()) {
+      split++;
+      for (let i = 1; i < ts.length; i++) if (ts[i]! - ts[i - 1]! > tripGapMs) split++;
+    }
+    expect(truth.gapTrips).toBe(split);
+    expect(truth.gapTrips).toBeGreaterThan(truth.trips);
+    expect(() => run({ startMs: morning, tripGapMs: 3_600_000 })).toThrow(/tripGapMs/);
+  });
+
   test("an incident slows its segment and the queue upstream, not downstream", () => {
     const segment = "01F0264S>01F0293S";
     const startMs = morning + 20 * 60_000;

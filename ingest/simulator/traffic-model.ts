@@ -92,6 +92,11 @@ export interface TrafficModelOptions {
   timeZoneOffsetMinutes?: number;
   /** A registered tag is not reused until this long after its previous trip ended (default 1 h). */
   tagCooldownMs?: number;
+  /**
+   * The silence that ends a trip for a gap-based trip builder (M06A, control/trips; default 30 min).
+   * Only for truth.gapTrips; must be shorter than tagCooldownMs, so reused tags never join trips.
+   */
+  tripGapMs?: number;
   /** After the end, still emit the remaining reads of trips already under way (default true). */
   drain?: boolean;
   /** Keep per-vehicle travel times in the ground truth (default true; counts are always kept). */
@@ -137,7 +142,13 @@ export class GroundTruth {
   /** Passages per 5-min bucket index: [gantry index * 5 + class index]; see countRows(). */
   private readonly counts = new Map<number, Int32Array>();
   readonly travelTimes: TravelTimeRecord[] = [];
+  /** Trips generated (journeys). */
   trips = 0;
+  /**
+   * Trips as a builder that ends a trip after tripGapMs without a read sees them: a generated trip
+   * counts once more for each segment slower than that (the real M04A has medians over 30 min).
+   */
+  gapTrips = 0;
   passages = 0;
   taggedPassages = 0;
   registeredPassages = 0;
@@ -283,9 +294,11 @@ export class TrafficModel {
       lanes: options.lanes ?? 4,
       timeZoneOffsetMinutes: options.timeZoneOffsetMinutes ?? 480,
       tagCooldownMs: options.tagCooldownMs ?? 3_600_000,
+      tripGapMs: options.tripGapMs ?? 30 * 60_000,
       drain: options.drain ?? true,
       collectTravelTimes: options.collectTravelTimes ?? true,
     };
+    if (!(this.o.tripGapMs > 0 && this.o.tripGapMs < this.o.tagCooldownMs)) throw new TollwayError("bad_request", "tripGapMs must be positive and below tagCooldownMs");
     if (!(this.o.vehiclesPerHour > 0)) throw new TollwayError("bad_request", "vehiclesPerHour must be positive");
     if (!(this.o.malformedRate >= 0 && this.o.malformedRate < 1)) throw new TollwayError("bad_request", "malformedRate must be in [0, 1)");
     if (!(this.o.meanSegmentsPerTrip >= 1)) throw new TollwayError("bad_request", "meanSegmentsPerTrip must be at least 1");
@@ -394,6 +407,7 @@ export class TrafficModel {
       plate = plateOf(POOL_PLATES + ((hashString(String(this.o.seed)) + this.freshCount++) % (PLATE_SPACE - POOL_PLATES)));
     }
     this.truth.trips++;
+    this.truth.gapTrips++;
     this.truth.tripsByClass[vehicleClass]!++;
     if (tag) this.truth.taggedTrips++;
     const vehicle = tag ?? plate!;
@@ -405,6 +419,7 @@ export class TrafficModel {
       const seg = d.segments[s]!;
       const { seconds, median: med, source } = this.travelTime(s, t, ci, vehicleClass);
       const arrive = t + Math.max(1, Math.round(seconds * 1000));
+      if (arrive - t > this.o.tripGapMs) this.truth.gapTrips++;
       const record: TravelTimeRecord = {
         vehicle,
         vehicleClass,
