@@ -5,8 +5,9 @@ import { VEHICLE_CLASSES } from "../vehicle/vehicle-class.ts";
 /**
  * Trips (TDCS M06A): per vehicle (tag, or plate for plate-only vehicles) the ordered gantry path with
  * times. A trip ends when the vehicle is not read for more than gapMs (default 30 minutes: longer
- * than any plausible segment travel time, shorter than a typical stop between two journeys; a rest
- * at a service area longer than that splits the journey). A trip whose last read is less than gapMs
+ * than almost every segment travel time, shorter than a typical stop between two journeys; a rest
+ * at a service area longer than that, or a rare crawl such as the 1 942 s M04A median on
+ * 01F0061S -> 01F0099S, splits the journey). A trip whose last read is less than gapMs
  * before `now` may still continue: tripEnd false, like M06A's "N".
  * Length: the sum of |km difference| between consecutive gantries of the same freeway and
  * direction (a change of freeway adds nothing, its interchange distance is unknown).
