@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadGantries } from "../core/seed/network-data.ts";
 import { HotspotJob } from "../control/hotspots/hotspot-job.ts";
 import { SegmentNetwork } from "../control/network/segment-network.ts";
 import { TravelTimeJob } from "../control/traveltime/travel-time-job.ts";
-import { Outbox } from "../ingest/simulator/outbox.ts";
-import { Simulator } from "../ingest/simulator/simulator.ts";
 import { TrafficData } from "../ingest/simulator/traffic-data.ts";
 import { TrafficModel } from "../ingest/simulator/traffic-model.ts";
-import { startIngest } from "./ingest-support.ts";
+import { freeway1Km0To60, streamThroughIngest } from "./support/traffic-run.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 setDefaultTimeout(180_000);
@@ -31,16 +26,11 @@ const SIM_END = Date.parse("2024-03-25T14:30:00+08:00");
 const MIN = 60_000;
 
 let t: TestDatabase;
-let dir: string;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  dir = mkdtempSync(join(tmpdir(), "tollway-control-incident-"));
-  const ids = loadGantries()
-    .filter((g) => g.freeway === "01F" && g.km <= 60)
-    .map((g) => g.id);
   const model = new TrafficModel({
-    data: TrafficData.load({ gantryIds: ids }),
+    data: TrafficData.load({ gantryIds: freeway1Km0To60() }),
     startMs: SIM_START,
     durationMs: SIM_END - SIM_START,
     seed: 9,
@@ -48,24 +38,10 @@ beforeAll(async () => {
     duplicateRate: 0,
     incidents: [{ segment: `${SEGMENT.from}>${SEGMENT.to}`, startMs: INCIDENT_START, endMs: INCIDENT_END, speedKmh: 30 }],
   });
-  const ingest = await startIngest(t.db);
-  try {
-    const sim = new Simulator({
-      endpoint: ingest.endpoint,
-      reads: model.reads(),
-      simStartMs: SIM_START,
-      outbox: new Outbox(join(dir, "outbox"), { fsync: false }),
-      acceleration: Number.POSITIVE_INFINITY,
-      maxBatchReads: 500,
-    });
-    expect((await sim.run()).unackedBatches).toBe(0);
-  } finally {
-    await ingest.stop();
-  }
+  await streamThroughIngest(t.db, model, SIM_START);
 }, 180_000);
 afterAll(async () => {
   await t?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 type Hotspot = { from_gantry: string; to_gantry: string; status: string; started_at: Date; ended_at: Date | null; delay_vehicle_hours: number };

@@ -1,20 +1,15 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseCsvRows, readCsvText } from "../core/csv/csv.ts";
-import { loadGantries } from "../core/seed/network-data.ts";
 import { SegmentNetwork } from "../control/network/segment-network.ts";
 import { TdcsExporter } from "../control/tdcs/tdcs-exporter.ts";
 import { formatCount, parsePair } from "../control/tdcs/tdcs-format.ts";
 import { TravelTimeJob } from "../control/traveltime/travel-time-job.ts";
 import { DEFAULT_TRIP_GAP_MS } from "../control/trips/trip-builder.ts";
 import { TripsJob } from "../control/trips/trips-job.ts";
-import { Outbox } from "../ingest/simulator/outbox.ts";
-import { Simulator } from "../ingest/simulator/simulator.ts";
 import { TrafficData } from "../ingest/simulator/traffic-data.ts";
 import { TrafficModel } from "../ingest/simulator/traffic-model.ts";
-import { startIngest } from "./ingest-support.ts";
+import { freeway1Km0To60, streamThroughIngest } from "./support/traffic-run.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 setDefaultTimeout(180_000);
@@ -40,36 +35,16 @@ const HOURS = 2;
 const FIXTURE = join(import.meta.dir, "fixtures", "tdcs", "M04A_20240325_0700_1000_01F_km0-60.csv");
 
 let t: TestDatabase;
-let dir: string;
 let model: TrafficModel;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  dir = mkdtempSync(join(tmpdir(), "tollway-control-rt-"));
-  const ids = loadGantries()
-    .filter((g) => g.freeway === "01F" && g.km <= 60)
-    .map((g) => g.id);
-  const data = TrafficData.load({ gantryIds: ids });
+  const data = TrafficData.load({ gantryIds: freeway1Km0To60() });
   model = new TrafficModel({ data, startMs: START, durationMs: HOURS * 3600_000, seed: 5, vehiclesPerHour: 7000, duplicateRate: 0.1, tripGapMs: DEFAULT_TRIP_GAP_MS });
-  const ingest = await startIngest(t.db);
-  try {
-    const sim = new Simulator({
-      endpoint: ingest.endpoint,
-      reads: model.reads(),
-      simStartMs: START,
-      outbox: new Outbox(join(dir, "outbox"), { fsync: false }),
-      acceleration: Number.POSITIVE_INFINITY,
-      maxBatchReads: 500,
-    });
-    const summary = await sim.run();
-    expect(summary.unackedBatches).toBe(0);
-  } finally {
-    await ingest.stop();
-  }
+  await streamThroughIngest(t.db, model, START);
 }, 180_000);
 afterAll(async () => {
   await t?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("round trip: simulator -> ingest -> control", () => {
