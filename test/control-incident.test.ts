@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { join } from "node:path";
 import { HotspotJob } from "../control/hotspots/hotspot-job.ts";
 import { SegmentNetwork } from "../control/network/segment-network.ts";
 import { TravelTimeJob } from "../control/traveltime/travel-time-job.ts";
