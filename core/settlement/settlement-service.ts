@@ -195,15 +195,7 @@ export class SettlementService {
           cols((x) => x.tagId),
           cols((x) => x.plate),
           cols((x) => x.accountId),
-          cols((x) => x.toll.vehicleClass),
-          cols((x) => x.toll.tariffId),
-          cols((x) => x.toll.passages),
-          cols((x) => x.toll.postedTotalTenths),
-          cols((x) => x.toll.freeTenths),
-          cols((x) => x.toll.longDiscountTenths),
-          cols((x) => x.toll.specialDiscountTenths),
-          cols((x) => x.toll.singleRateDay),
-          cols((x) => x.toll.payableTenths),
+          ...tollArrays(fresh.map((x) => x.toll)),
           runId,
         ],
       );
@@ -232,15 +224,7 @@ export class SettlementService {
           where s.id = u.id`,
         [
           cols((x) => x.old.id),
-          cols((x) => x.toll.vehicleClass),
-          cols((x) => x.toll.tariffId),
-          cols((x) => x.toll.passages),
-          cols((x) => x.toll.postedTotalTenths),
-          cols((x) => x.toll.freeTenths),
-          cols((x) => x.toll.longDiscountTenths),
-          cols((x) => x.toll.specialDiscountTenths),
-          cols((x) => x.toll.singleRateDay),
-          cols((x) => x.toll.payableTenths),
+          ...tollArrays(changed.map((x) => x.toll)),
           runId,
         ],
       );
@@ -267,6 +251,21 @@ export class SettlementService {
     await postToAccounts(tx, postings);
     return r;
   }
+}
+
+/** The priced columns of settlements as unnest arrays, in the column order both writes use. */
+function tollArrays(tolls: readonly DailyToll[]): unknown[][] {
+  return [
+    tolls.map((t) => t.vehicleClass),
+    tolls.map((t) => t.tariffId),
+    tolls.map((t) => t.passages),
+    tolls.map((t) => t.postedTotalTenths),
+    tolls.map((t) => t.freeTenths),
+    tolls.map((t) => t.longDiscountTenths),
+    tolls.map((t) => t.specialDiscountTenths),
+    tolls.map((t) => t.singleRateDay),
+    tolls.map((t) => t.payableTenths),
+  ];
 }
 
 function sameResult(old: SettlementRow, t: DailyToll): boolean {
