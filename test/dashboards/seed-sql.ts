@@ -3,6 +3,7 @@ import { MaxbandSolver, oneWayProgression } from "../../control/greenwave/maxban
 import { littleArterial } from "../../control/greenwave/little-1966.ts";
 import { timeSpaceRows } from "../../control/greenwave/time-space.ts";
 import type { BulkColumn, Database } from "../../core/db/database.ts";
+import { SEGMENT_STATS_COLUMNS } from "../../control/traveltime/travel-time-job.ts";
 
 /**
  * Rows for the tables the ingest does not write (control: segment stats, hotspots, signal plans;
@@ -18,7 +19,7 @@ export interface SeedScope {
 const HOUR = 3_600_000;
 
 /** bulkInsert in chunks: the TimescaleDB PGlite build drops the connection on very large unnest inserts. */
-export async function insertChunked(db: Database, table: string, columns: BulkColumn[], rows: unknown[][]): Promise<void> {
+export async function insertChunked(db: Database, table: string, columns: readonly BulkColumn[], rows: unknown[][]): Promise<void> {
   for (let i = 0; i < rows.length; i += 1000) await db.bulkInsert(table, columns, rows.slice(i, i + 1000));
 }
 
@@ -49,18 +50,10 @@ export async function seedControlAndBilling(db: Database, scope: SeedScope): Pro
       segRows.push([new Date(t), gantries[i], gantries[i + 1], 42, "computed", (lengthKm / (speed * 0.9)) * 3600, speed * 0.9, 6]);
     }
   }
-  await insertChunked(db, 
+  await insertChunked(
+    db,
     "segment_stats",
-    [
-      { name: "bucket", type: "timestamptz" },
-      { name: "from_gantry", type: "text" },
-      { name: "to_gantry", type: "text" },
-      { name: "vehicle_class", type: "smallint" },
-      { name: "source", type: "text" },
-      { name: "travel_time_s", type: "real" },
-      { name: "speed_kmh", type: "real" },
-      { name: "volume", type: "integer" },
-    ],
+    SEGMENT_STATS_COLUMNS,
     segRows,
   );
 
