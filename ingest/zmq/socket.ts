@@ -153,10 +153,13 @@ export class Socket {
       const f = frames[i]!;
       const bytes = typeof f === "string" ? encoder.encode(f) : f;
       const flags = base | (i < frames.length - 1 ? ZMQ.SNDMORE : 0);
-      const rc = lib.zmq_send(this.handle, bytes.length ? bytes : null, bytes.length, flags);
-      if (rc < 0) {
+      for (;;) {
+        const rc = lib.zmq_send(this.handle, bytes.length ? bytes : null, bytes.length, flags);
+        if (rc >= 0) break;
         const errno = lib.zmq_errno();
         if (errno === ZMQ.EAGAIN && opts.dontWait && i === 0) return false;
+        // A signal (e.g. the CPU profiler's) interrupted a blocking send before the frame was queued: again.
+        if (errno === ZMQ.EINTR) continue;
         throw zmqError("zmq_send");
       }
     }
@@ -180,6 +183,7 @@ export class Socket {
         lib.zmq_msg_close(msg);
         // Only the first frame can time out: the rest of a multipart message is already here.
         if (frames.length === 0 && (errno === ZMQ.EAGAIN || errno === ZMQ.EINTR)) return undefined;
+        if (errno === ZMQ.EINTR) continue;
         throw zmqError("zmq_msg_recv");
       }
       const data = n > 0 ? lib.zmq_msg_data(msg) : null;
