@@ -310,8 +310,6 @@ export class IngestService {
             }
             await writeOthers(tx, p);
           });
-          this.afterCommit(plan, group.length, (performance.now() - t0) / 1000);
-          return clean;
         } catch (e) {
           const cause = (e as { cause?: unknown }).cause;
           if ((e === WAITED || cause === WAITED) && prev) {
@@ -345,6 +343,14 @@ export class IngestService {
           this.reply(group[0]!, { batch: null, status: "rejected", accepted: 0, rejected: 0, errors: [], reason: "storage error" });
           return false;
         }
+        // Committed. Outside the try: a failure to send a reply must not store the group again
+        // (the gantry resends and gets "duplicate").
+        try {
+          this.afterCommit(plan, group.length, (performance.now() - t0) / 1000);
+        } catch (e) {
+          this.logger.error("committed, but the replies could not be sent; gantries will resend", { messages: group.length, err: String(e) });
+        }
+        return clean;
       }
     } finally {
       if (first) for (const k of first.batchKeys.keys()) this.inFlightBatches.delete(k);
