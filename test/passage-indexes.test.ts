@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
+
+// sql/100_passages_write_indexes: hash indexes on tag and plate, a b-tree on ts. The queries the
+// gateway, settlement and control run must still find their passages through an index.
+let tdb: TestDatabase;
+
+const planOf = async (sql: string, params: unknown[]) => {
+  const rows = await tdb.db.query<{ "QUERY PLAN": unknown }>(`explain (format json) ${sql}`, params);
+  return JSON.stringify(rows[0]!["QUERY PLAN"]);
+};
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  // 200 000 passages over ~2.3 days at 50 gantries, 94 % tagged.
+  await tdb.db.query(
+    `insert into passages (ts, gantry_id, tag_id, plate, read_class, vehicle_class, batch_no)
+     select timestamptz '2026-11-20' + g * interval '1 second', gs.id,
+            case when g % 50 < 47 then 'E280' || lpad(upper(to_hex(g % 30000)), 20, '0') end,
+            case when g % 50 >= 47 then 'P-' || (g % 9000) end, 31, 31, 1 + g / 500
+       from generate_series(1, 200000) g
+       join lateral (select id from gantries order by id offset (g % 50) limit 1) gs on true`,
+  );
+  await tdb.db.query("analyze passages");
+});
+
+afterAll(async () => {
+  await tdb?.drop();
+});
+
+describe("passage indexes", () => {
+  test("the table has the write-friendly set: hash on tag and plate, b-tree on ts, nothing else", async () => {
+    const rows = await tdb.db.query<{ indexdef: string }>("select indexdef from pg_indexes where tablename = 'passages' order by indexname");
+    const defs = rows.map((r) => r.indexdef.replace(/ ON public\./, " ON "));
+    expect(defs).toEqual([
+      "CREATE INDEX passages_plate_hash_idx ON passages USING hash (plate)",
+      "CREATE INDEX passages_tag_hash_idx ON passages USING hash (tag_id)",
+      "CREATE INDEX passages_ts_idx ON passages USING btree (ts DESC)",
+    ]);
+  });
+
+  test("a vehicle's passages (by tag, by plate, by the account's tags) come from the hash indexes, newest first", async () => {
+    const tagId = "E280" + (1234).toString(16).toUpperCase().padStart(20, "0");
+    const byTag = await planOf("select id, ts from passages where tag_id = $1 order by ts desc, id desc limit 50", [tagId]);
+    expect(byTag).toContain("passages_tag_hash_idx");
+    const byPlate = await planOf("select id, ts from passages where plate = $1 order by ts desc, id desc limit 50", ["P-1234"]);
+    expect(byPlate).toContain("passages_plate_hash_idx");
+    const byTags = await planOf("select id, ts from passages where tag_id = any($1::text[]) order by ts desc, id desc limit 50", [[tagId, "E28000000000000000000001"]]);
+    expect(byTags).toContain("passages_tag_hash_idx");
+    const rows = await tdb.db.query<{ ts: Date }>("select ts from passages where tag_id = $1 order by ts desc, id desc", [tagId]);
+    expect(rows.length).toBeGreaterThan(3);
+    for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.ts.getTime()).toBeGreaterThanOrEqual(rows[i]!.ts.getTime());
+  });
+
+  test("time ranges, the newest passages and one gantry's recent passages come from the ts index", async () => {
+    const day = await planOf("select count(*) from passages where ts >= $1 and ts < $2", [new Date("2026-11-21T00:00:00Z"), new Date("2026-11-21T01:00:00Z")]);
+    expect(day).toContain("passages_ts_idx");
+    const newest = await planOf("select id from passages order by ts desc, id desc limit 50", []);
+    expect(newest).toContain("passages_ts_idx");
+    const gantry = await tdb.db.one<{ gantry_id: string }>("select gantry_id from passages limit 1");
+    const atGantry = await planOf("select id from passages where gantry_id = $1 and ts >= $2 order by ts desc limit 50", [gantry.gantry_id, new Date("2026-11-22T00:00:00Z")]);
+    expect(atGantry).toContain("passages_ts_idx");
+  });
+});
