@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { runMain } from "../core/cli/main.ts";
 import { Database } from "../core/db/database.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
@@ -150,6 +150,53 @@ await runMain("bench-ingest", async ({ config, args }) => {
       const f = readFileSync(`/proc/${ingest!.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
       return (Number(f[11]) + Number(f[12])) / 100;
     };
+    // Per thread (JS main thread, the ROUTER worker, GC and runtime helpers): where the CPU goes.
+    const threadCpu = () => {
+      const out = new Map<string, number>();
+      for (const tid of readdirSync(`/proc/${ingest!.pid}/task`)) {
+        try {
+          const comm = readFileSync(`/proc/${ingest!.pid}/task/${tid}/comm`, "utf8").trim();
+          const f = readFileSync(`/proc/${ingest!.pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+          out.set(`${comm}#${tid}`, (Number(f[11]) + Number(f[12])) / 100);
+        } catch {
+          // the thread ended
+        }
+      }
+      return out;
+    };
+    const threads0 = threadCpu();
+    // Whole machine, from /proc/stat: busy and total jiffies (all cores).
+    const machineCpu = () => {
+      const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+      const idle = f[3]! + f[4]!;
+      const total = f.reduce((a, b) => a + b, 0);
+      return { busy: total - idle, total };
+    };
+    const machine0 = machineCpu();
+    // PostgreSQL server processes on this machine by kind (backend of which database, autovacuum,
+    // walwriter, checkpointer...): CPU seconds, keyed by pid so ended processes still count.
+    const postgresCpu = () => {
+      const out = new Map<string, { kind: string; s: number }>();
+      for (const pid of readdirSync("/proc")) {
+        if (!/^\d+$/.test(pid)) continue;
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+          if (!stat.includes("(postgres)")) continue;
+          const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+          // "postgres: 15/main: postgres tollway_bench_1 127.0.0.1(5432) COPY" or "postgres: 15/main: walwriter"
+          const title = cmd.replace(/^postgres: (\S+: )?/, "");
+          const words = title.split(" ");
+          const kind = words.includes(name) ? "bench database backends" : /\(\d+\)/.test(title) ? "other backends" : title.replace(/ \S*\d\S*$/, "");
+          const f = stat.split(") ")[1]!.split(" ");
+          out.set(pid, { kind, s: (Number(f[11]) + Number(f[12])) / 100 });
+        } catch {
+          // ended
+        }
+      }
+      return out;
+    };
+    const pg0 = postgresCpu();
+    const self0 = process.cpuUsage();
     const progress = setInterval(() => log(`  ${acked} reads acked, ingest RSS ${rssMb()} MB`), 1000);
     const cpu0 = cpuSeconds();
     const started = performance.now();
@@ -175,7 +222,32 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const readsPerSecond = Math.round(readsMax / maxSeconds);
     // CPU the ingest process spent per read: independent of how busy the machine is.
     const ingestCpuUsPerRead = Math.round(((cpuSeconds() - cpu0) * 1e6 * 100) / readsMax) / 100;
+    const byThread: Record<string, number> = {};
+    for (const [k, v] of threadCpu()) {
+      const us = Math.round(((v - (threads0.get(k) ?? 0)) * 1e6 * 100) / readsMax) / 100;
+      if (us >= 0.05) byThread[k] = us;
+    }
+    log(`ingest CPU by thread (µs a read): ${JSON.stringify(byThread)}`);
+    const machine1 = machineCpu();
+    const pgByKind: Record<string, number> = {};
+    for (const [pid, v] of postgresCpu()) {
+      const us = ((v.s - (pg0.get(pid)?.s ?? 0)) * 1e6) / readsMax;
+      pgByKind[v.kind] = Math.round(((pgByKind[v.kind] ?? 0) + us) * 100) / 100;
+    }
+    for (const k of Object.keys(pgByKind)) if (pgByKind[k]! < 0.05) delete pgByKind[k];
+    log(`PostgreSQL CPU by process kind (µs a read): ${JSON.stringify(pgByKind)}`);
+    const machineBusy = Math.round(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 1000) / 1000;
+    const selfCpu = process.cpuUsage(self0);
+    const machineCpuUsPerRead = Math.round((((machine1.busy - machine0.busy) / 100) * 1e6 * 100) / readsMax) / 100;
+    const clientCpuUsPerRead = Math.round(((selfCpu.user + selfCpu.system) * 100) / readsMax) / 100;
+    log(`machine busy ${Math.round(machineBusy * 100)} % of all cores; CPU a read: machine ${machineCpuUsPerRead} µs, gantry clients ${clientCpuUsPerRead} µs`);
     log(`max rate: ${readsPerSecond} reads/s (${readsMax} reads in ${maxSeconds.toFixed(2)} s); ingest CPU ${ingestCpuUsPerRead} µs a read`);
+
+    // Full scans during the run: a plan that scans passages instead of using an index shows here.
+    const scans = await db.query<{ relname: string; seq_scan: number; seq_tup_read: number; idx_scan: number }>(
+      "select relname, seq_scan, seq_tup_read, idx_scan from pg_stat_user_tables where relname in ('passages', 'tags', 'vehicles', 'ingest_batches', 'vehicle_counts', 'gantry_status') order by relname",
+    );
+    log(`table scans: ${scans.map((r) => `${r.relname} seq ${r.seq_scan} (${r.seq_tup_read} rows) idx ${r.idx_scan}`).join("; ")}`);
 
     // Raw COPY of the same rows into a table shaped like passages (same indexes), same database.
     await db.query("create table bench_raw_copy (like passages including all)");
@@ -240,6 +312,9 @@ await runMain("bench-ingest", async ({ config, args }) => {
       ackP99Ms,
       peakRssMb,
       ingestCpuUsPerRead,
+      clientCpuUsPerRead,
+      machineCpuUsPerRead,
+      machineBusy,
       reads: readsMax,
       gantries: gantries.length,
       batchSize,
