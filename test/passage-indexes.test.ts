@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
-// sql/100_passages_write_indexes: hash indexes on tag and plate, a b-tree on ts. The queries the
+// sql/100_passages_write_indexes: hash indexes on tag and plate, an ascending b-tree on ts. The queries the
 // gateway, settlement and control run must still find their passages through an index.
 let tdb: TestDatabase;
 
@@ -35,7 +35,7 @@ describe("passage indexes", () => {
     expect(defs).toEqual([
       "CREATE INDEX passages_plate_hash_idx ON passages USING hash (plate)",
       "CREATE INDEX passages_tag_hash_idx ON passages USING hash (tag_id)",
-      "CREATE INDEX passages_ts_idx ON passages USING btree (ts DESC)",
+      "CREATE INDEX passages_ts_idx ON passages USING btree (ts)",
     ]);
   });
 
