@@ -1,6 +1,7 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { postedPriceTenths } from "../../core/tariff/posted-price.ts";
 import { VEHICLE_CLASSES } from "../protocol/tr1.ts";
+import { PackedVehicleMap, packHexTag, packPlate, type KeyPacker } from "./packed-vehicle-map.ts";
 
 /**
  * What the ingest needs to know besides the reads: gantries (existence, direction), the tariffs
@@ -107,8 +108,13 @@ export const VEHICLES_BY_PLATE = "select k, v.account_id, v.vehicle_class from u
  * cached too (as null), so unregistered plates do not cost a query per read.
  */
 class TwoGenerations {
-  current = new Map<string, Vehicle | null>();
-  previous = new Map<string, Vehicle | null>();
+  current: PackedVehicleMap;
+  previous: PackedVehicleMap;
+
+  constructor(private readonly pack: KeyPacker) {
+    this.current = new PackedVehicleMap(pack);
+    this.previous = new PackedVehicleMap(pack);
+  }
 
   get(key: string): Vehicle | null | undefined {
     let v = this.current.get(key);
@@ -120,15 +126,14 @@ class TwoGenerations {
 
   rotate(): void {
     this.previous = this.current;
-    this.current = new Map();
+    this.current = new PackedVehicleMap(this.pack);
   }
 }
 
 export class VehicleCache {
-  // Separate maps keyed by the tag or plate string itself: no key concatenation per read, and the
-  // strings from JSON.parse keep their computed hash.
-  private readonly tags = new TwoGenerations();
-  private readonly plates = new TwoGenerations();
+  // Separate maps for tags and plates, each keyed by the packed tag or plate (packed-vehicle-map.ts).
+  private readonly tags = new TwoGenerations(packHexTag);
+  private readonly plates = new TwoGenerations(packPlate);
   private rotatedAt: number;
   hits = 0;
   misses = 0;
