@@ -293,7 +293,8 @@ await runMain("bench-ingest", async ({ config, args }) => {
     latencies.sort((a, b) => a - b);
     const ackP50Ms = Math.round((quantile(latencies, 0.5) ?? 0) * 10) / 10;
     const ackP99Ms = Math.round((quantile(latencies, 0.99) ?? 0) * 10) / 10;
-    log(`ack latency at half rate: p50 ${ackP50Ms} ms, p99 ${ackP99Ms} ms (${latencies.length} batches)`);
+    const ackMaxMs = Math.round((latencies.at(-1) ?? 0) * 10) / 10;
+    log(`ack latency at half rate: p50 ${ackP50Ms} ms, p99 ${ackP99Ms} ms, max ${ackMaxMs} ms (${latencies.length} batches)`);
 
     const status = readFileSync(`/proc/${ingest.pid}/status`, "utf8");
     const peakRssMb = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
@@ -310,6 +311,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
       ratio: Math.round((readsPerSecond / copyRowsPerSecond) * 1000) / 1000,
       ackP50Ms,
       ackP99Ms,
+      ackMaxMs,
       peakRssMb,
       ingestCpuUsPerRead,
       clientCpuUsPerRead,
