@@ -145,19 +145,19 @@ await runMain("bench-ingest", async ({ config, args }) => {
         return 0;
       }
     };
-    const cpuSeconds = () => {
-      // utime + stime of the ingest process (all threads), in clock ticks of 1/100 s.
-      const f = readFileSync(`/proc/${ingest!.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    // utime + stime of a process or thread from its /proc stat file, in clock ticks of 1/100 s.
+    const cpuOfStat = (stat: string) => {
+      const f = stat.split(") ")[1]!.split(" ");
       return (Number(f[11]) + Number(f[12])) / 100;
     };
+    const cpuSeconds = () => cpuOfStat(readFileSync(`/proc/${ingest!.pid}/stat`, "utf8"));
     // Per thread (JS main thread, the ROUTER worker, GC and runtime helpers): where the CPU goes.
     const threadCpu = () => {
       const out = new Map<string, number>();
       for (const tid of readdirSync(`/proc/${ingest!.pid}/task`)) {
         try {
           const comm = readFileSync(`/proc/${ingest!.pid}/task/${tid}/comm`, "utf8").trim();
-          const f = readFileSync(`/proc/${ingest!.pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
-          out.set(`${comm}#${tid}`, (Number(f[11]) + Number(f[12])) / 100);
+          out.set(`${comm}#${tid}`, cpuOfStat(readFileSync(`/proc/${ingest!.pid}/task/${tid}/stat`, "utf8")));
         } catch {
           // the thread ended
         }
@@ -187,8 +187,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
           const title = cmd.replace(/^postgres: (\S+: )?/, "");
           const words = title.split(" ");
           const kind = words.includes(name) ? "bench database backends" : /\(\d+\)/.test(title) ? "other backends" : title.replace(/ \S*\d\S*$/, "");
-          const f = stat.split(") ")[1]!.split(" ");
-          out.set(pid, { kind, s: (Number(f[11]) + Number(f[12])) / 100 });
+          out.set(pid, { kind, s: cpuOfStat(stat) });
         } catch {
           // ended
         }
