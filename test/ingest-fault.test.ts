@@ -84,6 +84,8 @@ test(
     for (const [k, n] of expected.passagesByKey) if (stored.passagesByKey.get(k) !== n) throw new Error(`passages of ${k}: stored ${stored.passagesByKey.get(k)}, expected ${n}`);
     expect(stored.counts.size).toBe(expected.counts.size);
     for (const [k, n] of expected.counts) if (stored.counts.get(k) !== n) throw new Error(`count ${k}: stored ${stored.counts.get(k)}, expected ${n}`);
+    expect(stored.laneCountRows).toBeGreaterThan(0);
+    expect(stored.laneCountMismatches).toBe(0);
     process.stderr.write(`fault test: kills after ${kills.join(", ")} acked batches; statuses ${JSON.stringify(Object.fromEntries(statuses))}\n`);
   },
   240_000,

@@ -68,6 +68,12 @@ describe("TR1 ingest", () => {
       { vehicle_class: 41, volume: 1, direction: "N" },
       { vehicle_class: 42, volume: 1, direction: "N" },
     ]);
+    const lanes = await tdb.db.query("select lane, passages, plate_only, plate_reads, plate_conf_sum from gantry_lane_counts where gantry_id = $1 order by lane", [G]);
+    expect(lanes).toEqual([
+      { lane: 1, passages: 1, plate_only: 0, plate_reads: 0, plate_conf_sum: 0 },
+      { lane: 2, passages: 1, plate_only: 0, plate_reads: 0, plate_conf_sum: 0 },
+      { lane: 3, passages: 1, plate_only: 1, plate_reads: 1, plate_conf_sum: expect.closeTo(0.9, 5) },
+    ]);
     const status = await tdb.db.one<{ last_batch_no: number }>("select last_batch_no from gantry_status where gantry_id = $1", [G]);
     expect(status.last_batch_no).toBe(1);
   });
@@ -78,6 +84,7 @@ describe("TR1 ingest", () => {
     expect(first.status).toBe("ok");
     const before = await tdb.db.one<{ n: number }>("select count(*)::int as n from passages");
     const countsBefore = await tdb.db.one<{ v: number }>("select sum(volume)::int as v from vehicle_counts");
+    const lanesBefore = await tdb.db.one<{ v: number }>("select sum(passages)::int as v from gantry_lane_counts");
     const again = await gantry.request(["TR1", header(G, 2), JSON.stringify(reads)]);
     expect(again).toEqual({ batch: 2, status: "duplicate", accepted: 1, rejected: 0, errors: [] });
     // Even with a different body, the batch number decides.
@@ -85,6 +92,7 @@ describe("TR1 ingest", () => {
     expect(other.status).toBe("duplicate");
     expect((await tdb.db.one<{ n: number }>("select count(*)::int as n from passages")).n).toBe(before.n);
     expect((await tdb.db.one<{ v: number }>("select sum(volume)::int as v from vehicle_counts")).v).toBe(countsBefore.v);
+    expect((await tdb.db.one<{ v: number }>("select sum(passages)::int as v from gantry_lane_counts")).v).toBe(lanesBefore.v);
     expect((await tdb.db.one<{ n: number }>("select count(*)::int as n from ingest_batches where gantry_id = $1 and batch_no = 2", [G])).n).toBe(1);
   });
 

@@ -195,7 +195,18 @@ export async function storedTotals(db: Database) {
             (select count(*)::int from ingest_batches) as batches, (select coalesce(sum(reads), 0)::int from ingest_batches) as batch_reads,
             (select count(*)::int from dead_letters where read_index is not null) as bad`,
   );
-  return { passagesByKey: new Map(byKey.map((r) => [r.k, r.n])), counts: new Map(counts.map((r) => [r.k, r.v])), ...sums };
+  // gantry_lane_counts is added to per group, like vehicle_counts: it must equal what the stored passages add up to.
+  const lanes = await db.one<{ rows: number; mismatches: number }>(
+    `with p as (
+       select date_bin('5 minutes', ts, timestamptz '1970-01-01 00:00:00+00') as bucket, gantry_id, coalesce(lane, -1) as lane, count(*)::int as passages,
+              (count(*) filter (where tag_id is null))::int as plate_only, count(plate_confidence)::int as plate_reads, coalesce(sum(plate_confidence), 0)::float8 as conf
+         from passages group by 1, 2, 3)
+     select (select count(*)::int from gantry_lane_counts) as rows,
+            count(*) filter (where c.bucket is null or p.bucket is null or c.passages <> p.passages or c.plate_only <> p.plate_only
+                                   or c.plate_reads <> p.plate_reads or abs(c.plate_conf_sum - p.conf) > 1e-3)::int as mismatches
+       from p full join gantry_lane_counts c using (bucket, gantry_id, lane)`,
+  );
+  return { passagesByKey: new Map(byKey.map((r) => [r.k, r.n])), counts: new Map(counts.map((r) => [r.k, r.v])), ...sums, laneCountRows: lanes.rows, laneCountMismatches: lanes.mismatches };
 }
 
 /**

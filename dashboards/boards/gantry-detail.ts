@@ -55,9 +55,9 @@ export function gantryDetail(): dashboard.Dashboard {
       .unit("short")
       .withTarget(
         timeSeries(`
-          select $__timeGroupAlias(p.ts, $__interval), 'lane ' || coalesce(p.lane::text, '?') as metric, count(*)::bigint as passages
-          from passages p
-          where p.gantry_id = '$gantry' and $__timeFilter(p.ts)
+          select $__timeGroupAlias(l.bucket, $__interval), 'lane ' || case when l.lane < 0 then '?' else l.lane::text end as metric, sum(l.passages)::bigint as passages
+          from gantry_lane_counts l
+          where l.gantry_id = '$gantry' and $__timeFilter(l.bucket)
           group by 1, 2
           order by 1, 2`),
       ),
@@ -83,9 +83,9 @@ export function gantryDetail(): dashboard.Dashboard {
       )
       .withTarget(
         timeSeries(`
-          select $__timeGroupAlias(p.ts, $__interval), avg(p.plate_confidence)::float8 as plate_confidence
-          from passages p
-          where p.gantry_id = '$gantry' and $__timeFilter(p.ts) and p.plate_confidence is not null
+          select $__timeGroupAlias(l.bucket, $__interval), (sum(l.plate_conf_sum) / sum(l.plate_reads))::float8 as plate_confidence
+          from gantry_lane_counts l
+          where l.gantry_id = '$gantry' and $__timeFilter(l.bucket) and l.plate_reads > 0
           group by 1
           order by 1`).refId("B"),
       ),
@@ -100,9 +100,9 @@ export function gantryDetail(): dashboard.Dashboard {
       .min(0)
       .withTarget(
         timeSeries(`
-          select $__timeGroupAlias(p.ts, $__interval), (count(*) filter (where p.tag_id is null))::float8 / count(*) as plate_only_share
-          from passages p
-          where p.gantry_id = '$gantry' and $__timeFilter(p.ts)
+          select $__timeGroupAlias(l.bucket, $__interval), sum(l.plate_only)::float8 / sum(l.passages) as plate_only_share
+          from gantry_lane_counts l
+          where l.gantry_id = '$gantry' and $__timeFilter(l.bucket)
           group by 1
           order by 1`),
       ),

@@ -62,6 +62,17 @@ export interface CountRow {
   volume: number;
 }
 
+/** Per gantry, lane (-1: none given) and 5-min bucket: what the gantry dashboard shows. */
+export interface LaneCountRow {
+  bucketMs: number;
+  gantry: string;
+  lane: number;
+  passages: number;
+  plateOnly: number;
+  plateReads: number;
+  plateConfSum: number;
+}
+
 export interface GroupPlan {
   replies: { id: Uint8Array; reply: Tr1Reply }[];
   batches: BatchRow[];
@@ -69,6 +80,7 @@ export interface GroupPlan {
   /** Stored passages that this group merged more antenna reads into. */
   storedMerges: PassageRef[];
   counts: CountRow[];
+  laneCounts: LaneCountRow[];
   deadLetters: DeadLetterRow[];
   gantryStatus: GantryStatusRow[];
   /** Passage refs created by this group. */
@@ -183,6 +195,7 @@ export class GroupBuilder {
       passages: [],
       storedMerges: [],
       counts: [],
+      laneCounts: [],
       deadLetters: [],
       gantryStatus: [],
       newRefs: [],
@@ -275,6 +288,8 @@ export class GroupBuilder {
     const dedup = this.deps.dedup;
     // Per gantry, keyed by bucket start + class (buckets are multiples of 300 000 ms, classes < 100).
     const counts = new Map<string, Map<number, CountRow>>();
+    // Per gantry, keyed by bucket start + lane (lanes -1..99, buckets 300 000 ms apart).
+    const laneCounts = new Map<string, Map<number, LaneCountRow>>();
     const status = new Map<string, GantryStatusRow>();
     const storedMerges = new Set<PassageRef>();
     const st = plan.stats;
@@ -305,6 +320,8 @@ export class GroupBuilder {
       const direction = gantries.get(gantry)!.direction;
       let gantryCounts = counts.get(gantry);
       if (!gantryCounts) counts.set(gantry, (gantryCounts = new Map()));
+      let gantryLanes = laneCounts.get(gantry);
+      if (!gantryLanes) laneCounts.set(gantry, (gantryLanes = new Map()));
       const errors: { i: number; reason: string }[] = [];
       let accepted = 0;
       let dups = 0;
@@ -358,6 +375,15 @@ export class GroupBuilder {
         const row = gantryCounts.get(bucketMs + cls);
         if (row) row.volume++;
         else gantryCounts.set(bucketMs + cls, { bucketMs, gantry, direction, vehicleClass: cls, volume: 1 });
+        const lane = r.lane ?? -1;
+        let laneRow = gantryLanes.get(bucketMs + lane);
+        if (!laneRow) gantryLanes.set(bucketMs + lane, (laneRow = { bucketMs, gantry, lane, passages: 0, plateOnly: 0, plateReads: 0, plateConfSum: 0 }));
+        laneRow.passages++;
+        if (r.tag === null) laneRow.plateOnly++;
+        if (r.conf !== null) {
+          laneRow.plateReads++;
+          laneRow.plateConfSum += r.conf;
+        }
       }
       done.set(key, { accepted, rejected: errors.length });
       st.batches++;
@@ -384,6 +410,7 @@ export class GroupBuilder {
     this.deps.dedup.committed(storedMerges);
     // Sorted keys: concurrent writers lock count rows in the same order.
     plan.counts = [...counts.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : a.vehicleClass - b.vehicleClass));
+    plan.laneCounts = [...laneCounts.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : a.lane - b.lane));
     plan.gantryStatus = [...status.values()].sort((a, b) => (a.gantry < b.gantry ? -1 : 1));
     return plan;
   }

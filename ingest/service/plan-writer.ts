@@ -3,8 +3,8 @@ import type { GroupPlan, PassageRow } from "./group-builder.ts";
 
 /**
  * Writes a GroupPlan inside the caller's transaction: batch records, passages (COPY text built
- * here, or unnest rows on embedded PGlite), merged antenna reads, 5-min counts, dead letters and
- * gantry liveness.
+ * here, or unnest rows on embedded PGlite), merged antenna reads, 5-min counts (per class, and per
+ * lane for the gantry dashboard), dead letters and gantry liveness.
  */
 export const PASSAGE_COLUMNS = [
   "ts",
@@ -95,6 +95,20 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
        select to_timestamp(b / 1000.0), g, d, c, 'ingest', v from unnest($1::float8[], $2::text[], $3::text[], $4::int2[], $5::int[]) u(b, g, d, c, v)
        on conflict (bucket, gantry_id, vehicle_class, source) do update set volume = vehicle_counts.volume + excluded.volume`,
       [c.map((x) => x.bucketMs), c.map((x) => x.gantry), c.map((x) => x.direction), c.map((x) => x.vehicleClass), c.map((x) => x.volume)],
+    );
+  }
+  if (plan.laneCounts.length) {
+    const c = plan.laneCounts;
+    await tx.query(
+      `insert into gantry_lane_counts (bucket, gantry_id, lane, passages, plate_only, plate_reads, plate_conf_sum)
+       select to_timestamp(b / 1000.0), g, l, n, po, pr, cs
+         from unnest($1::float8[], $2::text[], $3::int2[], $4::int[], $5::int[], $6::int[], $7::float8[]) u(b, g, l, n, po, pr, cs)
+       on conflict (bucket, gantry_id, lane) do update set
+         passages = gantry_lane_counts.passages + excluded.passages,
+         plate_only = gantry_lane_counts.plate_only + excluded.plate_only,
+         plate_reads = gantry_lane_counts.plate_reads + excluded.plate_reads,
+         plate_conf_sum = gantry_lane_counts.plate_conf_sum + excluded.plate_conf_sum`,
+      [c.map((x) => x.bucketMs), c.map((x) => x.gantry), c.map((x) => x.lane), c.map((x) => x.passages), c.map((x) => x.plateOnly), c.map((x) => x.plateReads), c.map((x) => x.plateConfSum)],
     );
   }
   if (plan.deadLetters.length) {
