@@ -409,8 +409,9 @@ export class GroupBuilder {
     this.deps.dedup.committed(plan.newRefs);
     this.deps.dedup.committed(storedMerges);
     // Sorted keys: concurrent writers lock count rows in the same order.
-    plan.counts = [...counts.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : a.vehicleClass - b.vehicleClass));
-    plan.laneCounts = [...laneCounts.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : a.lane - b.lane));
+    const byBucketGantry = (a: { bucketMs: number; gantry: string }, b: { bucketMs: number; gantry: string }) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : 0);
+    plan.counts = [...counts.values()].flatMap((m) => [...m.values()]).sort((a, b) => byBucketGantry(a, b) || a.vehicleClass - b.vehicleClass);
+    plan.laneCounts = [...laneCounts.values()].flatMap((m) => [...m.values()]).sort((a, b) => byBucketGantry(a, b) || a.lane - b.lane);
     plan.gantryStatus = [...status.values()].sort((a, b) => (a.gantry < b.gantry ? -1 : 1));
     return plan;
   }
