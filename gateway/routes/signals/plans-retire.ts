@@ -1,30 +1,8 @@
-import { actorOf, recordAudit } from "../../audit/audit-log.ts";
-import { defineRoute } from "../../http/define-route.ts";
-import { IdParams } from "../../http/schemas.ts";
-import { signalServices, SignalPlanSchema, WRITE_ROLES } from "./schemas.ts";
+import { planTransitionRoute } from "./plan-transition.ts";
 
-export default defineRoute(
-  {
-    method: "post",
-    path: "/v1/signal-plans/{id}/retire",
-    tags: ["signals"],
-    summary: "Retire a plan (reject a proposal, or take the active plan off the corridor)",
-    roles: WRITE_ROLES,
-    request: { params: IdParams },
-    responses: {
-      200: { description: "Retired", content: { "application/json": { schema: SignalPlanSchema } } },
-      404: { description: "No such plan" },
-    },
-  },
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { plans } = signalServices(c.var.deps);
-    const actor = actorOf(c);
-    const after = await c.var.deps.db.tx(async (tx) => {
-      const r = await plans.retire(id, tx);
-      await recordAudit(tx, actor, { action: "signal_plan.retire", entity: "signal_plan", entityId: id, before: r.before, after: r.after });
-      return r.after;
-    });
-    return c.json(after, 200);
-  },
-);
+export default planTransitionRoute({
+  step: "retire",
+  summary: "Retire a plan (reject a proposal, or take the active plan off the corridor)",
+  done: "Retired",
+  run: (plans, id, _actor, tx) => plans.retire(id, tx),
+});
