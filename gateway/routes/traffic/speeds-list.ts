@@ -1,22 +1,3 @@
-import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
-import { defineRoute } from "../../http/define-route.ts";
-import { SegmentQuery, SegmentStatSchema, TRAFFIC_READERS, limitedOf } from "./schemas.ts";
+import { segmentStatsRoute } from "./segment-stats-route.ts";
 
-export default defineRoute(
-  {
-    method: "get",
-    path: "/v1/traffic/speeds",
-    tags: ["traffic"],
-    summary: "Space-mean speeds per segment, class and 5-min interval (TDCS M05A)",
-    description:
-      "A vehicle belongs to the interval in which it passed the segment's upstream gantry. Filter by segment (fromGantry, toGantry), freeway, direction and class; source computed (from reads) or tdcs (imported).",
-    roles: TRAFFIC_READERS,
-    request: { query: SegmentQuery },
-    responses: { 200: { description: "Rows in time order", content: { "application/json": { schema: limitedOf(SegmentStatSchema) } } } },
-  },
-  async (c) => {
-    const q = c.req.valid("query");
-    const r = await new TrafficQueries(c.var.deps.db).segmentStats({ ...q, fromMs: Date.parse(q.from), toMs: Date.parse(q.to) }, "speed");
-    return c.json(r, 200);
-  },
-);
+export default segmentStatsRoute("speed", "/v1/traffic/speeds", "Space-mean speeds per segment, class and 5-min interval (TDCS M05A)");
