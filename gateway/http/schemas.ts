@@ -62,4 +62,17 @@ export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>
   }
 }
 
+/** Keyset pages by id (newest or oldest first): the cursor holds the last id of the previous page. */
+const IdCursor = z.object({ id: z.number().int() });
+
+export function decodeIdCursor(cursor: string | undefined): number | undefined {
+  return decodeCursor(cursor, IdCursor)?.id;
+}
+
+/** A full page may have a next one: its cursor is the last item's id. */
+export function idPage<T extends { id: number }>(items: T[], limit: number): { items: T[]; nextCursor: string | null } {
+  const last = items.at(-1);
+  return { items, nextCursor: items.length === limit && last ? encodeCursor({ id: last.id }) : null };
+}
+
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);

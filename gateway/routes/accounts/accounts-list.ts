@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { AccountService } from "../../accounts/accounts.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { CUSTOMER_READERS } from "../../http/roles.ts";
-import { Cursor, decodeCursor, encodeCursor, Limit, page } from "../../http/schemas.ts";
+import { Cursor, decodeIdCursor, idPage, Limit, page } from "../../http/schemas.ts";
 import { AccountSchema } from "./schemas.ts";
 
 export default defineRoute(
@@ -25,9 +25,7 @@ export default defineRoute(
   },
   async (c) => {
     const { cursor, ...f } = c.req.valid("query");
-    const after = decodeCursor(cursor, z.object({ id: z.number().int() }));
-    const items = await new AccountService(c.var.deps.db).list({ ...f, afterId: after?.id });
-    const last = items.at(-1);
-    return c.json({ items, nextCursor: items.length === f.limit && last ? encodeCursor({ id: last.id }) : null }, 200);
+    const items = await new AccountService(c.var.deps.db).list({ ...f, afterId: decodeIdCursor(cursor) });
+    return c.json(idPage(items, f.limit), 200);
   },
 );

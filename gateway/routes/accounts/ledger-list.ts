@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { AccountService } from "../../accounts/accounts.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { CUSTOMER_READERS } from "../../http/roles.ts";
-import { Cursor, decodeCursor, encodeCursor, IdParams, Limit, page, Timestamp } from "../../http/schemas.ts";
+import { Cursor, decodeIdCursor, idPage, IdParams, Limit, page, Timestamp } from "../../http/schemas.ts";
 import { LedgerEntrySchema } from "./schemas.ts";
 
 export default defineRoute(
@@ -27,15 +27,13 @@ export default defineRoute(
   async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const before = decodeCursor(q.cursor, z.object({ id: z.number().int() }));
     const items = await new AccountService(c.var.deps.db).ledger(id, {
       kind: q.kind,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
-      beforeId: before?.id,
+      beforeId: decodeIdCursor(q.cursor),
       limit: q.limit,
     });
-    const last = items.at(-1);
-    return c.json({ items, nextCursor: items.length === q.limit && last ? encodeCursor({ id: last.id }) : null }, 200);
+    return c.json(idPage(items, q.limit), 200);
   },
 );

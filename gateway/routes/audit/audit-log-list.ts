@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { AuditQuery } from "../../audit/audit-query.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { AUDIT_READERS } from "../../http/roles.ts";
-import { Cursor, decodeCursor, encodeCursor, Limit, page, Timestamp } from "../../http/schemas.ts";
+import { Cursor, decodeIdCursor, idPage, Limit, page, Timestamp } from "../../http/schemas.ts";
 
 const AuditRecordSchema = z
   .object({
@@ -44,7 +44,6 @@ export default defineRoute(
   },
   async (c) => {
     const q = c.req.valid("query");
-    const before = decodeCursor(q.cursor, z.object({ id: z.number().int() }));
     const items = await new AuditQuery(c.var.deps.db).list({
       entity: q.entity,
       entityId: q.entityId,
@@ -52,10 +51,9 @@ export default defineRoute(
       actorKeyId: q.actorKeyId,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
-      beforeId: before?.id,
+      beforeId: decodeIdCursor(q.cursor),
       limit: q.limit,
     });
-    const last = items.at(-1);
-    return c.json({ items, nextCursor: items.length === q.limit && last ? encodeCursor({ id: last.id }) : null }, 200);
+    return c.json(idPage(items, q.limit), 200);
   },
 );
