@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { runMain } from "../core/cli/main.ts";
 import { Database } from "../core/db/database.ts";
+import { DatabaseServer } from "../core/db/database-server.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { ApiKeyService } from "../gateway/auth/api-keys.ts";
@@ -58,21 +58,10 @@ const progress = (msg: string) => process.stderr.write(`bench:gateway ${msg}\n`)
 /** Tag i as the 24-hex-digit EPC the generator writes. */
 const tagOf = (i: number) => `E28011606000${i.toString(16).toUpperCase().padStart(12, "0")}`;
 
-async function admin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 async function prepare(adminUrl: string): Promise<string> {
-  const u = new URL(adminUrl);
-  u.pathname = `/${DB_NAME}`;
-  const url = u.toString();
-  const exists = await admin(adminUrl, async (c) => (await c.query("select 1 from pg_database where datname = $1", [DB_NAME])).rowCount === 1);
+  const server = new DatabaseServer(adminUrl);
+  const url = server.urlOf(DB_NAME);
+  const exists = await server.exists(DB_NAME);
   if (exists && !values.fresh) {
     const db = new Database({ url, max: 2 });
     try {
@@ -87,10 +76,8 @@ async function prepare(adminUrl: string): Promise<string> {
       await db.close();
     }
   }
-  await admin(adminUrl, async (c) => {
-    await c.query(`drop database if exists ${DB_NAME} with (force)`);
-    await c.query(`create database ${DB_NAME}`);
-  });
+  await server.drop(DB_NAME);
+  await server.create(DB_NAME);
   const db = new Database({ url, max: 2 });
   try {
     progress("migrating and seeding the network");

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { runMain } from "../core/cli/main.ts";
 import { Database } from "../core/db/database.ts";
+import { DatabaseServer } from "../core/db/database-server.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
@@ -39,11 +40,8 @@ await runMain("bench-ingest", async ({ config, args }) => {
   const halfSeconds = arg(args, "half-seconds", 6);
   const serverUrl = config.databaseUrl ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const name = `tollway_bench_${process.pid}`;
-  const admin = new Database({ url: serverUrl, max: 1 });
-  await admin.query(`create database ${name}`);
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const server = new DatabaseServer(serverUrl);
+  const url = await server.create(name);
   const db = new Database({ url, max: 4 });
   let ingest: ReturnType<typeof Bun.spawn> | undefined;
   try {
@@ -330,7 +328,6 @@ await runMain("bench-ingest", async ({ config, args }) => {
       await ingest.exited;
     }
     await db.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.close();
+    await server.drop(name);
   }
 });

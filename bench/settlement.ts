@@ -1,5 +1,6 @@
 import { runMain } from "../core/cli/main.ts";
 import { Database } from "../core/db/database.ts";
+import { DatabaseServer } from "../core/db/database-server.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { SettlementService } from "../core/settlement/settlement-service.ts";
@@ -27,11 +28,8 @@ await runMain("bench-settlement", async ({ config, args }) => {
   const platesPct = arg(args, "plates-pct", 6);
   const serverUrl = config.databaseUrl ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const name = `tollway_bench_settlement_${process.pid}`;
-  const admin = new Database({ url: serverUrl, max: 1 });
-  await admin.query(`create database ${name}`);
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  const db = new Database({ url: u.toString(), max: 4 });
+  const server = new DatabaseServer(serverUrl);
+  const db = new Database({ url: await server.create(name), max: 4 });
   try {
     log(`setting up ${name}`);
     await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
@@ -84,7 +82,6 @@ await runMain("bench-settlement", async ({ config, args }) => {
     );
   } finally {
     await db.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.close();
+    await server.drop(name);
   }
 });

@@ -1,5 +1,5 @@
-import pg from "pg";
 import { Database } from "../../core/db/database.ts";
+import { DatabaseServer } from "../../core/db/database-server.ts";
 import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import { Migrator, defaultSqlDir } from "../../core/migrate/migrator.ts";
 import { Seeder } from "../../core/seed/seeder.ts";
@@ -25,26 +25,10 @@ export interface TestDatabaseOptions {
   poolMax?: number;
 }
 
-function urlFor(name: string): string {
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `tollway_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  await admin((c) => c.query(`create database ${name}`));
-  const url = urlFor(name);
+  const server = new DatabaseServer(adminUrl);
+  const url = await server.create(name);
   const db = new Database({ url, max: opts.poolMax ?? 10, logger: opts.logger ?? silentLogger, applicationName: "tollway-test" });
   if (opts.migrate ?? true) {
     await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
@@ -56,7 +40,7 @@ export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promis
     db,
     async drop() {
       await db.close().catch(() => undefined);
-      await admin((c) => c.query(`drop database if exists ${name} with (force)`));
+      await server.drop(name);
     },
   };
 }
