@@ -6,6 +6,7 @@ import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
 import { quantile } from "../ingest/metrics/prometheus.ts";
+import { passagesCopyBinary, PASSAGE_COLUMNS, type PassageValues } from "../ingest/service/plan-writer.ts";
 import { Context, Reactor } from "../ingest/zmq/index.ts";
 
 /**
@@ -29,7 +30,8 @@ const T0 = Date.parse("2026-11-26T00:00:00Z");
 interface Batch {
   body: string;
   reads: number;
-  copyRows: string;
+  /** The passages this batch makes, for the raw COPY. */
+  copyRows: PassageValues[];
 }
 
 await runMain("bench-ingest", async ({ config, args }) => {
@@ -75,7 +77,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const build = (g: string, n: number): Batch => {
       let t = clock.get(g)!;
       const parts: string[] = [];
-      const rows: string[] = [];
+      const rows: PassageValues[] = [];
       let prev: string | undefined;
       for (let i = 0; i < n; i++) {
         t += 250;
@@ -87,17 +89,17 @@ await runMain("bench-ingest", async ({ config, args }) => {
         else if (rnd() < 0.94) {
           const tg = tag(Math.floor(rnd() * pool));
           json = `{"tag":"${tg}","ts":"${ts}","lane":${lane},"class":${cls}}`;
-          rows.push(`${ts}\t${g}\t${tg}\t\\N\t\\N\t${lane}\t${cls}\t${cls}\t\\N\t1\t100\t1\t1\n`);
+          rows.push({ ts, tsMs: t, gantry: g, tag: tg, plate: null, conf: null, lane, readClass: cls, vehicleClass: cls, accountId: null, tariffId: 1, price: 100, rawReads: 1, batch: 1 });
         } else {
           const plate = `B${Math.floor(rnd() * 90000 + 10000)}-${Math.floor(rnd() * 9000 + 1000)}`.slice(0, 10);
           json = `{"plate":"${plate}","ts":"${ts}","lane":${lane},"class":${cls},"conf":0.92}`;
-          rows.push(`${ts}\t${g}\t\\N\t${plate}\t0.92\t${lane}\t${cls}\t${cls}\t\\N\t1\t100\t1\t1\n`);
+          rows.push({ ts, tsMs: t, gantry: g, tag: null, plate, conf: 0.92, lane, readClass: cls, vehicleClass: cls, accountId: null, tariffId: 1, price: 100, rawReads: 1, batch: 1 });
         }
         parts.push(json);
         prev = json;
       }
       clock.set(g, t);
-      return { body: "[" + parts.join(",") + "]", reads: n, copyRows: rows.join("") };
+      return { body: "[" + parts.join(",") + "]", reads: n, copyRows: rows };
     };
     const perGantry = Math.ceil(totalReads / batchSize / gantries.length);
     const maxBatches = gantries.map((g) => Array.from({ length: perGantry }, () => build(g, batchSize)));
@@ -246,15 +248,14 @@ await runMain("bench-ingest", async ({ config, args }) => {
     );
     log(`table scans: ${scans.map((r) => `${r.relname} seq ${r.seq_scan} (${r.seq_tup_read} rows) idx ${r.idx_scan}`).join("; ")}`);
 
-    // Raw COPY of the same rows into a table shaped like passages (same indexes), same database.
+    // Raw COPY of the same rows into a table shaped like passages (same indexes), same database, in
+    // the format the ingest uses (binary), encoded before the clock starts.
     await db.query("create table bench_raw_copy (like passages including all)");
-    const copyText = maxBatches.flat().map((b) => b.copyRows);
-    const copyRowsTotal = copyText.reduce((n, s) => n + (s.match(/\n/g)?.length ?? 0), 0);
-    const cols = ["ts", "gantry_id", "tag_id", "plate", "plate_confidence", "lane", "read_class", "vehicle_class", "account_id", "tariff_id", "posted_price_tenths", "raw_reads", "batch_no"];
-    const chunks: string[] = [];
-    for (let i = 0; i < copyText.length; i += 100) chunks.push(copyText.slice(i, i + 100).join(""));
+    const copyRows = maxBatches.flat().flatMap((b) => b.copyRows);
+    const copyRowsTotal = copyRows.length;
+    const chunks = passagesCopyBinary(copyRows);
     const c0 = performance.now();
-    await db.tx((tx) => tx.copyText("bench_raw_copy", cols, chunks));
+    await db.tx((tx) => tx.copyEncoded("bench_raw_copy", PASSAGE_COLUMNS, chunks, { binary: true }));
     const copySeconds = (performance.now() - c0) / 1000;
     const copyRowsPerSecond = Math.round(copyRowsTotal / copySeconds);
     log(`raw COPY: ${copyRowsPerSecond} rows/s (${copyRowsTotal} rows in ${copySeconds.toFixed(2)} s)`);

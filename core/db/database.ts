@@ -23,8 +23,14 @@ export interface Queryable {
   maybeOne<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
   /** Appends rows to a table in one round trip; values are in `columns` order. */
   bulkInsert(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<number>;
-  /** COPY of pre-encoded COPY text, inside a transaction, PostgreSQL only (see Session.copyText). */
-  copyText(table: string, columns: readonly string[], chunks: readonly string[], opts?: { timeoutMs?: number }): Promise<void>;
+  /** COPY of rows already encoded (text, or binary from BinaryCopyWriter), inside a transaction, PostgreSQL only (see Session.copyEncoded). */
+  copyEncoded(table: string, columns: readonly string[], chunks: readonly (string | Uint8Array)[], opts?: CopyEncodedOptions): Promise<void>;
+}
+
+export interface CopyEncodedOptions {
+  /** The chunks are binary COPY format (core/db/copy-binary.ts); default text. */
+  binary?: boolean;
+  timeoutMs?: number;
 }
 
 export interface DatabaseOptions {
@@ -128,15 +134,16 @@ class Session implements Queryable {
   }
 
   /**
-   * COPY of rows the caller already encoded in COPY text format (tab-separated, `\N` for null,
-   * escaped), for hot paths that build the text themselves. PostgreSQL only (`Database.isEmbedded`
-   * tells): callers fall back to bulkInsert on embedded PGlite.
+   * COPY of rows the caller already encoded, for hot paths that build the data themselves: COPY
+   * text (tab-separated, `\N` for null, escaped), or with `binary` the binary format of
+   * BinaryCopyWriter. PostgreSQL only (`Database.isEmbedded` tells): callers fall back to
+   * bulkInsert on embedded PGlite.
    */
-  async copyText(table: string, columns: readonly string[], chunks: readonly string[], opts: { timeoutMs?: number } = {}): Promise<void> {
+  async copyEncoded(table: string, columns: readonly string[], chunks: readonly (string | Uint8Array)[], opts: CopyEncodedOptions = {}): Promise<void> {
     assertIdentifier(table);
     for (const c of columns) assertIdentifier(c);
-    if (!("release" in this.client)) throw new TollwayError("internal", "copyText runs inside a transaction");
-    const sql = `COPY ${table} (${columns.join(",")}) FROM STDIN`;
+    if (!("release" in this.client)) throw new TollwayError("internal", "copyEncoded runs inside a transaction");
+    const sql = `COPY ${table} (${columns.join(",")}) FROM STDIN${opts.binary ? " (FORMAT binary)" : ""}`;
     const client = this.client;
     const stream = client.query(copyFrom(sql));
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -155,7 +162,10 @@ class Session implements Queryable {
     }).finally(() => clearTimeout(timer));
     try {
       // A failing COPY never drains: wait for whichever comes first.
-      for (const c of chunks) if (!stream.write(c)) await Promise.race([new Promise((res) => stream.once("drain", res)), done]);
+      for (const c of chunks) {
+        const data = typeof c === "string" ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        if (!stream.write(data)) await Promise.race([new Promise((res) => stream.once("drain", res)), done]);
+      }
       stream.end();
       await done;
     } catch (e) {

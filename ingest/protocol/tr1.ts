@@ -81,6 +81,31 @@ export function parseIsoTime(s: string): number {
   return (daysFromCivil(year, month, day) * 86400 + hh * 3600 + mi * 60 + ss - offsetMin * 60) * 1000 + ms;
 }
 
+/** Round half to even, as C's rint() in the default rounding mode. */
+function rint(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Microseconds since the Unix epoch of a time that parseIsoTime accepted (`ms` is its result), as
+ * PostgreSQL reads the text: the fraction rounded to whole microseconds, half to even
+ * (ParseFractionalSecond: rint(strtod(fraction) * 1e6)). The binary COPY of passages sends this, so
+ * a stored ts equals what the same text gives in SQL (merges address passages by their ts text).
+ */
+export function isoTimeMicros(s: string, ms: number): number {
+  if (s.charCodeAt(19) !== 46) return ms * 1000;
+  let i = 20;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+  }
+  if (i - 20 <= 3) return ms * 1000;
+  // parseIsoTime kept the first three digits (truncated) in ms.
+  const keptMs = (s.charCodeAt(20) - 48) * 100 + (s.charCodeAt(21) - 48) * 10 + (s.charCodeAt(22) - 48);
+  return (ms - keptMs) * 1000 + rint(Number(s.slice(19, i)) * 1e6);
+}
+
 const isoTime = z.string().refine((s) => !Number.isNaN(parseIsoTime(s)), "must be an ISO 8601 time with a zone");
 
 export const GANTRY_ID = /^[0-9A-Z]{8}$/;

@@ -2,7 +2,7 @@ import type { Queryable } from "../../core/db/database.ts";
 import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, type Tr1Header, type Tr1Reply } from "../protocol/tr1.ts";
 import type { IncomingMessage } from "../zmq/index.ts";
 import type { AntennaDedup, PassageRef } from "./antenna-dedup.ts";
-import { passagesCopyText } from "./plan-writer.ts";
+import { passagesCopyBinary } from "./plan-writer.ts";
 import type { GantryInfo, Tariffs, Vehicle, VehicleCache } from "./reference-data.ts";
 
 /**
@@ -13,6 +13,8 @@ import type { GantryInfo, Tariffs, Vehicle, VehicleCache } from "./reference-dat
 
 export interface PassageRow {
   ts: string;
+  /** ts in milliseconds (parseIsoTime). */
+  tsMs: number;
   gantry: string;
   tag: string | null;
   plate: string | null;
@@ -85,8 +87,8 @@ export interface GroupPlan {
   gantryStatus: GantryStatusRow[];
   /** Passage refs created by this group. */
   newRefs: PassageRef[];
-  /** COPY text of the passages, fixed when the plan is built (later merges go to storedMerges of later groups). */
-  passageCopy: string[];
+  /** Binary COPY of the passages, fixed when the plan is built (later merges go to storedMerges of later groups). */
+  passageCopy: Uint8Array[];
   /** (gantry#batch) -> counts, for the duplicate check of groups built while this one commits. */
   batchKeys: Map<string, { accepted: number; rejected: number }>;
   stats: { reads: number; acceptedReads: number; rejectedReads: number; antennaDuplicates: number; batches: number; rejectedBatches: number; duplicates: number; rejectReasons: Map<string, number> };
@@ -136,8 +138,8 @@ export interface GroupBuilderDeps {
   windowMs: number;
   /** CURVE on: the authenticated gantry id must match the header. */
   curve: boolean;
-  /** Build COPY text (PostgreSQL); false on embedded PGlite, which takes rows. */
-  copyText: () => boolean;
+  /** Build binary COPY (PostgreSQL); false on embedded PGlite, which takes rows. */
+  copy: () => boolean;
 }
 
 export class GroupBuilder {
@@ -267,10 +269,12 @@ export class GroupBuilder {
       // the rest of this gantry's batches will find them in memory.
       coldRange.size
         ? db.query<{ gantry_id: string; ts: string; ms: number; tag_id: string | null; plate: string | null; raw_reads: number }>(
+            // The earliest bound as a constant too: the BRIN ts index then limits the scan to recent pages.
             `select p.gantry_id, p.ts::text as ts, extract(epoch from p.ts)::float8 * 1000 as ms, p.tag_id, p.plate, p.raw_reads
                from unnest($1::text[], $2::timestamptz[]) w(g, lo)
-               join passages p on p.gantry_id = w.g and p.ts >= w.lo`,
-            [[...coldRange.keys()], [...coldRange.values()].map((r) => new Date(r.lo - w))],
+               join passages p on p.gantry_id = w.g and p.ts >= w.lo
+              where p.ts >= $3`,
+            [[...coldRange.keys()], [...coldRange.values()].map((r) => new Date(r.lo - w)), new Date(Math.min(...[...coldRange.values()].map((r) => r.lo)) - w)],
           )
         : [],
     ]);
@@ -356,6 +360,7 @@ export class GroupBuilder {
         const price = tariff ? tariff.prices.get(gantry)?.[cls] : undefined;
         plan.passages.push({
           ts: r.ts,
+          tsMs: c.tsMs,
           gantry,
           tag: r.tag,
           plate: r.plate,
@@ -405,7 +410,7 @@ export class GroupBuilder {
     // Fix the rows now: the next group may merge more reads into these passages while this one
     // commits; it then counts them as merges into stored passages (it commits after this one).
     for (const p of plan.passages) p.rawReads = p.ref.rawReads;
-    plan.passageCopy = this.deps.copyText() ? passagesCopyText(plan.passages) : [];
+    plan.passageCopy = this.deps.copy() ? passagesCopyBinary(plan.passages) : [];
     this.deps.dedup.committed(plan.newRefs);
     this.deps.dedup.committed(storedMerges);
     // Sorted keys: concurrent writers lock count rows in the same order.

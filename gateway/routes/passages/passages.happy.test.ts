@@ -58,6 +58,35 @@ describe("passage search", () => {
     const expected = await gw.testDb.db.query<{ id: number }>("select id from passages where gantry_id = $1 order by ts desc, id desc", [gantry]);
     expect(got).toEqual(expected.map((r) => r.id));
   });
+
+  test("a gantry's passages years, hours and minutes apart (and in the future) page out newest first, with and without a time range", async () => {
+    // The gantry search reads growing time windows back from now (sql/120: the ts index is BRIN).
+    const gantry = "05F0001N";
+    const now = Date.now();
+    const offsetsMin = [24 * 60, 5, -1, -30, -59, -61, -240, -241, -3000, -60 * 24 * 45, -60 * 24 * 400, -60 * 24 * 365 * 6];
+    for (const [i, m] of offsetsMin.entries()) await passage(new Date(now + m * 60_000).toISOString(), gantry, { plate: `WIN-${i}`, price: null });
+    await passage(new Date(now - 7 * 60_000).toISOString(), "05F0001S", { plate: "WIN-OTHER", price: null });
+    const walk = async (qs: string, limit: number) => {
+      const got: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await expectJson(await gw.request(`/v1/passages?gantryId=${gantry}&limit=${limit}${qs}${cursor ? `&cursor=${cursor}` : ""}`, { role: "auditor" }), 200);
+        got.push(...page.items.map((p: any) => p.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return got;
+    };
+    const all = (await gw.testDb.db.query<{ id: number }>("select id from passages where gantry_id = $1 order by ts desc, id desc", [gantry])).map((r) => r.id);
+    expect(all.length).toBe(offsetsMin.length);
+    for (const limit of [1, 2, 5, 50]) expect(await walk("", limit)).toEqual(all);
+    const from = new Date(now - 60 * 24 * 60_000 * 100);
+    const to = new Date(now - 60_000);
+    const ranged = (
+      await gw.testDb.db.query<{ id: number }>("select id from passages where gantry_id = $1 and ts >= $2 and ts < $3 order by ts desc, id desc", [gantry, from, to])
+    ).map((r) => r.id);
+    expect(ranged.length).toBe(7);
+    for (const limit of [1, 3, 50]) expect(await walk(`&from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`, limit)).toEqual(ranged);
+  });
 });
 
 describe("trip view", () => {
