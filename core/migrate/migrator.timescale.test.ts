@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTimescale, type TimescaleTestServer } from "../../test/support/timescale.ts";
 import { Database } from "../db/database.ts";
+import type { GroupPlan } from "../../ingest/service/group-builder.ts";
+import { writeOthers } from "../../ingest/service/plan-writer.ts";
 import { Seeder } from "../seed/seeder.ts";
 import { Migrator, defaultSqlDir } from "./migrator.ts";
 
@@ -76,6 +78,30 @@ describe("Migrator with TimescaleDB", () => {
     const daily = await db.one<{ bucket: Date }>("select bucket from passages_daily limit 1");
     // The local day in Asia/Taipei starts at 16:00 UTC the day before.
     expect(daily.bucket.toISOString()).toBe("2026-11-25T16:00:00.000Z");
+  });
+
+  test("passage chunks get the BRIN ts index; new ranges are summarised; a merge updates only its own chunk's passage", async () => {
+    const columns = ["ts", "gantry_id", "tag_id", "read_class", "vehicle_class", "batch_no"].map((name, i) => ({ name, type: ["timestamptz", "text", "text", "smallint", "smallint", "bigint"][i]! }));
+    const tag = "E2801160600002085BFC0001";
+    // Two days, two chunks: both first rows sit at ctid (0,1) of their chunk.
+    const days = ["2026-10-01T08:00:00.000Z", "2026-10-02T08:00:00.000Z"];
+    for (const ts of days) await db.bulkInsert("passages", columns, [[new Date(ts), "01F0017N", tag, 31, 31, 1]]);
+    const chunkIndexes = await db.query<{ amname: string }>(
+      `select a.amname from pg_inherits h join pg_index i on i.indrelid = h.inhrelid join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam
+        where h.inhparent = 'passages'::regclass and c.relname like '%ts_idx%'`,
+    );
+    expect(chunkIndexes.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(chunkIndexes.map((r) => r.amname))).toEqual(new Set(["brin"]));
+    expect(Number((await db.one<{ n: string }>("select summarize_new_passage_ranges() as n")).n)).toBeGreaterThanOrEqual(0);
+
+    const ref = { gantry: "01F0017N", tsMs: Date.parse(days[1]!), ts: days[1]!, tag, plate: null, rawReads: 3, addStored: 2, stored: true };
+    const plan = { batches: [], storedMerges: [ref], counts: [], laneCounts: [], deadLetters: [], gantryStatus: [] } as unknown as GroupPlan;
+    await db.tx((tx) => writeOthers(tx, plan));
+    const rows = await db.query<{ day: string; raw_reads: number }>("select to_char(ts, 'MM-DD') as day, raw_reads from passages where tag_id = $1 order by ts", [tag]);
+    expect(rows).toEqual([
+      { day: "10-01", raw_reads: 1 },
+      { day: "10-02", raw_reads: 3 },
+    ]);
   });
 
   test("running again applies nothing", async () => {
