@@ -3,7 +3,8 @@ import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, typ
 import type { IncomingMessage } from "../zmq/index.ts";
 import type { AntennaDedup, PassageRef } from "./antenna-dedup.ts";
 import { passagesCopyBinary } from "./plan-writer.ts";
-import type { GantryInfo, Tariffs, Vehicle, VehicleCache } from "./reference-data.ts";
+import type { GantryInfo, Tariffs } from "./reference-data.ts";
+import type { VehicleDirectory } from "./vehicle-directory.ts";
 
 /**
  * Turns one group of gantry messages into a write plan: decode and validate, find batches already
@@ -133,7 +134,7 @@ export function decodeRawFrames(raw: Uint8Array): Uint8Array[] {
 export interface GroupBuilderDeps {
   gantries: () => ReadonlyMap<string, GantryInfo>;
   tariffs: () => Tariffs;
-  vehicles: VehicleCache;
+  vehicles: VehicleDirectory;
   dedup: AntennaDedup;
   windowMs: number;
   /** CURVE on: the authenticated gantry id must match the header. */
@@ -206,44 +207,30 @@ export class GroupBuilder {
       stats: { reads: 0, acceptedReads: 0, rejectedReads: 0, antennaDuplicates: 0, batches: 0, rejectedBatches: 0, duplicates: 0, rejectReasons: new Map() },
     };
 
-    // Validate every read first: the checks tell which vehicles and which time ranges to load.
+    // Validate every read first: the checks tell which gantries' stored passages to load.
     const checks: (ReturnType<typeof checkRead>[] | undefined)[] = [];
-    // The vehicle of each valid read as cached now (undefined: to be loaded).
-    const cachedVehicles: (Vehicle | null | undefined)[][] = [];
     const vehicles = this.deps.vehicles;
-    const tagKeys = new Set<string>();
-    const plateKeys = new Set<string>();
     const coldRange = new Map<string, { lo: number; hi: number }>();
     const batchKeysG: string[] = [];
     const batchKeysB: number[] = [];
     for (const d of decoded) {
       if (d.kind !== "batch") {
         checks.push(undefined);
-        cachedVehicles.push([]);
         continue;
       }
       batchKeysG.push(d.header.gantry);
       batchKeysB.push(d.header.batch);
       const cs = new Array<ReturnType<typeof checkRead>>(d.reads.length);
-      const vs = new Array<Vehicle | null | undefined>(d.reads.length);
       let lo = Number.POSITIVE_INFINITY;
       let hi = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < d.reads.length; i++) {
         const c = checkRead(d.reads[i]);
         cs[i] = c;
         if (!c.ok) continue;
-        const tag = c.read.tag;
-        const v = tag !== null ? vehicles.byTag(tag) : vehicles.byPlate(c.read.plate!);
-        vs[i] = v;
-        if (v === undefined) {
-          if (tag !== null) tagKeys.add(tag);
-          else plateKeys.add(c.read.plate!);
-        }
         if (c.tsMs < lo) lo = c.tsMs;
         if (c.tsMs > hi) hi = c.tsMs;
       }
       checks.push(cs);
-      cachedVehicles.push(vs);
       if (lo <= hi && !this.deps.dedup.isWarm(d.header.gantry)) {
         const r = coldRange.get(d.header.gantry);
         if (!r) coldRange.set(d.header.gantry, { lo, hi });
@@ -263,7 +250,8 @@ export class GroupBuilder {
             [batchKeysG, batchKeysB],
           )
         : [],
-      this.deps.vehicles.fill(db, tagKeys, plateKeys),
+      // Tags and plates registered or changed since the last group.
+      vehicles.refresh(db),
       // Everything from the window before the first read on: a previous process may have stored
       // this gantry's later batches too (batches resent after a crash start before those), and
       // the rest of this gantry's batches will find them in memory.
@@ -319,7 +307,6 @@ export class GroupBuilder {
         continue;
       }
       const cs = checks[m]!;
-      const vs = cachedVehicles[m]!;
       const dg = dedup.gantry(gantry);
       const direction = gantries.get(gantry)!.direction;
       let gantryCounts = counts.get(gantry);
@@ -353,8 +340,7 @@ export class GroupBuilder {
           if (ref.stored) storedMerges.add(ref);
           continue;
         }
-        let v = vs[i];
-        if (v === undefined) v = (r.tag !== null ? vehicles.byTag(r.tag) : vehicles.byPlate(r.plate!)) ?? null;
+        const v = r.tag !== null ? vehicles.byTag(r.tag) : vehicles.byPlate(r.plate!);
         const cls = v ? v.vehicleClass : r.class;
         const tariff = tariffs.at(c.tsMs);
         const price = tariff ? tariff.prices.get(gantry)?.[cls] : undefined;

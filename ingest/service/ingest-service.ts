@@ -8,7 +8,8 @@ import { RouterServer, type IncomingMessage } from "../zmq/index.ts";
 import { AntennaDedup } from "./antenna-dedup.ts";
 import { GroupBuilder, type GroupPlan } from "./group-builder.ts";
 import { writeOthers, writePassages } from "./plan-writer.ts";
-import { VehicleCache, loadGantries, loadGantryKeys, loadTariffs, type GantryInfo, type Tariffs } from "./reference-data.ts";
+import { VehicleDirectory } from "./vehicle-directory.ts";
+import { loadGantries, loadGantryKeys, loadTariffs, type GantryInfo, type Tariffs } from "./reference-data.ts";
 
 export interface IngestServiceOptions {
   db: Database;
@@ -56,7 +57,7 @@ export class IngestService {
   private router: RouterServer | undefined;
   private metricsServer: ReturnType<typeof Bun.serve> | undefined;
   private readonly dedup: AntennaDedup;
-  private readonly vehicles = new VehicleCache();
+  private readonly vehicles = new VehicleDirectory();
   private readonly builder: GroupBuilder;
   private gantries: Map<string, GantryInfo> = new Map();
   private tariffs: Tariffs | undefined;
@@ -116,6 +117,10 @@ export class IngestService {
 
   async start(): Promise<void> {
     const keys = await this.withDbRetry("load reference data", () => this.refresh());
+    // Every registered tag and plate, before the first read is priced (then kept current per group).
+    const loadStarted = performance.now();
+    await this.withDbRetry("load the vehicle directory", () => this.vehicles.load(this.db));
+    this.logger.info("vehicle directory loaded", { keys: this.vehicles.size, ms: Math.round(performance.now() - loadStarted) });
     if (this.opts.curveSecretKey) {
       this.logger.info("CURVE on: only gantries with a registered key can connect", { keys: keys?.size ?? 0 });
     } else {
@@ -150,7 +155,7 @@ export class IngestService {
           if (path === "/metrics") return new Response(this.registry.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
           if (path === "/health") {
             const mem = process.memoryUsage();
-            return Response.json({ ok: true, inFlight: this.inFlight, rssMb: Math.round(mem.rss / 1e6), heapUsedMb: Math.round(mem.heapUsed / 1e6), dedupPassages: this.dedup.size, vehicleCache: this.vehicles.size });
+            return Response.json({ ok: true, inFlight: this.inFlight, rssMb: Math.round(mem.rss / 1e6), heapUsedMb: Math.round(mem.heapUsed / 1e6), dedupPassages: this.dedup.size, vehicleDirectory: this.vehicles.size });
           }
           return new Response("not found", { status: 404 });
         },
