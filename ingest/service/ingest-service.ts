@@ -164,9 +164,9 @@ export class IngestService {
     const refreshMs = this.opts.refreshIntervalMs ?? 30_000;
     this.timers.push(setInterval(() => void this.refresh().catch((e) => this.logger.warn("reference data refresh failed", { err: String(e) })), refreshMs));
     this.timers.push(setInterval(() => void this.writeStats(), this.opts.statsIntervalMs ?? 10_000));
-    // The ts index of passages is BRIN (sql/120): ranges written since the last run get their
-    // min/max now, so time-range queries skip them again instead of reading them.
-    this.timers.push(setInterval(() => void this.summarizePassageRanges(), this.opts.statsIntervalMs ?? 10_000));
+    // The ts index of passages is BRIN (sql/120): new ranges need a summary before time-range
+    // queries can skip them. Autovacuum makes them on PostgreSQL; embedded PGlite has none.
+    if (!this.copyMode) this.timers.push(setInterval(() => void this.summarizePassageRanges(), this.opts.statsIntervalMs ?? 10_000));
     // The live set is small (~100 MB at full rate) but the allocation rate is GBs a minute; a
     // collection every 5 s keeps the process near its live set instead of letting it grow.
     this.timers.push(setInterval(() => Bun.gc(false), 5000));
