@@ -33,6 +33,12 @@ export interface IngestServiceOptions {
    */
   maxGroupMessages?: number;
   maxGroupReads?: number;
+  /**
+   * Groups built and not yet committed (default 3): one building while two are in the database
+   * (one COPYing, one committing). With 2, the main thread waited for the database and the machine
+   * was 82-83 % busy instead of 87-88 % (bench:ingest: 237-249 k vs 267-270 k reads/s).
+   */
+  maxGroupsInFlight?: number;
   statsIntervalMs?: number;
   refreshIntervalMs?: number;
   /** How long stop() keeps retrying a group while the database is down. */
@@ -202,9 +208,10 @@ export class IngestService {
   }
 
   /**
-   * Builds group N+1 (CPU) while group N commits (database). On PostgreSQL, N+1 also COPYs its
-   * passages while N commits (two backends), then waits for N before its other statements and its
-   * COMMIT, so commits stay in order. If N fails, N+1 is rolled back and rebuilt from the database.
+   * Builds the next group (CPU) while earlier ones are in the database (up to maxGroupsInFlight in
+   * all). On PostgreSQL, a group also COPYs its passages while the one before commits (separate
+   * backends), then waits for it before its other statements and its COMMIT, so commits stay in
+   * order. If one fails, the groups after it are rolled back and rebuilt from the database.
    */
   private async drain(): Promise<void> {
     const outstanding: { group: IncomingMessage[]; done: Promise<boolean> }[] = [];
@@ -214,7 +221,7 @@ export class IngestService {
       this.current -= c.group.length;
     };
     while (this.queue.length && !this.abandoned()) {
-      if (outstanding.length >= 2) await settle();
+      if (outstanding.length >= (this.opts.maxGroupsInFlight ?? 3)) await settle();
       const group = this.cut();
       if (!group.length) continue;
       this.current += group.length;
