@@ -87,19 +87,17 @@ export class BinaryCopyWriter {
   /** text (also varchar): ASCII is copied byte by byte, anything else goes through UTF-8. */
   text(s: string): void {
     const n = s.length;
-    let ascii = true;
-    for (let i = 0; i < n; i++)
-      if (s.charCodeAt(i) > 0x7f) {
-        ascii = false;
-        break;
-      }
-    if (!ascii) return this.bytes(utf8.encode(s));
     this.room(4 + n);
-    this.view.setInt32(this.pos, n);
     const b = this.buf;
-    let o = this.pos + 4;
-    for (let i = 0; i < n; i++) b[o++] = s.charCodeAt(i);
-    this.pos = o;
+    const start = this.pos + 4;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      // Not ASCII: nothing was committed yet (pos unchanged), encode the whole string instead.
+      if (c > 0x7f) return this.bytes(utf8.encode(s));
+      b[start + i] = c;
+    }
+    this.view.setInt32(this.pos, n);
+    this.pos = start + n;
   }
 
   /** bytea, or any field already in binary form. */

@@ -94,12 +94,9 @@ function rint(x: number): number {
  * a stored ts equals what the same text gives in SQL (merges address passages by their ts text).
  */
 export function isoTimeMicros(s: string, ms: number): number {
-  if (s.charCodeAt(19) !== 46) return ms * 1000;
-  let i = 20;
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-  }
+  // The fraction ends where the zone starts: `Z`, or `±HH:MM` (the text is a valid time).
+  const n = s.length;
+  const i = s.charCodeAt(n - 1) === 90 ? n - 1 : n - 6;
   if (i - 20 <= 3) return ms * 1000;
   // parseIsoTime kept the first three digits (truncated) in ms.
   const keptMs = (s.charCodeAt(20) - 48) * 100 + (s.charCodeAt(21) - 48) * 10 + (s.charCodeAt(22) - 48);
