@@ -16,12 +16,32 @@ describe("AntennaDedup", () => {
     expect(d.lastWasNew).toBe(true);
   });
 
-  test("a late read still merges into a passage in the next bucket", () => {
+  test("reads merge across bucket boundaries (buckets are two windows wide), in both directions and at the window's edge", () => {
     const d = new AntennaDedup(60);
     const g = d.gantry("A");
-    const a = d.offer(g, "E2801160", null, 120_500, iso(120_500));
-    expect(d.offer(g, "E2801160", null, 119_900, iso(119_900))).toBe(a);
+    // A late read: its passage is in the next bucket.
+    const a = d.offer(g, "E2801160", null, 240_500, iso(240_500));
+    expect(d.offer(g, "E2801160", null, 239_900, iso(239_900))).toBe(a);
     expect(d.lastWasNew).toBe(false);
+    // A read in the next bucket, exactly one window after the passage in the bucket before.
+    const b = d.offer(g, "E2801161", null, 200_000, iso(200_000));
+    expect(d.offer(g, "E2801161", null, 260_000, iso(260_000))).toBe(b);
+    // Just over the window: a new passage.
+    const c = d.offer(g, "E2801162", null, 239_999, iso(239_999));
+    expect(d.offer(g, "E2801162", null, 300_000, iso(300_000))).not.toBe(c);
+    expect(d.lastWasNew).toBe(true);
+    // Against a brute-force reference: every pair of reads at random times.
+    let seed = 1;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let k = 0; k < 2000; k++) {
+      const e = new AntennaDedup(60);
+      const s = e.gantry("A");
+      const t1 = Math.floor(rnd() * 1_000_000);
+      const t2 = t1 + Math.floor((rnd() - 0.5) * 250_000);
+      const first = e.offer(s, "E2801163", null, t1, iso(t1));
+      const same = e.offer(s, "E2801163", null, t2, iso(t2)) === first;
+      expect(same).toBe(Math.abs(t2 - t1) <= 60_000);
+    }
   });
 
   test("tags and plates are separate keys; gantries are separate", () => {

@@ -5,8 +5,9 @@
  * was warmed from the passages already stored, so a restart does not turn merged reads into new
  * passages.
  *
- * Passages are kept in buckets one window wide, by read time: a read looks in its own bucket and
- * the two neighbours. A bucket is dropped once it is more than two buckets away from where the
+ * Passages are kept in buckets two windows wide, by read time: a read looks in its own bucket and
+ * the one neighbour its window reaches into (the earlier one in the bucket's first half, the later
+ * one in its second half): two map lookups a read, where one-window buckets needed three. A bucket is dropped once it is more than two buckets away from where the
  * gantry's reads now land and has not been touched for a while (in passages): that bounds memory
  * without trusting any single clock (a batch from the far future, or a late one from the past,
  * neither wipes the state nor pins it).
@@ -56,7 +57,7 @@ export class AntennaDedup {
 
   constructor(windowSeconds: number) {
     this.windowMs = windowSeconds * 1000;
-    this.bucketMs = Math.max(1000, this.windowMs);
+    this.bucketMs = Math.max(2000, 2 * this.windowMs);
   }
 
   isWarm(gantry: string): boolean {
@@ -125,8 +126,10 @@ export class AntennaDedup {
     const b = Math.floor(tsMs / this.bucketMs);
     const key = (tag ?? plate)!;
     const byTag = tag !== null;
-    // Own bucket first (the usual hit), then the neighbours a window can reach into.
-    return this.findIn(g.buckets.get(b), byTag, key, tsMs) ?? this.findIn(g.buckets.get(b - 1), byTag, key, tsMs) ?? this.findIn(g.buckets.get(b + 1), byTag, key, tsMs);
+    // Own bucket first (the usual hit), then the neighbour the window reaches into: the earlier one
+    // iff tsMs - window < the bucket's start, the later one iff tsMs + window >= the next start.
+    const neighbour = tsMs - b * this.bucketMs < this.windowMs ? b - 1 : b + 1;
+    return this.findIn(g.buckets.get(b), byTag, key, tsMs) ?? this.findIn(g.buckets.get(neighbour), byTag, key, tsMs);
   }
 
   private findIn(bucket: Bucket | undefined, byTag: boolean, key: string, tsMs: number): PassageRef | undefined {
