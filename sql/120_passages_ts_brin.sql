@@ -11,28 +11,54 @@
 drop index if exists passages_ts_idx;
 create index passages_ts_idx on passages using brin (ts) with (pages_per_range = 32);
 
--- A range is summarised by VACUUM once it is full. Autovacuum vacuums an insert-only table after
--- autovacuum_vacuum_insert_threshold new rows plus a share of its size (20 % by default: with
--- years of passages, an unsummarised tail of millions of rows that every time-range query reads).
--- Here it is every 100 000 new rows, whatever the size; a vacuum of new pages only reads them.
--- (brin_summarize_new_values also summarises the range still filling, and then every insert into
--- it updates its summary: called every 10 s during bench:ingest it raised the ack p99 at half
--- rate from ~105 ms to 185-375 ms.)
-alter table passages set (autovacuum_vacuum_insert_threshold = 100000, autovacuum_vacuum_insert_scale_factor = 0);
+-- A new range needs a summary before time-range queries can skip it. The ingest asks for one every
+-- few seconds, for full ranges only (summarize_full_passage_ranges): summarising the range still
+-- filling (brin_summarize_new_values does) makes every later insert into it update the summary;
+-- called every 10 s during bench:ingest it raised the ack p99 at half rate from ~105 ms to
+-- 185-375 ms.
+--
+-- Insert-driven autovacuum (PostgreSQL 13+) is off for passages: on this append-only table it
+-- would only set visibility-map bits, which no passage query uses (hash and BRIN indexes have no
+-- index-only scans), and its young tuples are not frozen yet, so pages are visited again for
+-- freezing later anyway. It cost ~5 % of bench:ingest throughput (314-324 k reads/s without it vs
+-- 294-311 k) and raised the ack p99. Vacuum for dead rows (merged antenna reads update raw_reads)
+-- and anti-wraparound freezing run as usual; on TimescaleDB, chunks are rewritten when compressed.
+alter table passages set (autovacuum_vacuum_insert_threshold = -1);
 
--- Embedded PGlite has no autovacuum: there the ingest calls this function every few seconds, and
--- an operator may call it after a bulk load. It covers passages and its TimescaleDB chunks with
--- inserts since their last vacuum; returns the number of ranges summarised.
-create function summarize_new_passage_ranges() returns bigint
-language sql
+-- Summarises the full, unsummarised ranges at the end of passages (and of its TimescaleDB chunks
+-- with inserts since their last vacuum), newest first until it meets one already summarised.
+-- Returns the number of ranges summarised. Also useful after a bulk load.
+create function summarize_full_passage_ranges() returns bigint
+language plpgsql
 set lock_timeout = '2s'
 as $$
-  select coalesce(sum(brin_summarize_new_values(i.indexrelid)), 0)::bigint
-    from pg_index i
-    join pg_class ic on ic.oid = i.indexrelid
-    join pg_am a on a.oid = ic.relam and a.amname = 'brin'
-    left join pg_stat_user_tables s on s.relid = i.indrelid
-   where (i.indrelid = 'passages'::regclass
-          or i.indrelid in (select inhrelid from pg_inherits where inhparent = 'passages'::regclass))
-     and coalesce(s.n_ins_since_vacuum, 1) > 0
+declare
+  ix record;
+  total bigint := 0;
+  range_pages int;
+  blk bigint;
+  got int;
+begin
+  for ix in
+    select i.indexrelid, i.indrelid, c.reloptions
+      from pg_index i
+      join pg_class c on c.oid = i.indexrelid
+      join pg_am a on a.oid = c.relam and a.amname = 'brin'
+      left join pg_stat_user_tables s on s.relid = i.indrelid
+     where (i.indrelid = 'passages'::regclass
+            or i.indrelid in (select inhrelid from pg_inherits where inhparent = 'passages'::regclass))
+       and coalesce(s.n_ins_since_vacuum, 1) > 0
+  loop
+    range_pages := coalesce((select o.option_value::int from pg_options_to_table(ix.reloptions) o where o.option_name = 'pages_per_range'), 128);
+    -- The start of the last range whose pages all exist.
+    blk := (pg_relation_size(ix.indrelid) / current_setting('block_size')::int / range_pages - 1) * range_pages;
+    while blk >= 0 loop
+      got := brin_summarize_range(ix.indexrelid, blk);
+      exit when got = 0;
+      total := total + got;
+      blk := blk - range_pages;
+    end loop;
+  end loop;
+  return total;
+end
 $$;

@@ -1,9 +1,9 @@
 import type { Queryable } from "../../core/db/database.ts";
-import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, type Tr1Header, type Tr1Reply } from "../protocol/tr1.ts";
+import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, type ReadCheck, type Tr1Header, type Tr1Reply } from "../protocol/tr1.ts";
 import type { IncomingMessage } from "../zmq/index.ts";
-import type { AntennaDedup, PassageRef } from "./antenna-dedup.ts";
+import type { AntennaDedup, GantryState, PassageRef } from "./antenna-dedup.ts";
 import { passagesCopyBinary } from "./plan-writer.ts";
-import type { GantryInfo, Tariffs } from "./reference-data.ts";
+import type { ClassPrices, GantryInfo, TariffSpan, Tariffs } from "./reference-data.ts";
 import type { VehicleDirectory } from "./vehicle-directory.ts";
 
 /**
@@ -313,69 +313,7 @@ export class GroupBuilder {
       if (!gantryCounts) counts.set(gantry, (gantryCounts = new Map()));
       let gantryLanes = laneCounts.get(gantry);
       if (!gantryLanes) laneCounts.set(gantry, (gantryLanes = new Map()));
-      const errors: { i: number; reason: string }[] = [];
-      let accepted = 0;
-      let dups = 0;
-      let lastReadMs: number | null = null;
-      for (let i = 0; i < cs.length; i++) {
-        const c = cs[i]!;
-        if (!c.ok) {
-          errors.push({ i, reason: c.reason });
-          st.rejectReasons.set("read", (st.rejectReasons.get("read") ?? 0) + 1);
-          let payload: string | null = null;
-          try {
-            payload = JSON.stringify(d.reads[i]) ?? null;
-          } catch {
-            payload = null;
-          }
-          plan.deadLetters.push({ gantry, batch, readIndex: i, reason: c.reason, payload, raw: null });
-          continue;
-        }
-        accepted++;
-        const r = c.read;
-        if (lastReadMs === null || c.tsMs > lastReadMs) lastReadMs = c.tsMs;
-        const ref = dedup.offer(dg, r.tag, r.plate, c.tsMs, r.ts);
-        if (!dedup.lastWasNew) {
-          dups++;
-          if (ref.stored) storedMerges.add(ref);
-          continue;
-        }
-        const v = r.tag !== null ? vehicles.byTag(r.tag) : vehicles.byPlate(r.plate!);
-        const cls = v ? v.vehicleClass : r.class;
-        const tariff = tariffs.at(c.tsMs);
-        const price = tariff ? tariff.prices.get(gantry)?.[cls] : undefined;
-        plan.passages.push({
-          ts: r.ts,
-          tsMs: c.tsMs,
-          gantry,
-          tag: r.tag,
-          plate: r.plate,
-          conf: r.conf,
-          lane: r.lane,
-          readClass: r.class,
-          vehicleClass: cls,
-          accountId: v ? v.accountId : null,
-          tariffId: tariff ? tariff.id : null,
-          price: price ?? null,
-          ref,
-          rawReads: 1,
-          batch,
-        });
-        plan.newRefs.push(ref);
-        const bucketMs = c.tsMs - (((c.tsMs % FIVE_MIN) + FIVE_MIN) % FIVE_MIN);
-        const row = gantryCounts.get(bucketMs + cls);
-        if (row) row.volume++;
-        else gantryCounts.set(bucketMs + cls, { bucketMs, gantry, direction, vehicleClass: cls, volume: 1 });
-        const lane = r.lane ?? -1;
-        let laneRow = gantryLanes.get(bucketMs + lane);
-        if (!laneRow) gantryLanes.set(bucketMs + lane, (laneRow = { bucketMs, gantry, lane, passages: 0, plateOnly: 0, plateReads: 0, plateConfSum: 0 }));
-        laneRow.passages++;
-        if (r.tag === null) laneRow.plateOnly++;
-        if (r.conf !== null) {
-          laneRow.plateReads++;
-          laneRow.plateConfSum += r.conf;
-        }
-      }
+      const { accepted, dups, lastReadMs, errors } = this.addReads(plan, d.reads, cs, { gantry, batch, direction, dedupState: dg, counts: gantryCounts, lanes: gantryLanes, storedMerges, tariffs });
       done.set(key, { accepted, rejected: errors.length });
       st.batches++;
       st.reads += cs.length;
@@ -405,5 +343,104 @@ export class GroupBuilder {
     plan.laneCounts = [...laneCounts.values()].flatMap((m) => [...m.values()]).sort((a, b) => byBucketGantry(a, b) || a.lane - b.lane);
     plan.gantryStatus = [...status.values()].sort((a, b) => (a.gantry < b.gantry ? -1 : 1));
     return plan;
+  }
+
+  /**
+   * One accepted batch's reads: dead letters for the bad ones; antenna merges; for each new passage
+   * its vehicle, price, row and counts. A method of its own: a small hot loop the JIT optimises
+   * fully (inside build() it was part of one very large async function).
+   */
+  private addReads(
+    plan: GroupPlan,
+    reads: readonly unknown[],
+    cs: readonly ReadCheck[],
+    b: {
+      gantry: string;
+      batch: number;
+      direction: string;
+      dedupState: GantryState;
+      counts: Map<number, CountRow>;
+      lanes: Map<number, LaneCountRow>;
+      storedMerges: Set<PassageRef>;
+      tariffs: Tariffs;
+    },
+  ): { accepted: number; dups: number; lastReadMs: number | null; errors: { i: number; reason: string }[] } {
+    const { gantry, batch, direction, dedupState, counts, lanes, storedMerges, tariffs } = b;
+    const dedup = this.deps.dedup;
+    const vehicles = this.deps.vehicles;
+    const st = plan.stats;
+    const errors: { i: number; reason: string }[] = [];
+    let accepted = 0;
+    let dups = 0;
+    let lastReadMs: number | null = null;
+    // A batch's reads are nearly always under one tariff: its prices at this gantry are looked up
+    // again only when a read falls outside the tariff's span.
+    let span: TariffSpan | undefined;
+    let prices: ClassPrices | undefined;
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i]!;
+      if (!c.ok) {
+        errors.push({ i, reason: c.reason });
+        st.rejectReasons.set("read", (st.rejectReasons.get("read") ?? 0) + 1);
+        let payload: string | null = null;
+        try {
+          payload = JSON.stringify(reads[i]) ?? null;
+        } catch {
+          payload = null;
+        }
+        plan.deadLetters.push({ gantry, batch, readIndex: i, reason: c.reason, payload, raw: null });
+        continue;
+      }
+      accepted++;
+      const r = c.read;
+      const tsMs = c.tsMs;
+      if (lastReadMs === null || tsMs > lastReadMs) lastReadMs = tsMs;
+      const ref = dedup.offer(dedupState, r.tag, r.plate, tsMs, r.ts);
+      if (!dedup.lastWasNew) {
+        dups++;
+        if (ref.stored) storedMerges.add(ref);
+        continue;
+      }
+      const v = r.tag !== null ? vehicles.byTag(r.tag) : vehicles.byPlate(r.plate!);
+      const cls = v ? v.vehicleClass : r.class;
+      if (span === undefined || !(tsMs >= span.fromMs && tsMs < span.toMs)) {
+        span = tariffs.span(tsMs);
+        prices = span.tariff?.prices.get(gantry);
+      }
+      const tariff = span.tariff;
+      const price = prices?.[cls];
+      plan.passages.push({
+        ts: r.ts,
+        tsMs,
+        gantry,
+        tag: r.tag,
+        plate: r.plate,
+        conf: r.conf,
+        lane: r.lane,
+        readClass: r.class,
+        vehicleClass: cls,
+        accountId: v ? v.accountId : null,
+        tariffId: tariff ? tariff.id : null,
+        price: price ?? null,
+        ref,
+        rawReads: 1,
+        batch,
+      });
+      plan.newRefs.push(ref);
+      const bucketMs = tsMs - (((tsMs % FIVE_MIN) + FIVE_MIN) % FIVE_MIN);
+      const row = counts.get(bucketMs + cls);
+      if (row) row.volume++;
+      else counts.set(bucketMs + cls, { bucketMs, gantry, direction, vehicleClass: cls, volume: 1 });
+      const lane = r.lane ?? -1;
+      let laneRow = lanes.get(bucketMs + lane);
+      if (!laneRow) lanes.set(bucketMs + lane, (laneRow = { bucketMs, gantry, lane, passages: 0, plateOnly: 0, plateReads: 0, plateConfSum: 0 }));
+      laneRow.passages++;
+      if (r.tag === null) laneRow.plateOnly++;
+      if (r.conf !== null) {
+        laneRow.plateReads++;
+        laneRow.plateConfSum += r.conf;
+      }
+    }
+    return { accepted, dups, lastReadMs, errors };
   }
 }

@@ -28,22 +28,49 @@ export interface Vehicle {
   vehicleClass: number;
 }
 
+/** A stretch of time in which one tariff (or none) is in force. */
+export interface TariffSpan {
+  fromMs: number;
+  toMs: number;
+  tariff: TariffPricing | undefined;
+}
+
 export class Tariffs {
-  private last: TariffPricing | undefined;
-  /** Latest effective_from first, so an overlapping newer version wins. */
-  constructor(readonly list: readonly TariffPricing[]) {}
+  /** Consecutive spans covering all time: within each, the same tariff wins. */
+  private readonly spans: TariffSpan[];
+  private last: TariffSpan;
+
+  /** `list`: latest effective_from first, so where versions overlap the newer one wins. */
+  constructor(readonly list: readonly TariffPricing[]) {
+    const bounds = [...new Set(list.flatMap((t) => [t.fromMs, t.toMs]))].filter((b) => Number.isFinite(b)).sort((a, b) => a - b);
+    const starts = [Number.NEGATIVE_INFINITY, ...bounds];
+    this.spans = starts.map((fromMs, k) => {
+      const toMs = starts[k + 1] ?? Number.POSITIVE_INFINITY;
+      // No bound falls inside the span, so any instant in it has the same winner.
+      const probe = Number.isFinite(fromMs) ? fromMs : Number.isFinite(toMs) ? toMs - 1 : 0;
+      return { fromMs, toMs, tariff: list.find((t) => probe >= t.fromMs && probe < t.toMs) };
+    });
+    this.last = this.spans[0]!;
+  }
 
   /** The tariff in force at the time, or undefined. */
   at(tsMs: number): TariffPricing | undefined {
+    return this.span(tsMs).tariff;
+  }
+
+  /** The span around the time: callers may reuse its tariff for any time inside it. */
+  span(tsMs: number): TariffSpan {
     const l = this.last;
-    if (l && tsMs >= l.fromMs && tsMs < l.toMs) return l;
-    for (const t of this.list) {
-      if (tsMs >= t.fromMs && tsMs < t.toMs) {
-        this.last = t;
-        return t;
-      }
+    if (tsMs >= l.fromMs && tsMs < l.toMs) return l;
+    let lo = 0;
+    let hi = this.spans.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.spans[mid]!.fromMs <= tsMs) lo = mid;
+      else hi = mid - 1;
     }
-    return undefined;
+    this.last = this.spans[lo]!;
+    return this.last;
   }
 }
 
