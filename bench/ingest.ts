@@ -282,6 +282,10 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const intervalMs = (gantries.length * batchSize * 1000) / halfRate;
     const latencies: number[] = [];
     log(`half-rate phase: ${Math.round(halfRate)} reads/s for ${halfSeconds} s (a batch per gantry every ${intervalMs.toFixed(0)} ms)`);
+    // A server checkpoint during the phase (time or WAL volume) makes the next write of every page a
+    // full-page image: the latency tail is worth reading with this count beside it.
+    const checkpoints = async () => Number((await db.one<{ n: string }>("select (checkpoints_timed + checkpoints_req)::text as n from pg_stat_bgwriter")).n);
+    const checkpoints0 = await checkpoints();
     const h0 = performance.now();
     await Promise.all(
       clients.map(async (c, i) => {
@@ -309,7 +313,8 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const ackP50Ms = Math.round((quantile(latencies, 0.5) ?? 0) * 10) / 10;
     const ackP99Ms = Math.round((quantile(latencies, 0.99) ?? 0) * 10) / 10;
     const ackMaxMs = Math.round((latencies.at(-1) ?? 0) * 10) / 10;
-    log(`ack latency at half rate: p50 ${ackP50Ms} ms, p99 ${ackP99Ms} ms, max ${ackMaxMs} ms (${latencies.length} batches)`);
+    const halfRateCheckpoints = (await checkpoints()) - checkpoints0;
+    log(`ack latency at half rate: p50 ${ackP50Ms} ms, p99 ${ackP99Ms} ms, max ${ackMaxMs} ms (${latencies.length} batches; server checkpoints meanwhile: ${halfRateCheckpoints})`);
 
     const status = readFileSync(`/proc/${ingest.pid}/status`, "utf8");
     const peakRssMb = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
@@ -327,6 +332,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
       ackP50Ms,
       ackP99Ms,
       ackMaxMs,
+      halfRateCheckpoints,
       peakRssMb,
       ingestCpuUsPerRead,
       clientCpuUsPerRead,
