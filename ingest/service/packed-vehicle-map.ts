@@ -56,16 +56,15 @@ export const packPlate: KeyPacker = (key, out) => {
   return true;
 };
 
-// Row: [length (0: empty slot), word0, word1, word2, vehicle class (-1: not registered), account high, account low, unused]
+// Row: [length (0: empty slot), word0, word1, word2, vehicle class, account high, account low, unused]
 const ROW = 8;
-const NOT_REGISTERED = -1;
 const TWO_32 = 4294967296;
 
 export class PackedVehicleMap {
   private rows: Int32Array;
   private mask: number;
   private count = 0;
-  private readonly other = new Map<string, Vehicle | null>();
+  private readonly other = new Map<string, Vehicle>();
   private readonly key = new Int32Array(4);
 
   constructor(
@@ -82,19 +81,17 @@ export class PackedVehicleMap {
     return this.count + this.other.size;
   }
 
-  /** undefined: not held; null: held as not registered. */
-  get(key: string): Vehicle | null | undefined {
+  /** undefined: not held. */
+  get(key: string): Vehicle | undefined {
     const k = this.key;
     if (!this.pack(key, k)) return this.other.get(key);
     const r = this.rows;
     const o = this.find(r, this.mask, k);
     if (r[o] === 0) return undefined;
-    const cls = r[o + 4]!;
-    if (cls === NOT_REGISTERED) return null;
-    return { accountId: r[o + 5]! * TWO_32 + (r[o + 6]! >>> 0), vehicleClass: cls };
+    return { accountId: r[o + 5]! * TWO_32 + (r[o + 6]! >>> 0), vehicleClass: r[o + 4]! };
   }
 
-  set(key: string, vehicle: Vehicle | null): void {
+  set(key: string, vehicle: Vehicle): void {
     const k = this.key;
     if (!this.pack(key, k)) {
       this.other.set(key, vehicle);
@@ -111,12 +108,9 @@ export class PackedVehicleMap {
       r[o + 2] = k[1]!;
       r[o + 3] = k[2]!;
     }
-    if (vehicle === null) r[o + 4] = NOT_REGISTERED;
-    else {
-      r[o + 4] = vehicle.vehicleClass;
-      r[o + 5] = Math.floor(vehicle.accountId / TWO_32);
-      r[o + 6] = vehicle.accountId | 0;
-    }
+    r[o + 4] = vehicle.vehicleClass;
+    r[o + 5] = Math.floor(vehicle.accountId / TWO_32);
+    r[o + 6] = vehicle.accountId | 0;
   }
 
   clear(): void {
