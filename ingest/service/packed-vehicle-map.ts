@@ -113,12 +113,6 @@ export class PackedVehicleMap {
     r[o + 6] = vehicle.accountId | 0;
   }
 
-  clear(): void {
-    this.rows.fill(0);
-    this.count = 0;
-    this.other.clear();
-  }
-
   /** The row of the key, or the empty row where it would go. */
   private find(r: Int32Array, mask: number, k: Int32Array): number {
     const len = k[3]!;
