@@ -28,8 +28,12 @@ alter table passages set (autovacuum_vacuum_insert_threshold = -1);
 -- Summarises the full, unsummarised ranges at the end of passages (and of its TimescaleDB chunks
 -- with inserts since their last vacuum), newest first until it meets one already summarised.
 -- Returns the number of ranges summarised. Also useful after a bulk load.
+-- SECURITY DEFINER: summarising needs the index's owner (as VACUUM does), and the ingest may run as
+-- a role that only writes rows.
 create function summarize_full_passage_ranges() returns bigint
 language plpgsql
+security definer
+set search_path = pg_catalog, public, pg_temp
 set lock_timeout = '2s'
 as $$
 declare

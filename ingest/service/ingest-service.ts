@@ -74,6 +74,7 @@ export class IngestService {
   private readonly queue: IncomingMessage[] = [];
   /** Body bytes of the queued messages. */
   private queuedBytes = 0;
+  private summaryWarnedAt = 0;
   private current = 0;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -443,7 +444,12 @@ export class IngestService {
     try {
       await this.db.query("select summarize_full_passage_ranges()");
     } catch (e) {
-      this.logger.debug("passage range summary skipped", { err: String(e) });
+      // A lock wait (a vacuum on the table) passes; anything lasting leaves every time-range query
+      // reading the unsummarised tail, so say so, once a minute at most.
+      const now = Date.now();
+      if (now - this.summaryWarnedAt < 60_000) return;
+      this.summaryWarnedAt = now;
+      this.logger.warn("passage time ranges not summarised (retrying every second)", { err: String(e) });
     }
   }
 
