@@ -36,6 +36,9 @@ describe("GantryClient", () => {
     expect(results.every((r) => r.reply.status === "ok" && r.reply.accepted === 1 && r.attempts === 1)).toBe(true);
     expect(seen.every((h) => h.gantry === "01F0017N")).toBe(true);
     expect(c.nextBatchNo()).toBe(8);
+    // A body already encoded goes as it is (the benchmark's gantries encode theirs once).
+    const encoded = await c.send(8, new TextEncoder().encode('[{"tag":"E2801160","ts":"2026-11-26T08:00:00Z","class":31},{"plate":"AB-1234","ts":"2026-11-26T08:00:01Z","class":32}]'));
+    expect(encoded.reply).toMatchObject({ batch: 8, status: "ok", accepted: 2 });
     c.close();
     await server.close();
   });

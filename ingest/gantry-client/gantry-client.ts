@@ -29,7 +29,7 @@ export interface BatchResult {
 
 interface Pending {
   batch: number;
-  frames: [string, string, string];
+  frames: [string, string, string | Uint8Array];
   firstSent: number;
   deadline: number;
   attempts: number;
@@ -86,17 +86,17 @@ export class GantryClient {
   }
 
   /**
-   * Sends a batch and resolves with its ack (any status). `body` is the reads as a JSON array string
-   * or as objects. Waits first while `maxInFlight` batches are unacknowledged.
+   * Sends a batch and resolves with its ack (any status). `body` is the reads as a JSON array (text,
+   * or already UTF-8 encoded) or as objects. Waits first while `maxInFlight` batches are unacknowledged.
    */
-  async send(batch: number, body: string | readonly object[], sent: Date = new Date()): Promise<BatchResult> {
+  async send(batch: number, body: string | Uint8Array | readonly object[], sent: Date = new Date()): Promise<BatchResult> {
     if (!Number.isSafeInteger(batch) || batch <= 0) throw new TollwayError("bad_request", `batch must be a positive integer, got ${batch}`);
     while (this.pending.size >= this.maxInFlight && !this.closed) await new Promise<void>((r) => this.waiting.push(r));
     if (this.closed) throw new TollwayError("internal", "gantry client closed");
     if (this.pending.has(batch)) throw new TollwayError("conflict", `batch ${batch} is already in flight`);
     this.lastBatch = Math.max(this.lastBatch, batch);
     const header = encodeHeader({ gantry: this.opts.gantryId, batch, sent: sent.toISOString() });
-    const frames: [string, string, string] = [TR1, header, typeof body === "string" ? body : JSON.stringify(body)];
+    const frames: [string, string, string | Uint8Array] = [TR1, header, typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body)];
     return new Promise<BatchResult>((resolve, reject) => {
       const now = performance.now();
       const p: Pending = { batch, frames, firstSent: now, deadline: now + this.ackTimeoutMs, attempts: 0, queued: false, resolve, reject };
