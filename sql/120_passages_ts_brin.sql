@@ -11,8 +11,8 @@
 drop index if exists passages_ts_idx;
 create index passages_ts_idx on passages using brin (ts) with (pages_per_range = 32);
 
--- A new range needs a summary before time-range queries can skip it. The ingest asks for one every
--- few seconds, for full ranges only (summarize_full_passage_ranges): summarising the range still
+-- A new range needs a summary before time-range queries can skip it. The ingest asks for them every
+-- second, for full ranges only (summarize_full_passage_ranges): summarising the range still
 -- filling (brin_summarize_new_values does) makes every later insert into it update the summary;
 -- called every 10 s during bench:ingest it raised the ack p99 at half rate from ~105 ms to
 -- 185-375 ms.
