@@ -81,6 +81,51 @@ function copyText(v: unknown): string {
   return s;
 }
 
+/** COPY text of rows in chunks of ~64 KiB: few syscalls, never all rows as one string. */
+function* copyTextChunks(rows: readonly (readonly unknown[])[]): Generator<string> {
+  let chunk = "";
+  for (const r of rows) {
+    let line = "";
+    for (let i = 0; i < r.length; i++) line += (i ? "\t" : "") + copyText(r[i]);
+    chunk += line + "\n";
+    if (chunk.length > 65536) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+/** Streams COPY data on a connection; the one place that writes COPY (bulkInsert and copyEncoded). */
+async function streamCopy(client: pg.PoolClient, sql: string, chunks: Iterable<string | Uint8Array>, timeoutMs?: number): Promise<void> {
+  const stream = client.query(copyFrom(sql));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on("finish", resolve);
+    stream.on("error", reject);
+    // A server that goes away mid-COPY can leave the socket waiting forever for a drain that
+    // never comes: after timeoutMs the connection is destroyed, which fails the COPY (and the
+    // transaction) as a lost connection the caller can retry.
+    if (timeoutMs)
+      timer = setTimeout(() => {
+        const err = new Error(`Connection terminated: COPY did not finish within ${timeoutMs} ms`);
+        (client as unknown as { connection?: { stream?: { destroy(e?: Error): void } } }).connection?.stream?.destroy(err);
+        reject(err);
+      }, timeoutMs);
+  }).finally(() => clearTimeout(timer));
+  try {
+    // A failing COPY never drains: wait for whichever comes first.
+    for (const c of chunks) {
+      const data = typeof c === "string" ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+      if (!stream.write(data)) await Promise.race([new Promise((res) => stream.once("drain", res)), done]);
+    }
+    stream.end();
+    await done;
+  } catch (e) {
+    throw wrapPgError(e, sql);
+  }
+}
+
 function unnestValue(v: unknown): unknown {
   if (v === undefined) return null;
   if (v !== null && typeof v === "object" && !(v instanceof Date)) return JSON.stringify(v);
@@ -143,60 +188,11 @@ class Session implements Queryable {
     assertIdentifier(table);
     for (const c of columns) assertIdentifier(c);
     if (!("release" in this.client)) throw new TollwayError("internal", "copyEncoded runs inside a transaction");
-    const sql = `COPY ${table} (${columns.join(",")}) FROM STDIN${opts.binary ? " (FORMAT binary)" : ""}`;
-    const client = this.client;
-    const stream = client.query(copyFrom(sql));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      stream.on("finish", resolve);
-      stream.on("error", reject);
-      // A server that goes away mid-COPY can leave the socket waiting forever for a drain that
-      // never comes: after timeoutMs the connection is destroyed, which fails the COPY (and the
-      // transaction) as a lost connection the caller can retry.
-      if (opts.timeoutMs)
-        timer = setTimeout(() => {
-          const err = new Error(`Connection terminated: COPY ${table} did not finish within ${opts.timeoutMs} ms`);
-          (client as unknown as { connection?: { stream?: { destroy(e?: Error): void } } }).connection?.stream?.destroy(err);
-          reject(err);
-        }, opts.timeoutMs);
-    }).finally(() => clearTimeout(timer));
-    try {
-      // A failing COPY never drains: wait for whichever comes first.
-      for (const c of chunks) {
-        const data = typeof c === "string" ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-        if (!stream.write(data)) await Promise.race([new Promise((res) => stream.once("drain", res)), done]);
-      }
-      stream.end();
-      await done;
-    } catch (e) {
-      throw wrapPgError(e, sql);
-    }
+    await streamCopy(this.client, `COPY ${table} (${columns.join(",")}) FROM STDIN${opts.binary ? " (FORMAT binary)" : ""}`, chunks, opts.timeoutMs);
   }
 
   private async copy(client: pg.PoolClient, table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]) {
-    const sql = `COPY ${table} (${columns.map((c) => c.name).join(",")}) FROM STDIN`;
-    const stream = client.query(copyFrom(sql));
-    const done = new Promise<void>((resolve, reject) => {
-      stream.on("finish", resolve);
-      stream.on("error", reject);
-    });
-    // Chunks of ~64 KiB keep syscalls few without holding all rows as one string.
-    let chunk = "";
-    for (const r of rows) {
-      let line = "";
-      for (let i = 0; i < r.length; i++) line += (i ? "\t" : "") + copyText(r[i]);
-      chunk += line + "\n";
-      if (chunk.length > 65536) {
-        if (!stream.write(chunk)) await new Promise((res) => stream.once("drain", res));
-        chunk = "";
-      }
-    }
-    stream.end(chunk);
-    try {
-      await done;
-    } catch (e) {
-      throw wrapPgError(e, sql);
-    }
+    await streamCopy(client, `COPY ${table} (${columns.map((c) => c.name).join(",")}) FROM STDIN`, copyTextChunks(rows));
     return rows.length;
   }
 
