@@ -2,6 +2,7 @@ import type { Queryable } from "../../core/db/database.ts";
 import { BinaryCopyWriter } from "../../core/db/copy-binary.ts";
 import { hashBucketOrder } from "../../core/db/pg-hash.ts";
 import { isoTimeMicros } from "../protocol/tr1.ts";
+import type { PassageRef } from "./antenna-dedup.ts";
 import type { GroupPlan, PassageRow } from "./group-builder.ts";
 
 /**
@@ -37,9 +38,9 @@ export type PassageValues = Pick<PassageRow, "ts" | "tsMs" | "gantry" | "tag" | 
 export function passagesCopyBinary(rows: readonly PassageValues[]): Uint8Array[] {
   const w = new BinaryCopyWriter();
   for (let start = 0; start < rows.length; start += BUCKET_ORDER_BLOCK) {
-    const block = rows.slice(start, start + BUCKET_ORDER_BLOCK);
-    const order = hashBucketOrder(block.length, (i) => block[i]!.tag ?? block[i]!.plate);
-    for (let j = 0; j < order.length; j++) writePassage(w, block[order[j]!]!);
+    const n = Math.min(BUCKET_ORDER_BLOCK, rows.length - start);
+    const order = hashBucketOrder(n, (i) => rows[start + i]!.tag ?? rows[start + i]!.plate);
+    for (let j = 0; j < n; j++) writePassage(w, rows[start + order[j]!]!);
   }
   return w.finish();
 }
@@ -95,6 +96,26 @@ export async function writePassages(tx: Queryable, plan: GroupPlan, copy: boolea
 }
 
 /**
+ * Adds merged antenna reads to passages stored earlier. Each is found through the tag or plate hash
+ * index (the ts index is BRIN: an equality on ts alone reads a range of pages), one probe per
+ * passage (lateral, limit 1) whatever the statistics say: on a table or chunk not analysed yet, a
+ * plain join is planned as a full scan. The row is updated by (tableoid, ctid), since a ctid repeats
+ * across TimescaleDB chunks; that is safe because only the ingest updates passages, and a group's
+ * merges run after the previous group has committed.
+ */
+async function mergeStored(tx: Queryable, refs: readonly PassageRef[], by: "tag" | "plate"): Promise<void> {
+  if (!refs.length) return;
+  const find = by === "tag" ? "q.tag_id = u.k" : "q.plate = u.k and q.tag_id is null";
+  await tx.query(
+    `update passages p set raw_reads = least(32767, p.raw_reads + t.n)
+       from (select x.o, x.c, u.n from unnest($1::text[], $2::timestamptz[], $3::text[], $4::int[]) u(g, ts, k, n)
+               cross join lateral (select q.tableoid as o, q.ctid as c from passages q where ${find} and q.gantry_id = u.g and q.ts = u.ts limit 1) x) t
+      where p.tableoid = t.o and p.ctid = t.c`,
+    [refs.map((r) => r.gantry), refs.map((r) => r.ts), refs.map((r) => (by === "tag" ? r.tag : r.plate)), refs.map((r) => r.addStored)],
+  );
+}
+
+/**
  * Batch records, merged reads, counts, dead letters, liveness: these take row locks, so they run
  * only after the previous group has committed (no lock waits between the two, no deadlock).
  */
@@ -107,34 +128,8 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
       [b.map((x) => x.gantry), b.map((x) => x.batch), b.map((x) => x.sent), b.map((x) => x.reads), b.map((x) => x.accepted), b.map((x) => x.rejected), b.map((x) => x.antennaDuplicates)],
     );
   }
-  // Merges into stored passages find each one through the tag or plate hash index (the ts index is
-  // BRIN: an equality on ts alone reads a range of pages). One probe per passage (lateral, limit 1),
-  // whatever the statistics say: on a table or chunk not analysed yet, a plain join is planned as a
-  // full scan. The row is updated by (tableoid, ctid), since a ctid repeats across TimescaleDB chunks;
-  // that is safe because only the ingest updates passages, and a group's
-  // merges run after the previous group has committed.
-  const tagMerges = plan.storedMerges.filter((r) => r.tag !== null);
-  const plateMerges = plan.storedMerges.filter((r) => r.tag === null);
-  if (tagMerges.length) {
-    const m = tagMerges;
-    await tx.query(
-      `update passages p set raw_reads = least(32767, p.raw_reads + t.n)
-         from (select x.o, x.c, u.n from unnest($1::text[], $2::timestamptz[], $3::text[], $4::int[]) u(g, ts, tag, n)
-                 cross join lateral (select q.tableoid as o, q.ctid as c from passages q where q.tag_id = u.tag and q.gantry_id = u.g and q.ts = u.ts limit 1) x) t
-        where p.tableoid = t.o and p.ctid = t.c`,
-      [m.map((r) => r.gantry), m.map((r) => r.ts), m.map((r) => r.tag), m.map((r) => r.addStored)],
-    );
-  }
-  if (plateMerges.length) {
-    const m = plateMerges;
-    await tx.query(
-      `update passages p set raw_reads = least(32767, p.raw_reads + t.n)
-         from (select x.o, x.c, u.n from unnest($1::text[], $2::timestamptz[], $3::text[], $4::int[]) u(g, ts, plate, n)
-                 cross join lateral (select q.tableoid as o, q.ctid as c from passages q where q.plate = u.plate and q.tag_id is null and q.gantry_id = u.g and q.ts = u.ts limit 1) x) t
-        where p.tableoid = t.o and p.ctid = t.c`,
-      [m.map((r) => r.gantry), m.map((r) => r.ts), m.map((r) => r.plate), m.map((r) => r.addStored)],
-    );
-  }
+  await mergeStored(tx, plan.storedMerges.filter((r) => r.tag !== null), "tag");
+  await mergeStored(tx, plan.storedMerges.filter((r) => r.tag === null), "plate");
   if (plan.counts.length) {
     const c = plan.counts;
     await tx.query(
