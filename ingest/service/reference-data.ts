@@ -41,7 +41,7 @@ export class Tariffs {
   private last: TariffSpan;
 
   /** `list`: latest effective_from first, so where versions overlap the newer one wins. */
-  constructor(readonly list: readonly TariffPricing[]) {
+  constructor(list: readonly TariffPricing[]) {
     const bounds = [...new Set(list.flatMap((t) => [t.fromMs, t.toMs]))].filter((b) => Number.isFinite(b)).sort((a, b) => a - b);
     const starts = [Number.NEGATIVE_INFINITY, ...bounds];
     this.spans = starts.map((fromMs, k) => {
