@@ -16,7 +16,7 @@ import { SpeedGrid } from "../control/hotspots/speed-grid.ts";
 import { SegmentNetwork } from "../control/network/segment-network.ts";
 import { PassageColumns } from "../control/traveltime/passage-columns.ts";
 import { TravelTimeMatcher } from "../control/traveltime/travel-time-matcher.ts";
-import { VEHICLE_CLASSES } from "../control/vehicle/vehicle-class.ts";
+import { VEHICLE_CLASSES } from "../core/vehicle/vehicle-class.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

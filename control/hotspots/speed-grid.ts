@@ -1,5 +1,5 @@
 import type { SegmentNetwork } from "../network/segment-network.ts";
-import { CLASS_COUNT, classIndex } from "../vehicle/vehicle-class.ts";
+import { CLASS_COUNT, classIndex } from "../../core/vehicle/vehicle-class.ts";
 
 /**
  * Segment speeds and volumes over a run of 5-minute intervals, per class, in flat typed arrays:

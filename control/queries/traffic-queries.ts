@@ -1,5 +1,6 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { plateKey } from "../../core/vehicle/vehicle-class.ts";
 
 /**
  * What operators ask of the traffic tables (counts, travel times, speeds, trips, hotspots), with
@@ -136,7 +137,7 @@ export class TrafficQueries {
 
   /** A vehicle's trips (by tag, or plate for plate-only vehicles), newest first. */
   async trips(f: { tagId?: string; plate?: string; fromMs?: number; toMs?: number; source: "computed" | "tdcs"; limit: number }): Promise<Limited<TripItem>> {
-    const key = f.tagId ?? (f.plate ? `plate:${f.plate}` : undefined);
+    const key = f.tagId ?? (f.plate ? plateKey(f.plate) : undefined);
     if (!key || (f.tagId && f.plate)) {
       throw new TollwayError("bad_request", "Give exactly one of tagId or plate", { fields: [{ field: "query", message: "needs exactly one of tagId, plate" }] });
     }

@@ -1,4 +1,5 @@
 import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { isVehicleClass } from "../../core/vehicle/vehicle-class.ts";
 import { formatTdcsTime, parseTdcsTime, type TdcsTimeStyle } from "../interval/interval.ts";
 import { kmFromGantryId } from "../network/segment-network.ts";
 
@@ -84,7 +85,6 @@ export interface TripRow {
   path: { ts: string; gantry: string }[];
 }
 
-const CLASSES = new Set([31, 32, 41, 42, 5]);
 const GANTRY = /^[0-9A-Z]{8}$/;
 
 function bad(line: number, what: string): TollwayError {
@@ -108,7 +108,7 @@ function time(text: string, tz: string, line: number): number {
 
 function cls(text: string, line: number): number {
   const c = Number(text);
-  if (!CLASSES.has(c)) throw bad(line, `bad vehicle type ${JSON.stringify(text)}`);
+  if (!isVehicleClass(c)) throw bad(line, `bad vehicle type ${JSON.stringify(text)}`);
   return c;
 }
 

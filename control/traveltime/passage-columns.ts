@@ -1,5 +1,5 @@
 import type { SegmentNetwork } from "../network/segment-network.ts";
-import { classIndex } from "../vehicle/vehicle-class.ts";
+import { classIndex } from "../../core/vehicle/vehicle-class.ts";
 import { KeyInterner } from "./key-interner.ts";
 
 /**

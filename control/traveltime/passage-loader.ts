@@ -1,6 +1,6 @@
 import type { Queryable } from "../../core/db/database.ts";
 import type { SegmentNetwork } from "../network/segment-network.ts";
-import { vehicleKey } from "../vehicle/vehicle-class.ts";
+import { vehicleKey } from "../../core/vehicle/vehicle-class.ts";
 import { PassageColumns } from "./passage-columns.ts";
 
 /** Reads passages of [fromMs, toMs) in time order into columns. */

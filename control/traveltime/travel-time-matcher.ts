@@ -1,6 +1,6 @@
 import { INTERVAL_MS, floorInterval } from "../interval/interval.ts";
 import type { SegmentNetwork } from "../network/segment-network.ts";
-import { CLASS_COUNT, VEHICLE_CLASSES } from "../vehicle/vehicle-class.ts";
+import { CLASS_COUNT, VEHICLE_CLASSES } from "../../core/vehicle/vehicle-class.ts";
 import type { PassageColumns } from "./passage-columns.ts";
 
 /**

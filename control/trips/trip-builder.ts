@@ -1,6 +1,6 @@
 import type { SegmentNetwork } from "../network/segment-network.ts";
 import type { PassageColumns } from "../traveltime/passage-columns.ts";
-import { VEHICLE_CLASSES } from "../vehicle/vehicle-class.ts";
+import { VEHICLE_CLASSES } from "../../core/vehicle/vehicle-class.ts";
 
 /**
  * Trips (TDCS M06A): per vehicle (tag, or plate for plate-only vehicles) the ordered gantry path with

@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from "../log/logger.ts";
 import { priceDay, type DailyToll } from "../tariff/daily-toll.ts";
 import { isLocalDay, localDayBounds } from "../time/local-time.ts";
 import { TariffCatalog } from "../tariff/tariff-catalog.ts";
+import { plateKey } from "../vehicle/vehicle-class.ts";
 import { postToAccounts, type LedgerPosting } from "./ledger.ts";
 import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills.ts";
 
@@ -149,7 +150,7 @@ export class SettlementService {
 
     const vehicles = new Map<string, PassageRow[]>();
     for (const p of passages) {
-      const key = p.tag_id ?? `plate:${p.plate}`;
+      const key = p.tag_id ?? plateKey(p.plate!);
       let list = vehicles.get(key);
       if (!list) vehicles.set(key, (list = []));
       list.push(p);

@@ -9,7 +9,6 @@ import { SPECIAL_DAY_COLUMNS } from "./tariff-catalog.ts";
  * version), and re-running the affected days re-rates them. Writes take the caller's transaction,
  * so the route records its audit row in the same commit.
  */
-export const VEHICLE_CLASSES = [31, 32, 41, 42, 5] as const;
 
 export interface TariffSummary {
   id: number;

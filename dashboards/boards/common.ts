@@ -1,5 +1,6 @@
 import * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import { VEHICLE_CLASS_NAMES, VEHICLE_CLASSES } from "../../core/vehicle/vehicle-class.ts";
 import { DATASOURCE } from "../sql/sql-query.ts";
 
 /** A panel builder of any visualisation: what the dashboard needs to place and number it. */
@@ -70,7 +71,8 @@ export function sqlVariable(name: string, label: string, sql: string): dashboard
 
 /** TDCS vehicle classes as operators name them. */
 export function classLabel(column: string): string {
-  return `case ${column} when 31 then 'car' when 32 then 'light truck' when 41 then 'bus' when 42 then 'heavy truck' when 5 then 'trailer' else ${column}::text end`;
+  const names = VEHICLE_CLASSES.map((c) => `when ${c} then '${VEHICLE_CLASS_NAMES[c]}'`).join(" ");
+  return `case ${column} ${names} else ${column}::text end`;
 }
 
 export function thresholds(steps: Array<[number | null, string]>): dashboard.ThresholdsConfigBuilder {

@@ -1,9 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { VEHICLE_CLASS_DESCRIPTION, VEHICLE_CLASSES } from "../../core/vehicle/vehicle-class.ts";
 
 /** Shared request/response pieces, so every route spells ids, money, plates and paging the same way. */
-
-export const VEHICLE_CLASSES = [31, 32, 41, 42, 5] as const;
 
 /** A path id: positive bigint that fits a JS number. */
 export const idParam = (name = "id") =>
@@ -15,7 +14,7 @@ export const Tenths = z.number().int().openapi({ description: "Money in NT$0.1 (
 
 export const VehicleClass = z
   .union(VEHICLE_CLASSES.map((c) => z.literal(c)) as unknown as [z.ZodLiteral<31>, z.ZodLiteral<32>, z.ZodLiteral<41>, z.ZodLiteral<42>, z.ZodLiteral<5>])
-  .openapi({ description: "TDCS vehicle class: 31 car, 32 light truck, 41 bus, 42 heavy truck, 5 trailer", example: 31 });
+  .openapi({ description: VEHICLE_CLASS_DESCRIPTION, example: 31 });
 
 /** Plates are stored upper case without spaces, e.g. ABC-1234. */
 export const Plate = z

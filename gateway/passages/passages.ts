@@ -1,6 +1,7 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { localDayBounds } from "../../core/time/local-time.ts";
+import { plateKey } from "../../core/vehicle/vehicle-class.ts";
 
 /**
  * Passage search and the trip view. Pages are ordered newest first by (ts, id) and continued with
@@ -178,7 +179,7 @@ export class PassageService {
         legs.push({ freeway: s.freeway, direction: s.direction, fromGantry: s.gantryId, toGantry: s.gantryId, fromKm: s.km, toKm: s.km, passages: 1, postedTenths: s.postedPriceTenths ?? 0 });
       }
     }
-    const key = vehicle.tagId ?? `plate:${vehicle.plate}`;
+    const key = vehicle.tagId ?? plateKey(vehicle.plate!);
     const settlement = await this.db.maybeOne<{ id: number; payable_tenths: number; revision: number }>(
       `select id, payable_tenths, revision from settlements where local_day = $1 and vehicle_key = $2`,
       [day, key],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isVehicleClass, VEHICLE_CLASSES, type VehicleClass } from "../../core/vehicle/vehicle-class.ts";
 
 /**
  * Gantry protocol TR1 (the contract with devices, see README): request frames
@@ -9,8 +10,6 @@ import { z } from "zod";
 export const TR1 = "TR1";
 export const MAX_READS = 10_000;
 export const MAX_BODY_BYTES = 1024 * 1024;
-export const VEHICLE_CLASSES = [31, 32, 41, 42, 5] as const;
-export type VehicleClass = (typeof VEHICLE_CLASSES)[number];
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
 function daysFromCivil(y: number, m: number, d: number): number {
@@ -152,6 +151,7 @@ export interface Tr1Read {
 export type ReadCheck = { ok: true; read: Tr1Read; tsMs: number } | { ok: false; reason: string };
 
 const isInt = Number.isInteger;
+const CLASS_REASON = `class: must be one of ${VEHICLE_CLASSES.join(", ")}`;
 
 /** The hot-path validator: same verdicts and output as `readSchema`, without allocating issues. */
 export function checkRead(x: unknown): ReadCheck {
@@ -168,7 +168,7 @@ export function checkRead(x: unknown): ReadCheck {
   const lane = r.lane;
   if (lane != null && (typeof lane !== "number" || !isInt(lane) || lane < 0 || lane > 99)) return { ok: false, reason: "lane: must be an integer 0-99" };
   const cls = r.class;
-  if (cls !== 31 && cls !== 32 && cls !== 41 && cls !== 42 && cls !== 5) return { ok: false, reason: "class: must be one of 31, 32, 41, 42, 5" };
+  if (!isVehicleClass(cls)) return { ok: false, reason: CLASS_REASON };
   const conf = r.conf;
   if (conf != null && (typeof conf !== "number" || !(conf >= 0 && conf <= 1))) return { ok: false, reason: "conf: must be a number 0-1" };
   if (tag == null && plate == null) return { ok: false, reason: "tag or plate is required" };

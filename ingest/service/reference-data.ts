@@ -1,6 +1,6 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { postedPriceTenths } from "../../core/tariff/posted-price.ts";
-import { VEHICLE_CLASSES } from "../protocol/tr1.ts";
+import { VEHICLE_CLASSES } from "../../core/vehicle/vehicle-class.ts";
 
 /**
  * What the ingest needs to know besides the reads: gantries (existence, direction), the tariffs

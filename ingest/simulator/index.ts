@@ -64,7 +64,8 @@
  *     outbox: new Outbox(dir, { fsync: false }) });   // durable: unacked batches resent after a restart
  *   const summary = await sim.run();                  // sim.stop() to end early (flush, bounded drain)
  */
-export { TrafficData, VEHICLE_CLASSES, SLOT_MS, segmentKey, classIndex, type VehicleClass, type Chain, type TravelTimeSource } from "./traffic-data.ts";
+export { TrafficData, SLOT_MS, segmentKey, type Chain, type TravelTimeSource } from "./traffic-data.ts";
+export { VEHICLE_CLASSES, classIndex, type VehicleClass } from "../../core/vehicle/vehicle-class.ts";
 export {
   TrafficModel,
   GroundTruth,

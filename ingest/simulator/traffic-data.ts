@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { readCsvText } from "../../core/csv/csv.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { deriveSegments, loadGantries, networkDataDir, type GantryRecord, type SegmentRecord } from "../../core/seed/network-data.ts";
+import { CLASS_COUNT, classIndex, VEHICLE_CLASSES, type VehicleClass } from "../../core/vehicle/vehicle-class.ts";
 
 /**
  * What the simulator knows about real traffic: the network (gantries, segments, chains of consecutive
@@ -10,9 +11,6 @@ import { deriveSegments, loadGantries, networkDataDir, type GantryRecord, type S
  * The same files give the demand shape over the day and the class mix.
  */
 
-export const VEHICLE_CLASSES = [31, 32, 41, 42, 5] as const;
-export type VehicleClass = (typeof VEHICLE_CLASSES)[number];
-export const CLASS_COUNT = VEHICLE_CLASSES.length;
 export const SLOTS_PER_DAY = 288;
 export const SLOT_MS = 300_000;
 
@@ -25,12 +23,6 @@ const MAX_PLAUSIBLE_KMH = 150;
 
 export type TravelTimeSource = "m04a" | "m05a" | "default";
 const SOURCES: TravelTimeSource[] = ["m04a", "m05a", "default"];
-
-export function classIndex(c: number): number {
-  const i = (VEHICLE_CLASSES as readonly number[]).indexOf(c);
-  if (i < 0) throw new TollwayError("bad_request", `not a vehicle class: ${c}`);
-  return i;
-}
 
 /** Consecutive segments a vehicle can drive through without leaving the freeway. */
 export interface Chain {
@@ -219,7 +211,7 @@ function forEachTdcsRow(
     const time = f[0]!;
     const sp = time.indexOf(" ");
     const slot = Number(time.slice(sp + 1, sp + 3)) * 12 + Math.floor(Number(time.slice(sp + 4, sp + 6)) / 5);
-    const ci = (VEHICLE_CLASSES as readonly number[]).indexOf(Number(f[3]));
+    const ci = classIndex(Number(f[3]));
     if (ci < 0 || !(slot >= 0 && slot < SLOTS_PER_DAY)) continue;
     fn(slot, f[1]!, f[2]!, ci, Number(f[4]), Number(f[5]));
   }

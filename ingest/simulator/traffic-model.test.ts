@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { checkRead } from "../protocol/tr1.ts";
-import { SLOT_MS, TrafficData, VEHICLE_CLASSES, classIndex } from "./traffic-data.ts";
+import { classIndex, VEHICLE_CLASSES } from "../../core/vehicle/vehicle-class.ts";
+import { SLOT_MS, TrafficData } from "./traffic-data.ts";
 import { generateReads, median, registeredTagPool, type SimulatedRead, type TrafficModelOptions } from "./traffic-model.ts";
 
 // Loading the real network and TDCS days takes seconds on a loaded 2-core machine.

@@ -1,17 +1,8 @@
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { MinHeap } from "./heap.ts";
 import { cumulativeOf, hashString, Prng } from "./prng.ts";
-import {
-  CLASS_COUNT,
-  DEFAULT_SPEED_KMH,
-  SLOT_MS,
-  SLOTS_PER_DAY,
-  VEHICLE_CLASSES,
-  segmentKey,
-  type TrafficData,
-  type TravelTimeSource,
-  type VehicleClass,
-} from "./traffic-data.ts";
+import { CLASS_COUNT, classIndex, VEHICLE_CLASSES, type VehicleClass } from "../../core/vehicle/vehicle-class.ts";
+import { DEFAULT_SPEED_KMH, SLOT_MS, SLOTS_PER_DAY, segmentKey, type TrafficData, type TravelTimeSource } from "./traffic-data.ts";
 
 /** One read as a gantry sends it in a TR1 body (malformed reads deliberately break these rules). */
 export interface WireRead {
@@ -154,7 +145,7 @@ export class GroundTruth {
   registeredPassages = 0;
   duplicates = 0;
   readonly malformed: Record<MalformedKind, number> = { bad_tag: 0, bad_class: 0, no_id: 0, bad_ts: 0 };
-  readonly tripsByClass: Record<number, number> = { 31: 0, 32: 0, 41: 0, 42: 0, 5: 0 };
+  readonly tripsByClass: Record<number, number> = Object.fromEntries(VEHICLE_CLASSES.map((c) => [c, 0]));
   taggedTrips = 0;
   firstMs = Infinity;
   lastMs = -Infinity;
@@ -510,7 +501,7 @@ export class TrafficModel {
       return r;
     };
     const gantryIndex = this.gantryIndex.get(gantryId)!;
-    const classIdx = classIndexOf(vehicleClass);
+    const classIdx = classIndex(vehicleClass);
     this.heap.push({ ts, seq: this.seq++, out: { gantryId, read: make(ts, lane), tsMs: ts, kind: "passage" }, gantryIndex, classIdx, vehicleClass, registered, segment });
     let emitted = 1;
     if (rng.chance(this.o.duplicateRate)) {
@@ -576,7 +567,6 @@ export function generateReads(options: TrafficModelOptions): { reads: Iterable<S
 export { segmentKey };
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const classIndexOf = (c: VehicleClass) => (c === 31 ? 0 : c === 32 ? 1 : c === 41 ? 2 : c === 42 ? 3 : 4);
 const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, "0");
 
 const LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ";

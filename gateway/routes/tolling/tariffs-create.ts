@@ -2,7 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { TariffAdmin } from "../../../core/tariff/tariff-admin.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { ADMIN_ONLY, GantryId, Pct, VehicleClass } from "./schemas.ts";
+import { CLASS_COUNT } from "../../../core/vehicle/vehicle-class.ts";
+import { VehicleClass } from "../../http/schemas.ts";
+import { ADMIN_ONLY, GantryId, Pct } from "./schemas.ts";
 import { TariffDetailSchema } from "./tariffs-get.ts";
 
 export default defineRoute(
@@ -30,7 +32,7 @@ export default defineRoute(
               longDistanceKmTenths: z.number().int().min(0).max(100_000).optional(),
               longDistanceDiscountPct: Pct.optional(),
               status: z.enum(["draft", "active"]).optional(),
-              rates: z.array(z.object({ vehicleClass: VehicleClass, rateTenthsPerKm: z.number().int().min(0).max(1000) })).min(1).max(5),
+              rates: z.array(z.object({ vehicleClass: VehicleClass, rateTenthsPerKm: z.number().int().min(0).max(1000) })).min(1).max(CLASS_COUNT),
               zones: z.array(z.object({ gantryId: GantryId, zoneKmTenths: z.number().int().min(0).max(10_000) })).max(2000).optional(),
               copyZonesFrom: z.number().int().positive().optional(),
             }),

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { TariffCatalog } from "../../../core/tariff/tariff-catalog.ts";
 import { TollQuoteService } from "../../../core/tariff/toll-quote.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { GantryId, Tenths, TOLLING_READERS, VehicleClass } from "./schemas.ts";
+import { VehicleClass } from "../../http/schemas.ts";
+import { GantryId, Tenths, TOLLING_READERS } from "./schemas.ts";
 
 const QuoteLine = z.object({
   gantryId: z.string(),

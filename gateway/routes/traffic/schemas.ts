@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Role } from "../../http/types.ts";
-import { Timestamp, VEHICLE_CLASSES } from "../../http/schemas.ts";
+import { Timestamp } from "../../http/schemas.ts";
+import { isVehicleClass, VEHICLE_CLASS_DESCRIPTION, VEHICLE_CLASSES } from "../../../core/vehicle/vehicle-class.ts";
 import { GantryId } from "../reference/schemas.ts";
 
 /** Traffic data is for the control centre: traffic operators (and admins). */
@@ -9,9 +10,9 @@ export const TRAFFIC_READERS: readonly Role[] = ["admin", "traffic_operator"];
 export const ClassQuery = z.coerce
   .number()
   .int()
-  .refine((c) => (VEHICLE_CLASSES as readonly number[]).includes(c), "must be 31, 32, 41, 42 or 5")
+  .refine(isVehicleClass, `must be ${VEHICLE_CLASSES.slice(0, -1).join(", ")} or ${VEHICLE_CLASSES.at(-1)}`)
   .optional()
-  .openapi({ description: "TDCS vehicle class: 31 car, 32 light truck, 41 bus, 42 heavy truck, 5 trailer", example: 31 });
+  .openapi({ description: VEHICLE_CLASS_DESCRIPTION, example: 31 });
 export const Freeway = z.string().regex(/^\d{2}[A-Z]$/, "must be a freeway such as 01F").optional().openapi({ example: "01F" });
 export const Direction = z.enum(["N", "S", "E", "W"]).optional();
 export const StatsSource = z.enum(["computed", "tdcs"]).default("computed").openapi({ description: "computed from reads, or imported TDCS files" });
