@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, type TestGateway } from "./support/gateway.ts";
 import { fillPath, malformed, operations, plausible, resolve, SQL, wrongType, type Operation } from "./support/openapi-operations.ts";
-import { ROLES, type Role } from "../gateway/http/types.ts";
+import { ROLES, type Role } from "../gateway/http/roles.ts";
 
 /**
  * Security checks for EVERY route in the OpenAPI document (so routes added later are covered):

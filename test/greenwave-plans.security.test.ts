@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Corridor } from "../control/signals/corridor.ts";
 import type { SignalPlan } from "../control/signals/plan-service.ts";
-import { ROLES, type Role } from "../gateway/http/types.ts";
+import { ROLES, type Role } from "../gateway/http/roles.ts";
 import type { TestGateway } from "./support/gateway.ts";
 import { gatewayWithSignals, json, littleCorridor } from "./greenwave-support.ts";
 

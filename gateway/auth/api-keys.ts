@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Queryable } from "../../core/db/database.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
-import { ROLES, type AuthContext, type Role } from "../http/types.ts";
+import { ROLES, type AuthContext, type Role } from "../http/roles.ts";
 
 /**
  * API keys: `tw_` + 32 random bytes (base64url). Only the SHA-256 of the whole key is stored;

@@ -3,7 +3,7 @@ import { runMain } from "../../core/cli/main.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { recordAudit, systemActor } from "../audit/audit-log.ts";
 import { ApiKeyService } from "../auth/api-keys.ts";
-import { ROLES, type Role } from "../http/types.ts";
+import { ROLES, type Role } from "../http/roles.ts";
 
 /**
  * `bun run keys create --role admin [--name NAME]`  prints the new key alone on the last stdout line

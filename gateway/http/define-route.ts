@@ -2,7 +2,8 @@ import { createRoute, z, type RouteConfig, type RouteHandler } from "@hono/zod-o
 import type { MiddlewareHandler } from "hono";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { idempotency } from "../idempotency/idempotency.ts";
-import type { App, AppEnv, Role } from "./types.ts";
+import type { Role } from "./roles.ts";
+import type { App, AppEnv } from "./types.ts";
 
 /**
  * One operation = one route module made by `defineRoute(spec, handler)`:

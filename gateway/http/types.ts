@@ -4,17 +4,7 @@ import type { Database } from "../../core/db/database.ts";
 import type { Logger } from "../../core/log/logger.ts";
 import type { ApiKeyService } from "../auth/api-keys.ts";
 import type { GatewayMetrics } from "../metrics/metrics.ts";
-
-export const ROLES = ["admin", "toll_operator", "traffic_operator", "auditor"] as const;
-export type Role = (typeof ROLES)[number];
-
-/** The caller, resolved from its API key. */
-export interface AuthContext {
-  keyId: number;
-  name: string;
-  role: Role;
-  prefix: string;
-}
+import type { AuthContext } from "./roles.ts";
 
 /** What the app is built from; tests pass real parts (a test database, a fixed clock). */
 export interface AppDeps {

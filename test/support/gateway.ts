@@ -3,7 +3,8 @@ import { loadConfig, type Config } from "../../core/config/config.ts";
 import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import { createApp, type CreateAppOptions } from "../../gateway/app.ts";
 import { ApiKeyService } from "../../gateway/auth/api-keys.ts";
-import type { App, Role } from "../../gateway/http/types.ts";
+import type { Role } from "../../gateway/http/roles.ts";
+import type { App } from "../../gateway/http/types.ts";
 import { startServer, type RunningServer } from "../../gateway/server.ts";
 import { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from "./test-database.ts";
 

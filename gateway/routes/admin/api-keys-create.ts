@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { ROLES } from "../../http/types.ts";
+import { ADMINS, ROLES } from "../../http/roles.ts";
 import { ApiKeySchema } from "./schemas.ts";
 
 export default defineRoute(
@@ -10,7 +10,7 @@ export default defineRoute(
     path: "/v1/api-keys",
     tags: ["administration"],
     summary: "Create an API key; the key is in this response only",
-    roles: ["admin"],
+    roles: ADMINS,
     request: {
       body: {
         content: {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../../http/define-route.ts";
+import { ADMINS } from "../../http/roles.ts";
 import { ApiKeySchema } from "./schemas.ts";
 
 export default defineRoute(
@@ -8,7 +9,7 @@ export default defineRoute(
     path: "/v1/api-keys",
     tags: ["administration"],
     summary: "List API keys (never the keys themselves)",
-    roles: ["admin"],
+    roles: ADMINS,
     request: {
       query: z.object({ includeRevoked: z.stringbool().default(true).openapi({ type: "string", enum: ["true", "false"], example: "false" }) }),
     },

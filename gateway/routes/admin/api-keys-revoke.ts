@@ -1,6 +1,7 @@
 import { TollwayError } from "../../../core/errors/tollway-error.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { ADMINS } from "../../http/roles.ts";
 import { ApiKeySchema, IdParam } from "./schemas.ts";
 
 export default defineRoute(
@@ -9,7 +10,7 @@ export default defineRoute(
     path: "/v1/api-keys/{id}/revoke",
     tags: ["administration"],
     summary: "Revoke an API key (takes effect immediately on this gateway)",
-    roles: ["admin"],
+    roles: ADMINS,
     request: { params: IdParam },
     responses: {
       200: { description: "Revoked (revoking twice is harmless)", content: { "application/json": { schema: ApiKeySchema } } },

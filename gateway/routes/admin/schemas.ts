@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ROLES } from "../../http/types.ts";
+import { ROLES } from "../../http/roles.ts";
 
 export const ApiKeySchema = z
   .object({

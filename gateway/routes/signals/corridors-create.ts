@@ -1,6 +1,7 @@
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { CorridorInput, CorridorSchema, signalServices, WRITE_ROLES } from "./schemas.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
+import { CorridorInput, CorridorSchema, signalServices } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -8,7 +9,7 @@ export default defineRoute(
     path: "/v1/corridors",
     tags: ["signals"],
     summary: "Create a signalised corridor (ordered intersections, speeds, phases)",
-    roles: WRITE_ROLES,
+    roles: TRAFFIC_OPERATORS,
     request: { body: { content: { "application/json": { schema: CorridorInput } } } },
     responses: {
       201: { description: "Created", content: { "application/json": { schema: CorridorSchema } } },

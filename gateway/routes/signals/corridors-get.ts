@@ -1,6 +1,7 @@
 import { defineRoute } from "../../http/define-route.ts";
+import { SIGNAL_PLAN_READERS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { CorridorSchema, READ_ROLES, signalServices } from "./schemas.ts";
+import { CorridorSchema, signalServices } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -8,7 +9,7 @@ export default defineRoute(
     path: "/v1/corridors/{id}",
     tags: ["signals"],
     summary: "A corridor with its intersections",
-    roles: READ_ROLES,
+    roles: SIGNAL_PLAN_READERS,
     request: { params: IdParams },
     responses: {
       200: { description: "The corridor", content: { "application/json": { schema: CorridorSchema } } },

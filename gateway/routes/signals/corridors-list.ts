@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../../http/define-route.ts";
-import { CorridorSummarySchema, READ_ROLES, signalServices } from "./schemas.ts";
+import { SIGNAL_PLAN_READERS } from "../../http/roles.ts";
+import { CorridorSummarySchema, signalServices } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -8,7 +9,7 @@ export default defineRoute(
     path: "/v1/corridors",
     tags: ["signals"],
     summary: "List signalised corridors with their active plan",
-    roles: READ_ROLES,
+    roles: SIGNAL_PLAN_READERS,
     responses: { 200: { description: "Corridors", content: { "application/json": { schema: z.object({ items: z.array(CorridorSummarySchema) }) } } } },
   },
   async (c) => c.json({ items: await signalServices(c.var.deps).corridors.list() }, 200),

@@ -2,8 +2,9 @@ import type { Queryable } from "../../../core/db/database.ts";
 import type { SignalPlan, SignalPlanService } from "../../../control/signals/plan-service.ts";
 import { actorOf, recordAudit, type Actor, type AuditEntry } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { signalServices, SignalPlanSchema, WRITE_ROLES } from "./schemas.ts";
+import { signalServices, SignalPlanSchema } from "./schemas.ts";
 
 export interface PlanTransition {
   /** The step in the plan's lifecycle: the path is /v1/signal-plans/{id}/<step>, the audit action signal_plan.<step>. */
@@ -26,7 +27,7 @@ export function planTransitionRoute(t: PlanTransition) {
       path: `/v1/signal-plans/{id}/${t.step}`,
       tags: ["signals"],
       summary: t.summary,
-      roles: WRITE_ROLES,
+      roles: TRAFFIC_OPERATORS,
       request: { params: IdParams },
       responses: {
         200: { description: t.done, content: { "application/json": { schema: SignalPlanSchema } } },

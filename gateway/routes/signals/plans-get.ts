@@ -1,6 +1,7 @@
 import { defineRoute } from "../../http/define-route.ts";
+import { SIGNAL_PLAN_READERS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { READ_ROLES, signalServices, SignalPlanDetailSchema } from "./schemas.ts";
+import { signalServices, SignalPlanDetailSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -8,7 +9,7 @@ export default defineRoute(
     path: "/v1/signal-plans/{id}",
     tags: ["signals"],
     summary: "A signal plan with its full result (Webster, bands, baseline, time-space rows)",
-    roles: READ_ROLES,
+    roles: SIGNAL_PLAN_READERS,
     request: { params: IdParams },
     responses: {
       200: { description: "The plan", content: { "application/json": { schema: SignalPlanDetailSchema } } },

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../../http/define-route.ts";
+import { SIGNAL_PLAN_READERS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { READ_ROLES, signalServices, SignalPlanSchema } from "./schemas.ts";
+import { signalServices, SignalPlanSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -9,7 +10,7 @@ export default defineRoute(
     path: "/v1/corridors/{id}/plans",
     tags: ["signals"],
     summary: "A corridor's signal plans, newest version first",
-    roles: READ_ROLES,
+    roles: SIGNAL_PLAN_READERS,
     request: { params: IdParams },
     responses: {
       200: { description: "Plans", content: { "application/json": { schema: z.object({ items: z.array(SignalPlanSchema) }) } } },

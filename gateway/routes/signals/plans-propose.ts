@@ -1,7 +1,8 @@
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { signalServices, SignalPlanSchema, WRITE_ROLES } from "./schemas.ts";
+import { signalServices, SignalPlanSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -11,7 +12,7 @@ export default defineRoute(
     summary: "Compute a green-wave plan (Webster splits, MAXBAND offsets) as the next proposed version",
     description:
       "Webster per intersection, a common cycle, MAXBAND (HiGHS) offsets and bands; one-way progression when MAXBAND has no solution. Offsets are the start of the arterial green relative to intersection 1's.",
-    roles: WRITE_ROLES,
+    roles: TRAFFIC_OPERATORS,
     request: { params: IdParams },
     responses: {
       201: { description: "Proposed plan", content: { "application/json": { schema: SignalPlanSchema } } },

@@ -9,9 +9,6 @@ import { SpeedRangeSource } from "../../../control/signals/speed-source.ts";
 
 /** Request/response schemas and service wiring shared by the signal-plan routes. Inputs are strict: an unknown key (a typo) is a 400. */
 
-export const READ_ROLES = ["admin", "traffic_operator", "auditor"] as const;
-export const WRITE_ROLES = ["admin", "traffic_operator"] as const;
-
 // One HiGHS worker per app (deps object), started on first use: a solve never blocks the event loop.
 const solvers = new WeakMap<GatewayDeps, WorkerLpSolver>();
 

@@ -2,8 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { AdjustmentService } from "../../../core/settlement/adjustments.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { ADMINS } from "../../http/roles.ts";
 import { ReasonSchema } from "./adjustment-reasons-list.ts";
-import { ADMIN_ONLY } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -11,7 +11,7 @@ export default defineRoute(
     path: "/v1/adjustment-reasons",
     tags: ["adjustments"],
     summary: "Add a reason code",
-    roles: ADMIN_ONLY,
+    roles: ADMINS,
     request: {
       body: {
         content: {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { AdjustmentService } from "../../../core/settlement/adjustments.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { MONEY_READERS } from "./schemas.ts";
+import { CUSTOMER_READERS } from "../../http/roles.ts";
 
 export const ReasonSchema = z.object({ code: z.string(), description: z.string() }).openapi("AdjustmentReason");
 
@@ -11,7 +11,7 @@ export default defineRoute(
     path: "/v1/adjustment-reasons",
     tags: ["adjustments"],
     summary: "Reason codes for adjustments and disputes",
-    roles: MONEY_READERS,
+    roles: CUSTOMER_READERS,
     responses: { 200: { description: "Reason codes", content: { "application/json": { schema: z.object({ items: z.array(ReasonSchema) }) } } } },
   },
   async (c) => c.json({ items: await new AdjustmentService(c.var.deps.db).reasons() }, 200),

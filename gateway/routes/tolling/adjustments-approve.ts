@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { AdjustmentService } from "../../../core/settlement/adjustments.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { AdjustmentSchema, IdParams, MONEY_WRITERS } from "./schemas.ts";
+import { CUSTOMER_WRITERS } from "../../http/roles.ts";
+import { AdjustmentSchema, IdParams } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -11,7 +12,7 @@ export default defineRoute(
     tags: ["adjustments"],
     summary: "Approve and apply an open adjustment (four eyes: not by the key that opened it)",
     description: "Account: a credit is posted to the ledger as 'refund', a debit as 'correction'. Plate bill: the toll is reduced (a bill reduced to 0 is cancelled).",
-    roles: MONEY_WRITERS,
+    roles: CUSTOMER_WRITERS,
     request: { params: IdParams, body: { content: { "application/json": { schema: z.object({ note: z.string().max(1000).optional() }) } } } },
     responses: {
       200: { description: "Applied", content: { "application/json": { schema: AdjustmentSchema } } },

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { ADJUSTMENT_KINDS, AdjustmentService } from "../../../core/settlement/adjustments.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { AdjustmentSchema, MONEY_WRITERS } from "./schemas.ts";
+import { CUSTOMER_WRITERS } from "../../http/roles.ts";
+import { AdjustmentSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -11,7 +12,7 @@ export default defineRoute(
     tags: ["adjustments"],
     summary: "Open an adjustment or dispute against an account, a settlement or a plate bill",
     description: "It stays open until another key approves (applies it to the ledger or the bill) or rejects it.",
-    roles: MONEY_WRITERS,
+    roles: CUSTOMER_WRITERS,
     request: {
       body: {
         content: {

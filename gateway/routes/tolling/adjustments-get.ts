@@ -1,6 +1,7 @@
 import { AdjustmentService } from "../../../core/settlement/adjustments.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { AdjustmentSchema, IdParams, MONEY_READERS } from "./schemas.ts";
+import { CUSTOMER_READERS } from "../../http/roles.ts";
+import { AdjustmentSchema, IdParams } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -8,7 +9,7 @@ export default defineRoute(
     path: "/v1/adjustments/{id}",
     tags: ["adjustments"],
     summary: "One adjustment",
-    roles: MONEY_READERS,
+    roles: CUSTOMER_READERS,
     request: { params: IdParams },
     responses: { 200: { description: "The adjustment", content: { "application/json": { schema: AdjustmentSchema } } }, 404: { description: "No such adjustment" } },
   },

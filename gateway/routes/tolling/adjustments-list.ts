@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ADJUSTMENT_STATUSES, AdjustmentService } from "../../../core/settlement/adjustments.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { AdjustmentSchema, Cursor, cursorId, Limit, MONEY_READERS, page } from "./schemas.ts";
+import { CUSTOMER_READERS } from "../../http/roles.ts";
+import { AdjustmentSchema, Cursor, cursorId, Limit, page } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -9,7 +10,7 @@ export default defineRoute(
     path: "/v1/adjustments",
     tags: ["adjustments"],
     summary: "List adjustments by account, plate bill or status, newest first",
-    roles: MONEY_READERS,
+    roles: CUSTOMER_READERS,
     request: {
       query: z.object({
         accountId: z.coerce.number().int().positive().optional(),

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { AdjustmentService } from "../../../core/settlement/adjustments.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { AdjustmentSchema, IdParams, MONEY_WRITERS } from "./schemas.ts";
+import { CUSTOMER_WRITERS } from "../../http/roles.ts";
+import { AdjustmentSchema, IdParams } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -10,7 +11,7 @@ export default defineRoute(
     path: "/v1/adjustments/{id}/reject",
     tags: ["adjustments"],
     summary: "Reject an open adjustment (four eyes: not by the key that opened it)",
-    roles: MONEY_WRITERS,
+    roles: CUSTOMER_WRITERS,
     request: { params: IdParams, body: { content: { "application/json": { schema: z.object({ note: z.string().trim().min(1).max(1000) }) } } } },
     responses: {
       200: { description: "Rejected", content: { "application/json": { schema: AdjustmentSchema } } },

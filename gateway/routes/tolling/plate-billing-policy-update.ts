@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { PlateBillService } from "../../../core/settlement/plate-bills.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { ADMIN_ONLY, PlateBillingPolicySchema } from "./schemas.ts";
+import { ADMINS } from "../../http/roles.ts";
+import { PlateBillingPolicySchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -10,7 +11,7 @@ export default defineRoute(
     path: "/v1/plate-billing-policy",
     tags: ["plate billing"],
     summary: "Set due days and escalation amounts (applies to escalations from now on)",
-    roles: ADMIN_ONLY,
+    roles: ADMINS,
     request: { body: { content: { "application/json": { schema: PlateBillingPolicySchema } }, required: true } },
     responses: {
       200: { description: "The new policy", content: { "application/json": { schema: PlateBillingPolicySchema.extend({ updatedAt: z.string() }) } } },

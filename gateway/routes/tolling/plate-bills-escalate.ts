@@ -3,7 +3,8 @@ import { PlateBillService } from "../../../core/settlement/plate-bills.ts";
 import { localDay } from "../../../core/time/local-time.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { LocalDay, MONEY_WRITERS } from "./schemas.ts";
+import { CUSTOMER_WRITERS } from "../../http/roles.ts";
+import { LocalDay } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -11,7 +12,7 @@ export default defineRoute(
     path: "/v1/plate-bills/escalate",
     tags: ["plate billing"],
     summary: "Escalate unpaid plate bills as of a local day (notice, then fee, then fine); the scheduler does this daily",
-    roles: MONEY_WRITERS,
+    roles: CUSTOMER_WRITERS,
     request: { body: { content: { "application/json": { schema: z.object({ asOf: LocalDay.optional().openapi({ description: "Default: today (local)" }) }) } } } },
     responses: {
       200: {

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { PlateBillService } from "../../../core/settlement/plate-bills.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { IdParams, MONEY_READERS, PlateBillSchema, Tenths } from "./schemas.ts";
+import { CUSTOMER_READERS } from "../../http/roles.ts";
+import { IdParams, PlateBillSchema, Tenths } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -9,7 +10,7 @@ export default defineRoute(
     path: "/v1/plate-bills/{id}",
     tags: ["plate billing"],
     summary: "One plate bill with its history (created, re-rated, notice, fee, fine, paid)",
-    roles: MONEY_READERS,
+    roles: CUSTOMER_READERS,
     request: { params: IdParams },
     responses: {
       200: {

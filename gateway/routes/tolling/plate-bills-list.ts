@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { BILL_STATUSES, PlateBillService } from "../../../core/settlement/plate-bills.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { Cursor, cursorId, Limit, MONEY_READERS, page, PlateBillSchema } from "./schemas.ts";
+import { CUSTOMER_READERS } from "../../http/roles.ts";
+import { Cursor, cursorId, Limit, page, PlateBillSchema } from "./schemas.ts";
 
 export const PlateQuery = z
   .string()
@@ -16,7 +17,7 @@ export default defineRoute(
     path: "/v1/plate-bills",
     tags: ["plate billing"],
     summary: "List plate bills by plate and status, newest first",
-    roles: MONEY_READERS,
+    roles: CUSTOMER_READERS,
     request: { query: z.object({ plate: PlateQuery.optional(), status: z.enum(BILL_STATUSES).optional(), limit: Limit, cursor: Cursor }) },
     responses: { 200: { description: "A page of bills", content: { "application/json": { schema: page(PlateBillSchema) } } } },
   },

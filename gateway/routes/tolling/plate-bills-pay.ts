@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { PlateBillService } from "../../../core/settlement/plate-bills.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { IdParams, MONEY_WRITERS, PlateBillSchema } from "./schemas.ts";
+import { CUSTOMER_WRITERS } from "../../http/roles.ts";
+import { IdParams, PlateBillSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -11,7 +12,7 @@ export default defineRoute(
     tags: ["plate billing"],
     summary: "Pay a plate bill (the whole outstanding amount: toll + fee + fine)",
     description: "Send an Idempotency-Key: a retried payment is answered from the first one, never paid twice.",
-    roles: MONEY_WRITERS,
+    roles: CUSTOMER_WRITERS,
     request: {
       params: IdParams,
       body: { content: { "application/json": { schema: z.object({ amountTenths: z.number().int().positive().openapi({ example: 2130 }), reference: z.string().max(100).optional() }) } } },

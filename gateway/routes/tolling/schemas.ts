@@ -1,14 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { Role } from "../../http/types.ts";
 
-/** Schemas and role sets shared by the tolling routes (tariffs, quotes, settlement, plate billing, adjustments). */
-
-/** Reference data and quotes: everyone with a key. */
-export const TOLLING_READERS: readonly Role[] = ["admin", "toll_operator", "traffic_operator", "auditor"];
-/** Customer money (settlements, bills, adjustments): toll operators and auditors. */
-export const MONEY_READERS: readonly Role[] = ["admin", "toll_operator", "auditor"];
-export const MONEY_WRITERS: readonly Role[] = ["admin", "toll_operator"];
-export const ADMIN_ONLY: readonly Role[] = ["admin"];
+/** Schemas shared by the tolling routes (tariffs, quotes, settlement, plate billing, adjustments); role groups are in gateway/http/roles.ts. */
 
 export const Tenths = z.number().int().openapi({ description: "Money in NT$0.1 (tenths)", example: 3280 });
 export const LocalDay = z.iso.date().openapi({ description: "Local calendar day in the toll time zone (Asia/Taipei)", example: "2024-03-25" });

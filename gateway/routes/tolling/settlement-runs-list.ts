@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { SettlementQueries } from "../../../core/settlement/settlement-service.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { Limit, LocalDay, MONEY_READERS, SettlementRunSchema } from "./schemas.ts";
+import { CUSTOMER_READERS } from "../../http/roles.ts";
+import { Limit, LocalDay, SettlementRunSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -9,7 +10,7 @@ export default defineRoute(
     path: "/v1/settlement-runs",
     tags: ["settlement"],
     summary: "Settlement runs (scheduled and manual), newest first",
-    roles: MONEY_READERS,
+    roles: CUSTOMER_READERS,
     request: { query: z.object({ day: LocalDay.optional(), limit: Limit }) },
     responses: { 200: { description: "Runs", content: { "application/json": { schema: z.object({ items: z.array(SettlementRunSchema) }) } } } },
   },

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { SettlementQueries } from "../../../core/settlement/settlement-service.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { IdParams, MONEY_READERS, SettlementSchema, Tenths } from "./schemas.ts";
+import { CUSTOMER_READERS } from "../../http/roles.ts";
+import { IdParams, SettlementSchema, Tenths } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -9,7 +10,7 @@ export default defineRoute(
     path: "/v1/settlements/{id}",
     tags: ["settlement"],
     summary: "One settlement with its ledger entries (the toll and any re-rating adjustments)",
-    roles: MONEY_READERS,
+    roles: CUSTOMER_READERS,
     request: { params: IdParams },
     responses: {
       200: {

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { SettlementQueries } from "../../../core/settlement/settlement-service.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { Cursor, cursorId, Limit, LocalDay, MONEY_READERS, page, SettlementSchema } from "./schemas.ts";
+import { CUSTOMER_READERS } from "../../http/roles.ts";
+import { Cursor, cursorId, Limit, LocalDay, page, SettlementSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -9,7 +10,7 @@ export default defineRoute(
     path: "/v1/settlements",
     tags: ["settlement"],
     summary: "List settlements by day, account or vehicle, newest first",
-    roles: MONEY_READERS,
+    roles: CUSTOMER_READERS,
     request: {
       query: z.object({
         day: LocalDay.optional(),

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { SettlementService } from "../../../core/settlement/settlement-service.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { LocalDay, MONEY_WRITERS, Tenths } from "./schemas.ts";
+import { CUSTOMER_WRITERS } from "../../http/roles.ts";
+import { LocalDay, Tenths } from "./schemas.ts";
 
 export const SettlementRunResultSchema = z
   .object({
@@ -29,7 +30,7 @@ export default defineRoute(
       "One settlement per vehicle per local day; a new one debits its tag account once ('toll') or bills the plate. " +
       "Running a day again changes nothing unless the result changed (late passages, a tariff correction): then the settlement " +
       "gets revision + 1 and only the difference is posted ('toll_adjustment'). Days are settled after their local midnight.",
-    roles: MONEY_WRITERS,
+    roles: CUSTOMER_WRITERS,
     request: { body: { content: { "application/json": { schema: z.object({ day: LocalDay }) } } } },
     responses: {
       200: { description: "What the run did", content: { "application/json": { schema: SettlementRunResultSchema } } },

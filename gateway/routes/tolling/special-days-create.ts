@@ -1,7 +1,8 @@
 import { TariffAdmin } from "../../../core/tariff/tariff-admin.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { ADMIN_ONLY, SpecialDayInputSchema, SpecialDaySchema } from "./schemas.ts";
+import { ADMINS } from "../../http/roles.ts";
+import { SpecialDayInputSchema, SpecialDaySchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -10,7 +11,7 @@ export default defineRoute(
     tags: ["tariffs"],
     summary: "Add a special day: single-rate day, free hours, or a section discount",
     description: "A single-rate day charges `ratePct` % of the posted prices with no free km and no long-distance discount. Re-run settled days to re-rate them.",
-    roles: ADMIN_ONLY,
+    roles: ADMINS,
     request: { body: { content: { "application/json": { schema: SpecialDayInputSchema } } } },
     responses: {
       201: { description: "Created", content: { "application/json": { schema: SpecialDaySchema } } },

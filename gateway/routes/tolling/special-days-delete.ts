@@ -1,7 +1,8 @@
 import { TariffAdmin } from "../../../core/tariff/tariff-admin.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { ADMIN_ONLY, IdParams } from "./schemas.ts";
+import { ADMINS } from "../../http/roles.ts";
+import { IdParams } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -9,7 +10,7 @@ export default defineRoute(
     path: "/v1/tariff-special-days/{id}",
     tags: ["tariffs"],
     summary: "Remove a special day",
-    roles: ADMIN_ONLY,
+    roles: ADMINS,
     request: { params: IdParams },
     responses: { 204: { description: "Removed" }, 404: { description: "No such special day" } },
   },

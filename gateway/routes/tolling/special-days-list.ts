@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { TollwayError } from "../../../core/errors/tollway-error.ts";
 import { TariffAdmin } from "../../../core/tariff/tariff-admin.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { LocalDay, SpecialDaySchema, TOLLING_READERS } from "./schemas.ts";
+import { EVERYONE } from "../../http/roles.ts";
+import { LocalDay, SpecialDaySchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -10,7 +11,7 @@ export default defineRoute(
     path: "/v1/tariff-special-days",
     tags: ["tariffs"],
     summary: "The special-day calendar between two local days (at most one year)",
-    roles: TOLLING_READERS,
+    roles: EVERYONE,
     request: { query: z.object({ from: LocalDay, to: LocalDay }) },
     responses: { 200: { description: "Special days", content: { "application/json": { schema: z.object({ items: z.array(SpecialDaySchema) }) } } } },
   },

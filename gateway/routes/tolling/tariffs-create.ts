@@ -2,9 +2,10 @@ import { z } from "@hono/zod-openapi";
 import { TariffAdmin } from "../../../core/tariff/tariff-admin.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { ADMINS } from "../../http/roles.ts";
 import { CLASS_COUNT } from "../../../core/vehicle/vehicle-class.ts";
 import { VehicleClass } from "../../http/schemas.ts";
-import { ADMIN_ONLY, GantryId, Pct } from "./schemas.ts";
+import { GantryId, Pct } from "./schemas.ts";
 import { TariffDetailSchema } from "./tariffs-get.ts";
 
 export default defineRoute(
@@ -17,7 +18,7 @@ export default defineRoute(
       "The version number is the next one for `code`. Zones are copied from `copyZonesFrom` (default: the latest version of the code) " +
       "and `zones` override them. A correction is a new version with the same `effectiveFrom`: it wins over the old one, and re-running " +
       "the affected days re-rates them.",
-    roles: ADMIN_ONLY,
+    roles: ADMINS,
     request: {
       body: {
         content: {

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { TariffAdmin } from "../../../core/tariff/tariff-admin.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { IdParams, TariffSchema, TOLLING_READERS } from "./schemas.ts";
+import { EVERYONE } from "../../http/roles.ts";
+import { IdParams, TariffSchema } from "./schemas.ts";
 
 export const TariffDetailSchema = TariffSchema.extend({
   zones: z.array(z.object({ gantryId: z.string(), zoneKmTenths: z.number().int() })),
@@ -13,7 +14,7 @@ export default defineRoute(
     path: "/v1/tariffs/{id}",
     tags: ["tariffs"],
     summary: "One tariff version with its rates and zone lengths",
-    roles: TOLLING_READERS,
+    roles: EVERYONE,
     request: { params: IdParams },
     responses: {
       200: { description: "The tariff", content: { "application/json": { schema: TariffDetailSchema } } },

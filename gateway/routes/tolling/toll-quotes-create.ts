@@ -2,8 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { TariffCatalog } from "../../../core/tariff/tariff-catalog.ts";
 import { TollQuoteService } from "../../../core/tariff/toll-quote.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { EVERYONE } from "../../http/roles.ts";
 import { VehicleClass } from "../../http/schemas.ts";
-import { GantryId, Tenths, TOLLING_READERS } from "./schemas.ts";
+import { GantryId, Tenths } from "./schemas.ts";
 
 const QuoteLine = z.object({
   gantryId: z.string(),
@@ -45,7 +46,7 @@ export default defineRoute(
       "All passages are taken at `at`: the tariff and special days in force then apply, and the day is the local day of `at`. " +
       "Posted prices are truncated to NT$0.1 per gantry; the day pays the posted total minus 25 % of the part above 200 km worth, " +
       "minus 20 km worth free, rounded half-up to NT$1.",
-    roles: TOLLING_READERS,
+    roles: EVERYONE,
     request: {
       body: {
         content: {

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { GantryId } from "../reference/schemas.ts";
-import { ClassQuery, CountSchema, Direction, PeriodQuery, SeriesLimit, TRAFFIC_READERS, limitedOf } from "./schemas.ts";
+import { ClassQuery, CountSchema, Direction, PeriodQuery, SeriesLimit, limitedOf } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -11,7 +12,7 @@ export default defineRoute(
     tags: ["traffic"],
     summary: "Vehicle counts per gantry, class and 5-min interval (TDCS M03A)",
     description: "source ingest: counted by the ingest from reads; tdcs: imported files.",
-    roles: TRAFFIC_READERS,
+    roles: TRAFFIC_OPERATORS,
     request: {
       query: PeriodQuery.extend({
         gantryId: GantryId.optional(),

@@ -1,7 +1,8 @@
 import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { HotspotSchema, TRAFFIC_READERS } from "./schemas.ts";
+import { HotspotSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -9,7 +10,7 @@ export default defineRoute(
     path: "/v1/traffic/hotspots/{id}",
     tags: ["traffic"],
     summary: "One hotspot with its lifecycle, extent and delay",
-    roles: TRAFFIC_READERS,
+    roles: TRAFFIC_OPERATORS,
     request: { params: IdParams },
     responses: {
       200: { description: "The hotspot", content: { "application/json": { schema: HotspotSchema } } },

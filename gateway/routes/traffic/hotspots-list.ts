@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { Timestamp } from "../../http/schemas.ts";
 import { GantryId } from "../reference/schemas.ts";
-import { Direction, Freeway, HotspotSchema, SeriesLimit, StatsSource, TRAFFIC_READERS, limitedOf } from "./schemas.ts";
+import { Direction, Freeway, HotspotSchema, SeriesLimit, StatsSource, limitedOf } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -13,7 +14,7 @@ export default defineRoute(
     summary: "Congestion hotspots (PeMS bottlenecks), current or history, ranked by vehicle-hours of delay",
     description:
       "current=true: hotspots now new (seen, not yet 5 of 7 intervals) or active. Otherwise give from and to: hotspots that overlap the period. A bottleneck is a segment below 64 km/h with the next segment more than 32 km/h faster, in at least 5 of 7 consecutive 5-min intervals.",
-    roles: TRAFFIC_READERS,
+    roles: TRAFFIC_OPERATORS,
     request: {
       query: z.object({
         current: z.stringbool().default(false),

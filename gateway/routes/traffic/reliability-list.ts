@@ -2,8 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { segmentReliability } from "../../../control/hotspots/reliability.ts";
 import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { GantryId } from "../reference/schemas.ts";
-import { ClassQuery, Direction, Freeway, PeriodQuery, ReliabilitySchema, StatsSource, TRAFFIC_READERS } from "./schemas.ts";
+import { ClassQuery, Direction, Freeway, PeriodQuery, ReliabilitySchema, StatsSource } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -13,7 +14,7 @@ export default defineRoute(
     summary: "Travel Time Index and Planning Time Index per segment over a period, least reliable first",
     description:
       "TTI = volume-weighted mean travel time / free-flow travel time; PTI = 95th-percentile travel time (over the 5-min intervals with traffic) / free-flow travel time. Free flow: the segment's free_flow_kmh.",
-    roles: TRAFFIC_READERS,
+    roles: TRAFFIC_OPERATORS,
     request: { query: PeriodQuery.extend({ fromGantry: GantryId.optional(), freeway: Freeway, direction: Direction, vehicleClass: ClassQuery, source: StatsSource }) },
     responses: { 200: { description: "Per segment", content: { "application/json": { schema: z.object({ items: z.array(ReliabilitySchema) }) } } } },
   },

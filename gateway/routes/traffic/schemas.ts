@@ -1,11 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import type { Role } from "../../http/types.ts";
 import { Timestamp } from "../../http/schemas.ts";
 import { isVehicleClass, VEHICLE_CLASS_DESCRIPTION, VEHICLE_CLASSES } from "../../../core/vehicle/vehicle-class.ts";
 import { GantryId } from "../reference/schemas.ts";
-
-/** Traffic data is for the control centre: traffic operators (and admins). */
-export const TRAFFIC_READERS: readonly Role[] = ["admin", "traffic_operator"];
 
 export const ClassQuery = z.coerce
   .number()

@@ -1,6 +1,7 @@
 import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { SegmentQuery, SegmentStatSchema, TRAFFIC_READERS, limitedOf } from "./schemas.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
+import { SegmentQuery, SegmentStatSchema, limitedOf } from "./schemas.ts";
 
 /** Travel times (M04A) and speeds (M05A) are the same query over segment_stats, one column apart. */
 export function segmentStatsRoute(kind: "travel" | "speed", path: string, summary: string) {
@@ -12,7 +13,7 @@ export function segmentStatsRoute(kind: "travel" | "speed", path: string, summar
       summary,
       description:
         "A vehicle belongs to the interval in which it passed the segment's upstream gantry. Filter by segment (fromGantry, toGantry), freeway, direction and class; source computed (from reads) or tdcs (imported).",
-      roles: TRAFFIC_READERS,
+      roles: TRAFFIC_OPERATORS,
       request: { query: SegmentQuery },
       responses: { 200: { description: "Rows in time order", content: { "application/json": { schema: limitedOf(SegmentStatSchema) } } } },
     },

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { TdcsExporter } from "../../../control/tdcs/tdcs-exporter.ts";
 import { TollwayError } from "../../../core/errors/tollway-error.ts";
 import { defineRoute } from "../../http/define-route.ts";
-import { PeriodQuery, TRAFFIC_READERS } from "./schemas.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
+import { PeriodQuery } from "./schemas.ts";
 
 const MAX_DAYS = 7;
 
@@ -14,7 +15,7 @@ export default defineRoute(
     summary: "Open-data export in the Freeway Bureau's TDCS layouts (CSV, no header)",
     description:
       "M03A counts (time as 2024-04-29 18:05), M04A travel times and M05A speeds (2024/03/25 00:00), M06A trips (times with seconds; by trip start). Local time (Asia/Taipei). At most 7 days per request; streamed.",
-    roles: TRAFFIC_READERS,
+    roles: TRAFFIC_OPERATORS,
     request: {
       params: z.object({ product: z.enum(["M03A", "M04A", "M05A", "M06A"]).openapi({ param: { name: "product", in: "path" }, example: "M04A" }) }),
       query: PeriodQuery.extend({ source: z.enum(["computed", "tdcs"]).default("computed") }),

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { Plate, TagId, Timestamp } from "../../http/schemas.ts";
-import { SeriesLimit, StatsSource, TRAFFIC_READERS, TrafficTripSchema, limitedOf } from "./schemas.ts";
+import { SeriesLimit, StatsSource, TrafficTripSchema, limitedOf } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -11,7 +12,7 @@ export default defineRoute(
     tags: ["traffic"],
     summary: "A vehicle's trips (TDCS M06A): ordered gantry paths with times, newest first",
     description: "Give exactly one of tagId or plate (plate: vehicles read without a tag). A trip ends after 30 minutes without a read.",
-    roles: TRAFFIC_READERS,
+    roles: TRAFFIC_OPERATORS,
     request: {
       query: z.object({
         tagId: TagId.optional(),
