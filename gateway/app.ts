@@ -3,11 +3,17 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
 import { TollwayError } from "../core/errors/tollway-error.ts";
+import { WorkerLpSolver } from "../control/greenwave/lp-solver.ts";
+import { MaxbandSolver } from "../control/greenwave/maxband.ts";
+import { CorridorService } from "../control/signals/corridor-service.ts";
+import { PlanBuilder } from "../control/signals/plan-builder.ts";
+import { SignalPlanService } from "../control/signals/plan-service.ts";
+import { SpeedRangeSource } from "../control/signals/speed-source.ts";
 import { ApiKeyService } from "./auth/api-keys.ts";
 import { mountDocs } from "./docs/swagger-ui.ts";
 import type { RouteModule } from "./http/define-route.ts";
 import { problemResponse, tollwayProblem, validationProblem } from "./http/problem.ts";
-import type { App, AppDeps, AppEnv, GatewayDeps } from "./http/types.ts";
+import type { App, AppDeps, AppEnv, GatewayApp, GatewayDeps } from "./http/types.ts";
 import { GatewayMetrics } from "./metrics/metrics.ts";
 import { RateLimiter } from "./rate-limit/rate-limiter.ts";
 import { routeModules } from "./routes/index.ts";
@@ -18,8 +24,9 @@ import { routeModules } from "./routes/index.ts";
  * - One operation per file under gateway/routes/<area>/, made with `defineRoute(spec, handler)`
  *   (gateway/http/define-route.ts) and listed in gateway/routes/index.ts. `spec.roles` says who may
  *   call it (admin, toll_operator, traffic_operator, auditor) or "public".
- * - Handlers get their dependencies from `c.var.deps` (db, config, logger, clock, apiKeys, metrics)
- *   and build service classes from them; never import a global.
+ * - Handlers get their dependencies from `c.var.deps` (db, config, logger, clock, apiKeys, metrics,
+ *   signals) and build stateless service classes from them; never import a global. What holds a
+ *   resource is built here, once per app, and released by `app.close()`.
  * - Errors: throw TollwayError. Everything becomes `application/problem+json`
  *   {type, title, status, detail, code, instance, requestId, fields[]}; zod validation failures are
  *   400 with `fields` naming each input, e.g. `body.gantries.3`, `query.limit`, `path.id`.
@@ -42,13 +49,18 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** Operational endpoints are never rate limited: probes and scrapers must always get through. */
 const UNLIMITED = new Set(["/healthz", "/readyz", "/metrics"]);
 
-export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
+export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayApp {
   const clock = deps.clock ?? (() => new Date());
+  // One HiGHS worker per app, started on first use: a solve never blocks the event loop.
+  const lpSolver = new WorkerLpSolver();
+  const corridors = new CorridorService(deps.db);
+  const plans = new SignalPlanService(deps.db, corridors, new PlanBuilder(new MaxbandSolver(lpSolver, { timeLimitS: 20 })), new SpeedRangeSource(deps.db, { now: clock }));
   const full: GatewayDeps = {
     ...deps,
     clock,
     apiKeys: new ApiKeyService(deps.db, { cacheMs: deps.config.gateway.keyCacheMs, clock }),
     metrics: new GatewayMetrics(),
+    signals: { corridors, plans, lpSolver },
   };
   const limiter = new RateLimiter(deps.config.gateway.rateLimit);
   const log = deps.logger.child({ component: "gateway" });
@@ -158,5 +170,9 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
     return problemResponse(c, 500, "internal", "Internal error");
   });
 
-  return app;
+  return Object.assign(app, {
+    close: async () => {
+      lpSolver.close();
+    },
+  });
 }

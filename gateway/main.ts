@@ -27,8 +27,9 @@ await runMain("gateway", async ({ config, logger, openDatabase }) => {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
-  // Let in-flight requests finish (bounded), then release the database.
+  // Let in-flight requests finish (bounded), then release what the app holds and the database.
   await Promise.race([server.stop(false), Bun.sleep(10_000)]);
+  await app.close();
   await scheduler.stop();
   await db.close();
   logger.info("gateway stopped");

@@ -47,16 +47,25 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** One worker thread, solves queued in order. `close()` ends it; it never keeps the process alive. */
+/** One worker thread, solves queued in order. `close()` ends it for good; it never keeps the process alive. */
 export class WorkerLpSolver implements LpSolver {
   private worker: Worker | undefined;
   private next = 1;
   private readonly pending = new Map<number, Pending>();
+  private closed = false;
+  private live = 0;
+
+  /** Worker threads started and not yet ended, as the runtime reports them: 0 some time after close(). */
+  get liveWorkers(): number {
+    return this.live;
+  }
 
   private start(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(new URL("./lp-worker.ts", import.meta.url).href);
     w.unref();
+    this.live++;
+    w.addEventListener("close", () => this.live--);
     w.onmessage = (e: MessageEvent<{ id: number; result?: LpSolution; error?: string }>) => {
       const p = this.pending.get(e.data.id);
       if (!p) return;
@@ -75,6 +84,7 @@ export class WorkerLpSolver implements LpSolver {
   }
 
   solve(lp: string, options: LpOptions): Promise<LpSolution> {
+    if (this.closed) return Promise.reject(new Error("LP solver closed"));
     const w = this.start();
     const id = this.next++;
     return new Promise((resolve, reject) => {
@@ -84,6 +94,7 @@ export class WorkerLpSolver implements LpSolver {
   }
 
   close(): void {
+    this.closed = true;
     this.worker?.terminate();
     this.worker = undefined;
     for (const p of this.pending.values()) p.reject(new Error("LP solver closed"));

@@ -2,6 +2,9 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../../core/config/config.ts";
 import type { Database } from "../../core/db/database.ts";
 import type { Logger } from "../../core/log/logger.ts";
+import type { WorkerLpSolver } from "../../control/greenwave/lp-solver.ts";
+import type { CorridorService } from "../../control/signals/corridor-service.ts";
+import type { SignalPlanService } from "../../control/signals/plan-service.ts";
 import type { ApiKeyService } from "../auth/api-keys.ts";
 import type { GatewayMetrics } from "../metrics/metrics.ts";
 import type { AuthContext } from "./roles.ts";
@@ -15,11 +18,20 @@ export interface AppDeps {
   clock?: () => Date;
 }
 
-/** Resolved deps as handlers see them (`c.var.deps`). */
+/** The green-wave services, built once per app: plans are solved by one HiGHS worker thread. */
+export interface SignalServices {
+  corridors: CorridorService;
+  plans: SignalPlanService;
+  /** Closed with the app (`GatewayApp.close`). */
+  lpSolver: WorkerLpSolver;
+}
+
+/** Resolved deps as handlers see them (`c.var.deps`), built by createApp. */
 export interface GatewayDeps extends AppDeps {
   clock: () => Date;
   apiKeys: ApiKeyService;
   metrics: GatewayMetrics;
+  signals: SignalServices;
 }
 
 export interface AppEnv {
@@ -35,3 +47,6 @@ export interface AppEnv {
 }
 
 export type App = OpenAPIHono<AppEnv>;
+
+/** The app with what it owns: close() releases it (the LP worker) once the server has stopped. */
+export type GatewayApp = App & { close(): Promise<void> };

@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import { createApp, type CreateAppOptions } from "../../gateway/app.ts";
 import { ApiKeyService } from "../../gateway/auth/api-keys.ts";
 import type { Role } from "../../gateway/http/roles.ts";
-import type { App } from "../../gateway/http/types.ts";
+import type { GatewayApp } from "../../gateway/http/types.ts";
 import { startServer, type RunningServer } from "../../gateway/server.ts";
 import { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from "./test-database.ts";
 
@@ -33,7 +33,7 @@ export interface GatewayRequestInit extends Omit<RequestInit, "body"> {
 }
 
 export interface TestGateway {
-  app: App;
+  app: GatewayApp;
   testDb: TestDatabase;
   config: Config;
   keys: Record<Role, string>;
@@ -99,6 +99,7 @@ export async function createTestGateway(opts: TestGatewayOptions = {}): Promise<
     },
     close: async () => {
       for (const s of servers) await s.stop(true);
+      await app.close();
       await testDb.drop();
     },
   };

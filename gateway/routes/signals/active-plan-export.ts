@@ -1,7 +1,7 @@
 import { defineRoute } from "../../http/define-route.ts";
 import { SIGNAL_PLAN_READERS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { ControllerExportSchema, signalServices } from "./schemas.ts";
+import { ControllerExportSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -18,5 +18,5 @@ export default defineRoute(
       404: { description: "No such corridor, or no active plan" },
     },
   },
-  async (c) => c.json(await signalServices(c.var.deps).plans.exportActive(c.req.valid("param").id), 200),
+  async (c) => c.json(await c.var.deps.signals.plans.exportActive(c.req.valid("param").id), 200),
 );

@@ -1,7 +1,7 @@
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
-import { CorridorInput, CorridorSchema, signalServices } from "./schemas.ts";
+import { CorridorInput, CorridorSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -18,7 +18,7 @@ export default defineRoute(
   },
   async (c) => {
     const body = c.req.valid("json");
-    const { corridors } = signalServices(c.var.deps);
+    const { corridors } = c.var.deps.signals;
     const actor = actorOf(c);
     const created = await c.var.deps.db.tx(async (tx) => {
       const made = await corridors.create(body, tx);

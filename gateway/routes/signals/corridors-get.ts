@@ -1,7 +1,7 @@
 import { defineRoute } from "../../http/define-route.ts";
 import { SIGNAL_PLAN_READERS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { CorridorSchema, signalServices } from "./schemas.ts";
+import { CorridorSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -16,5 +16,5 @@ export default defineRoute(
       404: { description: "No such corridor" },
     },
   },
-  async (c) => c.json(await signalServices(c.var.deps).corridors.get(c.req.valid("param").id), 200),
+  async (c) => c.json(await c.var.deps.signals.corridors.get(c.req.valid("param").id), 200),
 );

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../../http/define-route.ts";
 import { SIGNAL_PLAN_READERS } from "../../http/roles.ts";
-import { CorridorSummarySchema, signalServices } from "./schemas.ts";
+import { CorridorSummarySchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -12,5 +12,5 @@ export default defineRoute(
     roles: SIGNAL_PLAN_READERS,
     responses: { 200: { description: "Corridors", content: { "application/json": { schema: z.object({ items: z.array(CorridorSummarySchema) }) } } } },
   },
-  async (c) => c.json({ items: await signalServices(c.var.deps).corridors.list() }, 200),
+  async (c) => c.json({ items: await c.var.deps.signals.corridors.list() }, 200),
 );

@@ -4,7 +4,7 @@ import { actorOf, recordAudit, type Actor, type AuditEntry } from "../../audit/a
 import { defineRoute } from "../../http/define-route.ts";
 import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { signalServices, SignalPlanSchema } from "./schemas.ts";
+import { SignalPlanSchema } from "./schemas.ts";
 
 export interface PlanTransition {
   /** The step in the plan's lifecycle: the path is /v1/signal-plans/{id}/<step>, the audit action signal_plan.<step>. */
@@ -36,7 +36,7 @@ export function planTransitionRoute(t: PlanTransition) {
     },
     async (c) => {
       const { id } = c.req.valid("param");
-      const { plans } = signalServices(c.var.deps);
+      const { plans } = c.var.deps.signals;
       const actor = actorOf(c);
       const after = await c.var.deps.db.tx(async (tx) => {
         const r = await t.run(plans, id, actor, tx);

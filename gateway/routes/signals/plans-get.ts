@@ -1,7 +1,7 @@
 import { defineRoute } from "../../http/define-route.ts";
 import { SIGNAL_PLAN_READERS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { signalServices, SignalPlanDetailSchema } from "./schemas.ts";
+import { SignalPlanDetailSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -17,7 +17,7 @@ export default defineRoute(
     },
   },
   async (c) => {
-    const plan = await signalServices(c.var.deps).plans.detail(c.req.valid("param").id);
+    const plan = await c.var.deps.signals.plans.detail(c.req.valid("param").id);
     return c.json({ ...plan, result: plan.result as unknown as Record<string, unknown> }, 200);
   },
 );

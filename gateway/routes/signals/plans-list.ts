@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../../http/define-route.ts";
 import { SIGNAL_PLAN_READERS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { signalServices, SignalPlanSchema } from "./schemas.ts";
+import { SignalPlanSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -17,5 +17,5 @@ export default defineRoute(
       404: { description: "No such corridor" },
     },
   },
-  async (c) => c.json({ items: await signalServices(c.var.deps).plans.list(c.req.valid("param").id) }, 200),
+  async (c) => c.json({ items: await c.var.deps.signals.plans.list(c.req.valid("param").id) }, 200),
 );

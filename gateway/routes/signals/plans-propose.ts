@@ -2,7 +2,7 @@ import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { IdParams } from "../../http/schemas.ts";
-import { signalServices, SignalPlanSchema } from "./schemas.ts";
+import { SignalPlanSchema } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -22,7 +22,7 @@ export default defineRoute(
   },
   async (c) => {
     const { id } = c.req.valid("param");
-    const { plans } = signalServices(c.var.deps);
+    const { plans } = c.var.deps.signals;
     const actor = actorOf(c);
     const computed = await plans.compute(id);
     const stored = await c.var.deps.db.tx(async (tx) => {

@@ -1,27 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { GatewayDeps } from "../../http/types.ts";
-import { WorkerLpSolver } from "../../../control/greenwave/lp-solver.ts";
-import { MaxbandSolver } from "../../../control/greenwave/maxband.ts";
-import { CorridorService } from "../../../control/signals/corridor-service.ts";
-import { PlanBuilder } from "../../../control/signals/plan-builder.ts";
-import { SignalPlanService } from "../../../control/signals/plan-service.ts";
-import { SpeedRangeSource } from "../../../control/signals/speed-source.ts";
 
-/** Request/response schemas and service wiring shared by the signal-plan routes. Inputs are strict: an unknown key (a typo) is a 400. */
-
-// One HiGHS worker per app (deps object), started on first use: a solve never blocks the event loop.
-const solvers = new WeakMap<GatewayDeps, WorkerLpSolver>();
-
-export function signalServices(deps: GatewayDeps) {
-  let solver = solvers.get(deps);
-  if (!solver) {
-    solver = new WorkerLpSolver();
-    solvers.set(deps, solver);
-  }
-  const corridors = new CorridorService(deps.db);
-  const plans = new SignalPlanService(deps.db, corridors, new PlanBuilder(new MaxbandSolver(solver, { timeLimitS: 20 })), new SpeedRangeSource(deps.db, { now: deps.clock }));
-  return { corridors, plans };
-}
+/** Request/response schemas shared by the signal-plan routes (the services are c.var.deps.signals). Inputs are strict: an unknown key (a typo) is a 400. */
 
 const Speed = z.strictObject({
   minMs: z.number().positive().max(60).openapi({ example: 13.4 }),
