@@ -47,7 +47,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** No operation takes more; a larger body is refused before it is read (413). */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** Operational endpoints are never rate limited: probes and scrapers must always get through. */
-const UNLIMITED = new Set(["/healthz", "/readyz", "/metrics"]);
+const UNLIMITED: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"]);
 
 export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayApp {
   const clock = deps.clock ?? (() => new Date());

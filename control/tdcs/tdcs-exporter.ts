@@ -1,4 +1,5 @@
 import type { Database } from "../../core/db/database.ts";
+import { LocalCalendar } from "../../core/time/local-time.ts";
 import { floorInterval } from "../interval/interval.ts";
 import { formatCount, formatPair, formatTrip, type TdcsProduct } from "./tdcs-format.ts";
 
@@ -19,14 +20,18 @@ const CHUNK_MS = 3600_000;
 const CLASS_ORDER = "case vehicle_class when 5 then 99 else vehicle_class end";
 
 export class TdcsExporter {
+  private readonly calendar: LocalCalendar;
+
   constructor(
     private readonly db: Database,
-    private readonly timeZone: string,
-  ) {}
+    timeZone: string,
+  ) {
+    this.calendar = new LocalCalendar(timeZone);
+  }
 
   async *lines(product: TdcsProduct, fromMs: number, toMs: number, filter: ExportFilter = {}): AsyncGenerator<string> {
     const source = filter.source ?? "computed";
-    const tz = this.timeZone;
+    const tz = this.calendar;
     const start = product === "M06A" ? fromMs : floorInterval(fromMs);
     for (let t = start; t < toMs; t += CHUNK_MS) {
       const a = new Date(t);

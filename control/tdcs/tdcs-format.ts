@@ -1,4 +1,5 @@
 import { TollwayError } from "../../core/errors/tollway-error.ts";
+import type { TimeZone } from "../../core/time/local-time.ts";
 import { isVehicleClass } from "../../core/vehicle/vehicle-class.ts";
 import { formatTdcsTime, parseTdcsTime, type TdcsTimeStyle } from "../interval/interval.ts";
 import { kmFromGantryId } from "../network/segment-network.ts";
@@ -91,17 +92,9 @@ function bad(line: number, what: string): TollwayError {
   return new TollwayError("bad_request", `line ${line}: ${what}`);
 }
 
-// Files repeat the same few hundred times on every row; zone arithmetic is worth caching.
-const timeCache = new Map<string, number>();
-
-function time(text: string, tz: string, line: number): number {
-  const key = `${tz}|${text}`;
-  let t = timeCache.get(key);
-  if (t === undefined) {
-    if (timeCache.size > 100_000) timeCache.clear();
-    t = parseTdcsTime(text, tz);
-    timeCache.set(key, t);
-  }
+// Pass a LocalCalendar for a whole file: its cache makes the zone arithmetic of a row a map lookup.
+function time(text: string, tz: TimeZone, line: number): number {
+  const t = parseTdcsTime(text, tz);
   if (Number.isNaN(t)) throw bad(line, `bad time ${JSON.stringify(text)}`);
   return t;
 }
@@ -123,12 +116,12 @@ function count(text: string, line: number): number {
   return n;
 }
 
-export function parseCount(r: readonly string[], tz: string, line: number): CountRow {
+export function parseCount(r: readonly string[], tz: TimeZone, line: number): CountRow {
   if (r.length !== 5) throw bad(line, `M03A needs 5 columns, got ${r.length}`);
   return { bucketMs: time(r[0]!, tz, line), gantryId: gantry(r[1]!, line), direction: r[2]!, vehicleClass: cls(r[3]!, line), volume: count(r[4]!, line) };
 }
 
-export function parsePair(r: readonly string[], tz: string, line: number): PairRow {
+export function parsePair(r: readonly string[], tz: TimeZone, line: number): PairRow {
   if (r.length !== 6) throw bad(line, `M04A/M05A need 6 columns, got ${r.length}`);
   const v = Number(r[4]);
   if (!Number.isFinite(v) || v < 0) throw bad(line, `bad value ${JSON.stringify(r[4])}`);
@@ -142,7 +135,7 @@ export function parsePair(r: readonly string[], tz: string, line: number): PairR
   };
 }
 
-export function parseTrip(r: readonly string[], tz: string, line: number): TripRow {
+export function parseTrip(r: readonly string[], tz: TimeZone, line: number): TripRow {
   if (r.length !== 8) throw bad(line, `M06A needs 8 columns, got ${r.length}`);
   const path = r[7]!
     .split(";")
@@ -167,17 +160,17 @@ export function parseTrip(r: readonly string[], tz: string, line: number): TripR
   };
 }
 
-export function formatCount(c: CountRow, tz: string): string {
+export function formatCount(c: CountRow, tz: TimeZone): string {
   return `${formatTdcsTime(c.bucketMs, tz, "dash")},${c.gantryId},${c.direction},${c.vehicleClass},${c.volume}`;
 }
 
 /** M04A/M05A write whole seconds / km/h, 0 for no data, as the Bureau does. */
-export function formatPair(p: PairRow, tz: string): string {
+export function formatPair(p: PairRow, tz: TimeZone): string {
   const v = p.value === null ? 0 : Math.round(p.value);
   return `${formatTdcsTime(p.bucketMs, tz, "slash")},${p.fromGantry},${p.toGantry},${p.vehicleClass},${v},${p.volume}`;
 }
 
-export function formatTrip(t: TripRow, tz: string): string {
+export function formatTrip(t: TripRow, tz: TimeZone): string {
   const f = (ms: number) => formatTdcsTime(ms, tz, "dash-seconds");
   const info = t.path.map((p) => `${f(Date.parse(p.ts))}+${p.gantry}`).join("; ");
   return `${t.vehicleClass},${f(t.startMs)},${t.startGantry},${f(t.endMs)},${t.endGantry},${t.lengthKm.toFixed(1)},${t.tripEnd ? "Y" : "N"},${info}`;

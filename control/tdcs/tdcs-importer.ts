@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { parseCsvRows, readCsvText } from "../../core/csv/csv.ts";
 import type { Database } from "../../core/db/database.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { LocalCalendar } from "../../core/time/local-time.ts";
 import { detectProduct, parseCount, parsePair, parseTrip, type TdcsProduct } from "./tdcs-format.ts";
 
 /**
@@ -24,10 +25,14 @@ const BATCH = 100_000;
 const EMBEDDED_BATCH = 1000;
 
 export class TdcsImporter {
+  private readonly calendar: LocalCalendar;
+
   constructor(
     private readonly db: Database,
-    private readonly timeZone: string,
-  ) {}
+    timeZone: string,
+  ) {
+    this.calendar = new LocalCalendar(timeZone);
+  }
 
   async importFile(path: string, onProgress?: ImportProgress): Promise<ImportReport> {
     const started = performance.now();
@@ -45,7 +50,7 @@ export class TdcsImporter {
 
   /** Imports parsed CSV rows of one product; `firstLine` numbers errors. */
   async importRows(product: TdcsProduct, rows: readonly string[][], firstLine = 1): Promise<number> {
-    const tz = this.timeZone;
+    const tz = this.calendar;
     switch (product) {
       case "M03A": {
         const byKey = new Map(rows.map((r, i) => parseCount(r, tz, firstLine + i)).map((c) => [`${c.bucketMs}|${c.gantryId}|${c.vehicleClass}`, c]));

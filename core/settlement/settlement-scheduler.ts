@@ -1,6 +1,6 @@
 import type { Database } from "../db/database.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
-import { addDays, localDay, localMidnight } from "../time/local-time.ts";
+import { addDays, LocalCalendar } from "../time/local-time.ts";
 import { PlateBillService } from "./plate-bills.ts";
 import type { SettlementService } from "./settlement-service.ts";
 
@@ -31,6 +31,7 @@ export interface TickReport {
 
 export class SettlementScheduler {
   private readonly clock: () => Date;
+  private readonly calendar: LocalCalendar;
   private readonly logger: Logger;
   private readonly checkEveryMs: number;
   private readonly graceMs: number;
@@ -48,6 +49,7 @@ export class SettlementScheduler {
     private readonly opts: SettlementSchedulerOptions,
   ) {
     this.clock = opts.clock ?? (() => new Date());
+    this.calendar = new LocalCalendar(opts.timeZone);
     this.logger = opts.logger ?? silentLogger;
     this.checkEveryMs = opts.checkEveryMs ?? 60_000;
     this.graceMs = opts.graceMs ?? 10 * 60_000;
@@ -90,8 +92,8 @@ export class SettlementScheduler {
   async dueDays(): Promise<string[]> {
     const now = this.clock();
     // The latest day whose end + grace has passed.
-    let lastOver = addDays(localDay(now, this.opts.timeZone), -1);
-    if (localMidnight(addDays(lastOver, 1), this.opts.timeZone).getTime() + this.graceMs > now.getTime()) lastOver = addDays(lastOver, -1);
+    let lastOver = addDays(this.calendar.day(now), -1);
+    if (this.calendar.midnight(addDays(lastOver, 1)).getTime() + this.graceMs > now.getTime()) lastOver = addDays(lastOver, -1);
     const done = await this.db.maybeOne<{ day: string | null }>("select max(local_day)::text as day from settlement_runs where status = 'done'");
     const oldest = addDays(lastOver, -(this.maxCatchUpDays - 1));
     let from = done?.day ? addDays(done.day, 1) : lastOver;
@@ -108,7 +110,7 @@ export class SettlementScheduler {
       await this.settlement.runDay(day, { triggeredBy: "schedule" });
       settled.push(day);
     }
-    const today = localDay(this.clock(), this.opts.timeZone);
+    const today = this.calendar.day(this.clock());
     let escalated = false;
     if (this.lastEscalation !== today) {
       const r = await this.db.tx((tx) => new PlateBillService(tx).escalate(tx, today));

@@ -2,7 +2,7 @@ import type { Database, Queryable } from "../db/database.ts";
 import { TollwayError } from "../errors/tollway-error.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { priceDay, type DailyToll } from "../tariff/daily-toll.ts";
-import { isLocalDay, localDayBounds } from "../time/local-time.ts";
+import { isLocalDay, LocalCalendar } from "../time/local-time.ts";
 import { TariffCatalog } from "../tariff/tariff-catalog.ts";
 import { plateKey } from "../vehicle/vehicle-class.ts";
 import { postToAccounts, type LedgerPosting } from "./ledger.ts";
@@ -78,7 +78,7 @@ interface SettlementRow extends Record<string, unknown> {
 const LOCK_NAMESPACE = 7_462_250;
 
 export class SettlementService {
-  private readonly timeZone: string;
+  private readonly calendar: LocalCalendar;
   private readonly logger: Logger;
   private readonly clock: () => Date;
 
@@ -86,16 +86,16 @@ export class SettlementService {
     private readonly db: Database,
     opts: SettlementServiceOptions,
   ) {
-    this.timeZone = opts.timeZone;
+    this.calendar = new LocalCalendar(opts.timeZone);
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? (() => new Date());
   }
 
   async runDay(day: string, opts: RunOptions): Promise<SettlementRunResult> {
     if (!isLocalDay(day)) throw new TollwayError("bad_request", `not a calendar day: ${day}`, { fields: [{ field: "body.day", message: "must be YYYY-MM-DD" }] });
-    const { start, end } = localDayBounds(day, this.timeZone);
+    const { start, end } = this.calendar.dayBounds(day);
     if (end.getTime() > this.clock().getTime()) {
-      throw new TollwayError("unprocessable", `${day} is not over yet in ${this.timeZone}; a day is settled after its local midnight`, {
+      throw new TollwayError("unprocessable", `${day} is not over yet in ${this.calendar.timeZone}; a day is settled after its local midnight`, {
         fields: [{ field: "body.day", message: "day not over yet" }],
       });
     }
@@ -164,7 +164,7 @@ export class SettlementService {
         list.map((p) => ({ ts: p.ts, gantryId: p.gantry_id, vehicleClass: p.vehicle_class })),
         tariffs,
         special,
-        this.timeZone,
+        this.calendar,
       );
       r.payableTenths += toll.payableTenths;
       const tagId = list[0]!.tag_id;

@@ -1,4 +1,4 @@
-import { localParts } from "../time/local-time.ts";
+import { calendarOf, type TimeZone } from "../time/local-time.ts";
 import { postedPriceTenths } from "./posted-price.ts";
 import type { SpecialDay, TariffSet, TariffVersion } from "./tariff.ts";
 
@@ -84,12 +84,13 @@ export function priceDay(
   passagesIn: readonly PassageToPrice[],
   tariffs: TariffSet,
   specialDays: readonly SpecialDay[],
-  timeZone: string,
+  timeZone: TimeZone,
 ): DailyToll {
   if (passagesIn.length === 0) throw new RangeError("a day needs at least one passage");
+  const calendar = calendarOf(timeZone);
   const passages = [...passagesIn].sort((a, b) => a.ts.getTime() - b.ts.getTime());
   const first = passages[0]!;
-  const day = localParts(first.ts, timeZone).day;
+  const day = calendar.day(first.ts);
   const dayTariff = tariffs.inForceAt(first.ts);
   const byDay = specialDays.filter((s) => s.day === day);
 
@@ -101,7 +102,7 @@ export function priceDay(
   let posted = 0;
   let charged = 0;
   for (const p of passages) {
-    const local = localParts(p.ts, timeZone);
+    const local = calendar.parts(p.ts);
     if (local.day !== day) throw new RangeError(`passage at ${p.ts.toISOString()} is not on local day ${day}`);
     const tariff = tariffs.inForceAt(p.ts);
     const zone = tariff?.zoneKmTenths.get(p.gantryId);

@@ -1,6 +1,6 @@
 import { TollwayError } from "../errors/tollway-error.ts";
 import { priceDay, type DailyToll } from "./daily-toll.ts";
-import { localDay } from "../time/local-time.ts";
+import { LocalCalendar } from "../time/local-time.ts";
 import type { TariffCatalog } from "./tariff-catalog.ts";
 
 /**
@@ -14,10 +14,14 @@ export interface TollQuoteRequest {
 }
 
 export class TollQuoteService {
+  private readonly calendar: LocalCalendar;
+
   constructor(
     private readonly catalog: TariffCatalog,
-    private readonly timeZone: string,
-  ) {}
+    timeZone: string,
+  ) {
+    this.calendar = new LocalCalendar(timeZone);
+  }
 
   async quote(req: TollQuoteRequest): Promise<DailyToll> {
     const known = await this.catalog.knownGantries([...new Set(req.gantries)]);
@@ -27,7 +31,7 @@ export class TollQuoteService {
         fields: unknown.map((u) => ({ field: `body.gantries.${u.i}`, message: `unknown gantry ${u.g}` })),
       });
     }
-    const day = localDay(req.at, this.timeZone);
+    const day = this.calendar.day(req.at);
     // Every passage is at `at`, so one instant decides the tariff; the window only has to contain it.
     const tariffs = await this.catalog.tariffsFor(req.at, new Date(req.at.getTime() + 1));
     if (!tariffs.inForceAt(req.at)) {
@@ -38,7 +42,7 @@ export class TollQuoteService {
       req.gantries.map((gantryId) => ({ ts: req.at, gantryId, vehicleClass: req.vehicleClass })),
       tariffs,
       special,
-      this.timeZone,
+      this.calendar,
     );
   }
 }

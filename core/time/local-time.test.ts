@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { addDays, isLocalDay, localDay, localDayBounds, localParts, parseTimeOfDay } from "./local-time.ts";
+import { addDays, isLocalDay, LocalCalendar, localDay, localDayBounds, localParts, parseTimeOfDay } from "./local-time.ts";
 
 const TPE = "Asia/Taipei";
 
@@ -33,6 +33,23 @@ describe("local time in the toll zone", () => {
         const base = i % 2 ? Date.parse("2024-03-10T06:00:00Z") : Date.parse("2024-01-01T00:00:00Z");
         const at = new Date(base + Math.floor(rnd() * (i % 2 ? 6 * 3600_000 : 366 * 86_400_000)));
         expect(localParts(at, tz)).toEqual(ref(at, tz));
+      }
+    }
+  });
+
+  test("a calendar's fields and UTC offset, read from its cache, agree with Intl", () => {
+    let seed = 777;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (const tz of ["Asia/Taipei", "America/New_York", "Asia/Kathmandu", "Australia/Adelaide"]) {
+      const calendar = new LocalCalendar(tz);
+      const intl = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+      for (let i = 0; i < 500; i++) {
+        const base = i % 2 ? Date.parse("2024-11-03T04:00:00Z") : Date.parse("1990-01-01T00:00:00Z");
+        const at = new Date(base + Math.floor(rnd() * (i % 2 ? 6 * 3600_000 : 40 * 366 * 86_400_000)));
+        const f = Object.fromEntries(intl.formatToParts(at).map((p) => [p.type, Number(p.value)]));
+        expect(calendar.fields(at)).toEqual({ y: f.year!, mo: f.month!, d: f.day!, h: f.hour!, mi: f.minute!, s: f.second! });
+        const offset = Date.UTC(f.year!, f.month! - 1, f.day!, f.hour!, f.minute!, f.second!) - Math.floor(at.getTime() / 1000) * 1000;
+        expect(calendar.offsetMs(at)).toBe(offset);
       }
     }
   });

@@ -12,12 +12,35 @@ export interface LocalParts {
   secondOfDay: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+export interface LocalFields {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+}
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
+export const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+// Intl costs ~5 us a call (~100 us to build a formatter) and settlement maps every passage, so a
+// calendar caches the local day and time per 15-minute UTC bucket. Exact for every UTC offset in use
+// since 1970: they are all whole quarter hours, so neither an offset change nor a local midnight
+// falls inside a bucket.
+const BUCKET_MS = 15 * 60_000;
+const MAX_CACHED_BUCKETS = 100_000;
+
+/**
+ * Local calendar arithmetic in one time zone, with its Intl formatter and bucket cache. Code that
+ * maps many instants holds one (a service builds it in its constructor); the functions below
+ * take a zone name or a calendar, and build a throwaway calendar from a name.
+ */
+export class LocalCalendar {
+  private readonly formatter: Intl.DateTimeFormat;
+  private readonly buckets = new Map<number, { day: string; startSecond: number }>();
+
+  constructor(readonly timeZone: string) {
+    this.formatter = new Intl.DateTimeFormat("en-CA", {
       timeZone,
       year: "numeric",
       month: "2-digit",
@@ -27,57 +50,81 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
       second: "2-digit",
       hourCycle: "h23",
     });
-    formatters.set(timeZone, f);
   }
-  return f;
-}
 
-export function localFields(at: Date, timeZone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
-  const out = { y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0 };
-  for (const p of formatter(timeZone).formatToParts(at)) {
-    if (p.type === "year") out.y = Number(p.value);
-    else if (p.type === "month") out.mo = Number(p.value);
-    else if (p.type === "day") out.d = Number(p.value);
-    else if (p.type === "hour") out.h = Number(p.value) % 24;
-    else if (p.type === "minute") out.mi = Number(p.value);
-    else if (p.type === "second") out.s = Number(p.value);
+  parts(at: Date): LocalParts {
+    const t = at.getTime();
+    const bucket = Math.floor(t / BUCKET_MS);
+    let b = this.buckets.get(bucket);
+    if (b === undefined) {
+      if (this.buckets.size > MAX_CACHED_BUCKETS) this.buckets.clear();
+      const f = this.intlFields(new Date(bucket * BUCKET_MS));
+      b = { day: `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)}`, startSecond: f.h * 3600 + f.mi * 60 + f.s };
+      this.buckets.set(bucket, b);
+    }
+    return { day: b.day, secondOfDay: b.startSecond + Math.floor((t - bucket * BUCKET_MS) / 1000) };
   }
-  return out;
-}
 
-export const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-
-// Intl costs ~10 us a call and settlement maps every passage, so the local day and time are cached
-// per 15-minute UTC bucket. Exact for every UTC offset in use since 1970: they are all whole quarter
-// hours, so neither an offset change nor a local midnight falls inside a bucket.
-const BUCKET_MS = 15 * 60_000;
-const bucketCache = new Map<string, Map<number, { day: string; startSecond: number }>>();
-
-export function localParts(at: Date, timeZone: string): LocalParts {
-  let zone = bucketCache.get(timeZone);
-  if (!zone) bucketCache.set(timeZone, (zone = new Map()));
-  const t = at.getTime();
-  const bucket = Math.floor(t / BUCKET_MS);
-  let b = zone.get(bucket);
-  if (b === undefined) {
-    if (zone.size > 100_000) zone.clear();
-    const f = localFields(new Date(bucket * BUCKET_MS), timeZone);
-    b = { day: `${pad(f.y, 4)}-${pad(f.mo)}-${pad(f.d)}`, startSecond: f.h * 3600 + f.mi * 60 + f.s };
-    zone.set(bucket, b);
+  day(at: Date): string {
+    return this.parts(at).day;
   }
-  return { day: b.day, secondOfDay: b.startSecond + Math.floor((t - bucket * BUCKET_MS) / 1000) };
+
+  fields(at: Date): LocalFields {
+    const p = this.parts(at);
+    const s = p.secondOfDay;
+    return { y: Number(p.day.slice(0, 4)), mo: Number(p.day.slice(5, 7)), d: Number(p.day.slice(8, 10)), h: Math.floor(s / 3600), mi: Math.floor(s / 60) % 60, s: s % 60 };
+  }
+
+  /** Offset of the zone from UTC at an instant, in milliseconds (east positive). */
+  offsetMs(at: Date): number {
+    const p = this.parts(at);
+    return Date.parse(`${p.day}T00:00:00Z`) + p.secondOfDay * 1000 - Math.floor(at.getTime() / 1000) * 1000;
+  }
+
+  /** The instant of local midnight that starts `day` (YYYY-MM-DD). */
+  midnight(day: string): Date {
+    const m = DAY_RE.exec(day);
+    if (!m || !isLocalDay(day)) throw new RangeError(`not a calendar day: ${day}`);
+    const guess = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    // Two passes settle the offset across a DST change (none in Taipei, but the zone is configurable).
+    let t = guess - this.offsetMs(new Date(guess));
+    t = guess - this.offsetMs(new Date(t));
+    return new Date(t);
+  }
+
+  /** [start, end) of a local day as instants. */
+  dayBounds(day: string): { start: Date; end: Date } {
+    return { start: this.midnight(day), end: this.midnight(addDays(day, 1)) };
+  }
+
+  private intlFields(at: Date): LocalFields {
+    const out = { y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0 };
+    for (const p of this.formatter.formatToParts(at)) {
+      if (p.type === "year") out.y = Number(p.value);
+      else if (p.type === "month") out.mo = Number(p.value);
+      else if (p.type === "day") out.d = Number(p.value);
+      else if (p.type === "hour") out.h = Number(p.value) % 24;
+      else if (p.type === "minute") out.mi = Number(p.value);
+      else if (p.type === "second") out.s = Number(p.value);
+    }
+    return out;
+  }
 }
 
-export function localDay(at: Date, timeZone: string): string {
-  return localParts(at, timeZone).day;
-}
+/** A zone name (IANA, e.g. TOLL_TIMEZONE), or a calendar of it whose cache is reused. */
+export type TimeZone = string | LocalCalendar;
 
+export const calendarOf = (tz: TimeZone): LocalCalendar => (typeof tz === "string" ? new LocalCalendar(tz) : tz);
+
+export const localFields = (at: Date, tz: TimeZone): LocalFields => calendarOf(tz).fields(at);
+export const localParts = (at: Date, tz: TimeZone): LocalParts => calendarOf(tz).parts(at);
+export const localDay = (at: Date, tz: TimeZone): string => calendarOf(tz).day(at);
 /** Offset of the zone from UTC at an instant, in milliseconds (east positive). */
-export function zoneOffsetMs(at: Date, timeZone: string): number {
-  const f = localFields(at, timeZone);
-  const asUtc = Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi, f.s);
-  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
-}
+export const zoneOffsetMs = (at: Date, tz: TimeZone): number => calendarOf(tz).offsetMs(at);
+/** The instant of local midnight that starts `day` (YYYY-MM-DD). */
+export const localMidnight = (day: string, tz: TimeZone): Date => calendarOf(tz).midnight(day);
+/** [start, end) of a local day as instants. */
+export const localDayBounds = (day: string, tz: TimeZone): { start: Date; end: Date } => calendarOf(tz).dayBounds(day);
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -88,26 +135,10 @@ export function isLocalDay(day: string): boolean {
   return d.toISOString().slice(0, 10) === day;
 }
 
-/** The instant of local midnight that starts `day` (YYYY-MM-DD). */
-export function localMidnight(day: string, timeZone: string): Date {
-  const m = DAY_RE.exec(day);
-  if (!m || !isLocalDay(day)) throw new RangeError(`not a calendar day: ${day}`);
-  const guess = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  // Two passes settle the offset across a DST change (none in Taipei, but the zone is configurable).
-  let t = guess - zoneOffsetMs(new Date(guess), timeZone);
-  t = guess - zoneOffsetMs(new Date(t), timeZone);
-  return new Date(t);
-}
-
 export function addDays(day: string, n: number): string {
   const m = DAY_RE.exec(day);
   if (!m) throw new RangeError(`not a calendar day: ${day}`);
   return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + n)).toISOString().slice(0, 10);
-}
-
-/** [start, end) of a local day as instants. */
-export function localDayBounds(day: string, timeZone: string): { start: Date; end: Date } {
-  return { start: localMidnight(day, timeZone), end: localMidnight(addDays(day, 1), timeZone) };
 }
 
 /** Parses HH:MM[:SS] (PostgreSQL `time`, 24:00 allowed) into seconds since midnight. */

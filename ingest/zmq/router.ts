@@ -23,8 +23,6 @@ export interface RouterServerOptions {
   onError?: (message: string) => void;
 }
 
-let seq = 0;
-
 /**
  * A ROUTER socket served by a Worker, so socket I/O never blocks the event loop. Every message
  * handed to `onMessages` must be answered exactly once with `reply` or `done`: that is how the
@@ -44,7 +42,7 @@ export class RouterServer {
 
   static async start(opts: RouterServerOptions): Promise<RouterServer> {
     const ctx = Context.create();
-    const controlEndpoint = `inproc://tollway-router-control-${process.pid}-${++seq}`;
+    const controlEndpoint = `inproc://tollway-router-control-${crypto.randomUUID()}`;
     const control = ctx.socket("PUSH");
     control.setInt(ZMQ.SNDHWM, 0);
     control.connect(controlEndpoint);
