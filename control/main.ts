@@ -1,5 +1,5 @@
 import { runMain } from "../core/cli/main.ts";
-import { isTransientDbError } from "../core/db/database.ts";
+import { retryTransient } from "../core/db/retry.ts";
 import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
 import { dataClock } from "./jobs/data-clock.ts";
@@ -25,16 +25,14 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
   process.once("SIGINT", onSignal);
   try {
     // The database may still be starting (launcher, embedded PGlite): wait for it.
-    let network: SegmentNetwork | undefined;
-    for (let attempt = 1; !network && !stop.signal.aborted; attempt++) {
-      try {
-        network = await SegmentNetwork.load(db);
-      } catch (e) {
-        if (!isTransientDbError(e) || attempt > 30) throw e;
+    const network = await retryTransient(() => SegmentNetwork.load(db), {
+      maxAttempts: 31,
+      pause: async (attempt) => {
         logger.warn("database not ready, retrying", { attempt });
         await sleep(1000, stop.signal);
-      }
-    }
+        return !stop.signal.aborted;
+      },
+    });
     if (!network) return 0;
     const detector = bottleneckConfig(config.control.bottleneck);
     const jobs = [

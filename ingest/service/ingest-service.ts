@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { isTransientDbError, type Database } from "../../core/db/database.ts";
+import { retryTransient } from "../../core/db/retry.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import type { Logger } from "../../core/log/logger.ts";
 import { Registry, quantile } from "../metrics/prometheus.ts";
@@ -274,17 +275,11 @@ export class IngestService {
   }
 
   /** A plan, or undefined when stopping gave up on an unreachable database. */
-  private async buildWithRetry(group: IncomingMessage[], committing: { done: Promise<boolean> } | undefined): Promise<GroupPlan | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.locked(() => this.builder.build(this.db, group, this.inFlightBatches));
-      } catch (e) {
-        if (!isTransientDbError(e)) throw e;
-        // The group committing now will fail too: let it finish its own retries first.
-        if (committing) return undefined;
-        if (!(await this.backoff(attempt, group.length, e))) return undefined;
-      }
-    }
+  private buildWithRetry(group: IncomingMessage[], committing: { done: Promise<boolean> } | undefined): Promise<GroupPlan | undefined> {
+    return retryTransient(() => this.locked(() => this.builder.build(this.db, group, this.inFlightBatches)), {
+      // The group committing now will fail too: let it finish its own retries first.
+      pause: async (attempt, e) => !committing && (await this.backoff(attempt, group.length, e)),
+    });
   }
 
   private readonly inFlightBatches = new Map<string, { accepted: number; rejected: number }>();
@@ -428,16 +423,15 @@ export class IngestService {
     return keys;
   }
 
-  private async withDbRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (!isTransientDbError(e) || attempt >= 60) throw e;
+  private withDbRetry<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    return retryTransient(fn, {
+      maxAttempts: 60,
+      pause: async (attempt, e) => {
         this.logger.warn(`${what}: database unavailable, retrying`, { attempt, err: String(e) });
         await Bun.sleep(1000);
-      }
-    }
+        return true;
+      },
+    });
   }
 
   private async summarizePassageRanges(): Promise<void> {
