@@ -4,7 +4,7 @@ import { validateCorridor, type Corridor, type CorridorSpec, type IntersectionSp
 
 /** Corridors and their ordered intersections (tables corridors, intersections; settings jsonb). */
 
-interface CorridorRow {
+interface CorridorRow extends Record<string, unknown> {
   id: number;
   name: string;
   description: string | null;
@@ -20,7 +20,7 @@ interface CorridorRow {
   updated_at: Date;
 }
 
-interface IntersectionRow {
+interface IntersectionRow extends Record<string, unknown> {
   id: number;
   seq: number;
   name: string;
@@ -103,9 +103,9 @@ export class CorridorService {
   }
 
   async get(id: number, q: Queryable = this.db): Promise<Corridor> {
-    const r = await q.maybeOne<CorridorRow & Record<string, unknown>>("select * from corridors where id = $1", [id]);
+    const r = await q.maybeOne<CorridorRow>("select * from corridors where id = $1", [id]);
     if (!r) throw new TollwayError("not_found", `No corridor ${id}`);
-    const rows = await q.query<IntersectionRow & Record<string, unknown>>(
+    const rows = await q.query<IntersectionRow>(
       "select id, seq, name, distance_m, lost_time_s, phases, settings, lat, lon from intersections where corridor_id = $1 order by seq",
       [id],
     );

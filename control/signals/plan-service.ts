@@ -84,7 +84,7 @@ function leftTurnsOf(spec: { outboundFraction?: number; inboundFraction?: number
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-interface PlanRow {
+interface PlanRow extends Record<string, unknown> {
   id: number;
   corridor_id: number;
   version: number;
@@ -147,20 +147,20 @@ export class SignalPlanService {
   }
 
   async get(planId: number, q: Queryable = this.db): Promise<SignalPlan> {
-    const row = await q.maybeOne<PlanRow & Record<string, unknown>>(`select ${PLAN_COLUMNS} from signal_plans where id = $1`, [planId]);
+    const row = await q.maybeOne<PlanRow>(`select ${PLAN_COLUMNS} from signal_plans where id = $1`, [planId]);
     if (!row) throw new TollwayError("not_found", `No signal plan ${planId}`);
     return this.toPlan(row, q);
   }
 
   async detail(planId: number, q: Queryable = this.db): Promise<SignalPlanDetail> {
-    const row = await q.maybeOne<PlanRow & Record<string, unknown>>(`select ${PLAN_COLUMNS}, result from signal_plans where id = $1`, [planId]);
+    const row = await q.maybeOne<PlanRow>(`select ${PLAN_COLUMNS}, result from signal_plans where id = $1`, [planId]);
     if (!row) throw new TollwayError("not_found", `No signal plan ${planId}`);
     return { ...(await this.toPlan(row, q)), result: row.result! };
   }
 
   async list(corridorId: number, q: Queryable = this.db): Promise<SignalPlan[]> {
     await this.corridors.get(corridorId, q);
-    const rows = await q.query<PlanRow & Record<string, unknown>>(`select ${PLAN_COLUMNS} from signal_plans where corridor_id = $1 order by version desc`, [corridorId]);
+    const rows = await q.query<PlanRow>(`select ${PLAN_COLUMNS} from signal_plans where corridor_id = $1 order by version desc`, [corridorId]);
     return Promise.all(rows.map((r) => this.toPlan(r, q)));
   }
 
@@ -193,7 +193,7 @@ export class SignalPlanService {
 
   async exportActive(corridorId: number, q: Queryable = this.db): Promise<ControllerExport> {
     const corridor = await this.corridors.get(corridorId, q);
-    const row = await q.maybeOne<PlanRow & Record<string, unknown>>(
+    const row = await q.maybeOne<PlanRow>(
       `select ${PLAN_COLUMNS}, result from signal_plans where corridor_id = $1 and status = 'active'`,
       [corridorId],
     );
@@ -222,7 +222,7 @@ export class SignalPlanService {
   }
 
   private async lockPlan(planId: number, q: Queryable): Promise<SignalPlan> {
-    const row = await q.maybeOne<PlanRow & Record<string, unknown>>(`select ${PLAN_COLUMNS} from signal_plans where id = $1 for update`, [planId]);
+    const row = await q.maybeOne<PlanRow>(`select ${PLAN_COLUMNS} from signal_plans where id = $1 for update`, [planId]);
     if (!row) throw new TollwayError("not_found", `No signal plan ${planId}`);
     return this.toPlan(row, q);
   }

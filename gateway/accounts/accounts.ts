@@ -50,39 +50,74 @@ export interface Vehicle {
 
 const ACCOUNT_COLS = "id, kind, name, email, phone, status, balance_tenths, low_balance_threshold_tenths, created_at, updated_at";
 
-export const toAccount = (r: Record<string, unknown>): Account => ({
-  id: r.id as number,
-  kind: r.kind as AccountKind,
-  name: r.name as string,
-  email: (r.email as string | null) ?? null,
-  phone: (r.phone as string | null) ?? null,
-  status: r.status as AccountStatus,
-  balanceTenths: r.balance_tenths as number,
-  lowBalanceThresholdTenths: r.low_balance_threshold_tenths as number,
-  createdAt: (r.created_at as Date).toISOString(),
-  updatedAt: (r.updated_at as Date).toISOString(),
+interface AccountRow extends Record<string, unknown> {
+  id: number;
+  kind: AccountKind;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  status: AccountStatus;
+  balance_tenths: number;
+  low_balance_threshold_tenths: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const toAccount = (r: AccountRow): Account => ({
+  id: r.id,
+  kind: r.kind,
+  name: r.name,
+  email: r.email ?? null,
+  phone: r.phone ?? null,
+  status: r.status,
+  balanceTenths: r.balance_tenths,
+  lowBalanceThresholdTenths: r.low_balance_threshold_tenths,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
 });
 
-const toLedger = (r: Record<string, unknown>): LedgerEntry => ({
-  id: r.id as number,
-  accountId: r.account_id as number,
-  kind: r.kind as LedgerKind,
-  amountTenths: r.amount_tenths as number,
-  balanceAfterTenths: r.balance_after_tenths as number,
-  settlementId: (r.settlement_id as number | null) ?? null,
-  adjustmentId: (r.adjustment_id as number | null) ?? null,
-  description: (r.description as string | null) ?? null,
-  createdBy: (r.created_by as number | null) ?? null,
-  createdAt: iso(r.created_at as Date)!,
+interface LedgerRow extends Record<string, unknown> {
+  id: number;
+  account_id: number;
+  kind: LedgerKind;
+  amount_tenths: number;
+  balance_after_tenths: number;
+  settlement_id: number | null;
+  adjustment_id: number | null;
+  description: string | null;
+  created_by: number | null;
+  created_at: Date;
+}
+
+const toLedger = (r: LedgerRow): LedgerEntry => ({
+  id: r.id,
+  accountId: r.account_id,
+  kind: r.kind,
+  amountTenths: r.amount_tenths,
+  balanceAfterTenths: r.balance_after_tenths,
+  settlementId: r.settlement_id ?? null,
+  adjustmentId: r.adjustment_id ?? null,
+  description: r.description ?? null,
+  createdBy: r.created_by ?? null,
+  createdAt: iso(r.created_at)!,
 });
 
-const toVehicle = (r: Record<string, unknown>): Vehicle => ({
-  id: r.id as number,
-  accountId: r.account_id as number,
-  plate: r.plate as string,
-  vehicleClass: r.vehicle_class as number,
-  description: (r.description as string | null) ?? null,
-  createdAt: iso(r.created_at as Date)!,
+interface VehicleRow extends Record<string, unknown> {
+  id: number;
+  account_id: number;
+  plate: string;
+  vehicle_class: number;
+  description: string | null;
+  created_at: Date;
+}
+
+const toVehicle = (r: VehicleRow): Vehicle => ({
+  id: r.id,
+  accountId: r.account_id,
+  plate: r.plate,
+  vehicleClass: r.vehicle_class,
+  description: r.description ?? null,
+  createdAt: iso(r.created_at)!,
 });
 
 export interface AccountFilter {
@@ -98,13 +133,13 @@ export class AccountService {
   constructor(private readonly db: Queryable) {}
 
   async get(id: number, q: Queryable = this.db, lock = false): Promise<Account> {
-    const r = await q.maybeOne(`select ${ACCOUNT_COLS} from accounts where id = $1${lock ? " for update" : ""}`, [id]);
+    const r = await q.maybeOne<AccountRow>(`select ${ACCOUNT_COLS} from accounts where id = $1${lock ? " for update" : ""}`, [id]);
     if (!r) throw new TollwayError("not_found", `Account ${id} does not exist`);
     return toAccount(r);
   }
 
   async list(f: AccountFilter): Promise<Account[]> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<AccountRow>(
       `select ${ACCOUNT_COLS} from accounts
        where ($1::text is null or status = $1) and ($2::text is null or kind = $2)
          and ($3::text is null or name ilike '%' || $3 || '%' or email ilike '%' || $3 || '%')
@@ -120,7 +155,7 @@ export class AccountService {
     actor: Actor,
     input: { kind: AccountKind; name: string; email?: string | null; phone?: string | null; lowBalanceThresholdTenths?: number },
   ): Promise<Account> {
-    const r = await tx.one(
+    const r = await tx.one<AccountRow>(
       `insert into accounts (kind, name, email, phone, low_balance_threshold_tenths) values ($1, $2, $3, $4, coalesce($5, 1000))
        returning ${ACCOUNT_COLS}`,
       [input.kind, input.name, input.email ?? null, input.phone ?? null, input.lowBalanceThresholdTenths ?? null],
@@ -141,7 +176,7 @@ export class AccountService {
       throw new TollwayError("conflict", `Account ${id} is closed; it cannot be reopened`);
     }
     // Reactivating an account whose balance is under its threshold lands in low_balance, not active.
-    const r = await tx.one(
+    const r = await tx.one<AccountRow>(
       `update accounts set
          name = coalesce($2, name),
          email = case when $3::boolean then $4 else email end,
@@ -168,14 +203,14 @@ export class AccountService {
     // The ledger moves the balance and applies the low-balance rule (tags follow the account).
     const posted = await postToAccount(tx, { accountId: id, kind: "topup", amountTenths, description, createdBy: actor.keyId });
     const account = await this.get(id, tx);
-    const entry = toLedger(await tx.one("select * from ledger_entries where id = $1", [posted.entryId]));
+    const entry = toLedger(await tx.one<LedgerRow>("select * from ledger_entries where id = $1", [posted.entryId]));
     await recordAudit(tx, actor, { action: "account.top_up", entity: "account", entityId: id, before, after: { account, entry } });
     return { account, entry };
   }
 
   async ledger(id: number, f: { kind?: LedgerKind; from?: Date; to?: Date; beforeId?: number; limit: number }): Promise<LedgerEntry[]> {
     await this.get(id);
-    const rows = await this.db.query(
+    const rows = await this.db.query<LedgerRow>(
       `select * from ledger_entries
        where account_id = $1 and ($2::text is null or kind = $2) and ($3::timestamptz is null or created_at >= $3)
          and ($4::timestamptz is null or created_at < $4) and id < $5
@@ -190,7 +225,7 @@ export class AccountService {
     if (account.status === "closed") throw new TollwayError("conflict", `Account ${accountId} is closed`);
     const existing = await tx.maybeOne(`select account_id from vehicles where plate = $1`, [input.plate]);
     if (existing) throw new TollwayError("conflict", `Plate ${input.plate} is already registered`, { fields: [{ field: "body.plate", message: "already registered" }] });
-    const r = await tx.one(`insert into vehicles (account_id, plate, vehicle_class, description) values ($1, $2, $3, $4) returning *`, [
+    const r = await tx.one<VehicleRow>(`insert into vehicles (account_id, plate, vehicle_class, description) values ($1, $2, $3, $4) returning *`, [
       accountId,
       input.plate,
       input.vehicleClass,
@@ -203,17 +238,17 @@ export class AccountService {
 
   async vehicles(accountId: number): Promise<Vehicle[]> {
     await this.get(accountId);
-    return (await this.db.query(`select * from vehicles where account_id = $1 order by id`, [accountId])).map(toVehicle);
+    return (await this.db.query<VehicleRow>(`select * from vehicles where account_id = $1 order by id`, [accountId])).map(toVehicle);
   }
 
   async vehicleByPlate(plate: string): Promise<Vehicle> {
-    const r = await this.db.maybeOne(`select * from vehicles where plate = $1`, [plate]);
+    const r = await this.db.maybeOne<VehicleRow>(`select * from vehicles where plate = $1`, [plate]);
     if (!r) throw new TollwayError("not_found", `No vehicle with plate ${plate}`);
     return toVehicle(r);
   }
 
   async vehicle(id: number, q: Queryable = this.db): Promise<Vehicle> {
-    const r = await q.maybeOne(`select * from vehicles where id = $1`, [id]);
+    const r = await q.maybeOne<VehicleRow>(`select * from vehicles where id = $1`, [id]);
     if (!r) throw new TollwayError("not_found", `Vehicle ${id} does not exist`);
     return toVehicle(r);
   }

@@ -39,19 +39,43 @@ const cols = (a: string) =>
   `${a}id, ${a}ts, ${a}gantry_id, ${a}tag_id, ${a}plate, ${a}plate_confidence, ${a}lane, ${a}read_class, ${a}vehicle_class, ${a}account_id,
    ${a}tariff_id, ${a}posted_price_tenths, (extract(epoch from ${a}ts) * 1000000)::bigint as ts_us`;
 
-const toPassage = (r: Record<string, unknown>): Passage => ({
-  id: r.id as number,
-  ts: (r.ts as Date).toISOString(),
-  gantryId: r.gantry_id as string,
-  tagId: (r.tag_id as string | null) ?? null,
-  plate: (r.plate as string | null) ?? null,
-  plateConfidence: (r.plate_confidence as number | null) ?? null,
-  lane: (r.lane as number | null) ?? null,
-  readClass: r.read_class as number,
-  vehicleClass: r.vehicle_class as number,
-  accountId: (r.account_id as number | null) ?? null,
-  tariffId: (r.tariff_id as number | null) ?? null,
-  postedPriceTenths: (r.posted_price_tenths as number | null) ?? null,
+/** A row of `cols`. */
+interface PassageRow extends Record<string, unknown> {
+  id: number;
+  ts: Date;
+  gantry_id: string;
+  tag_id: string | null;
+  plate: string | null;
+  plate_confidence: number | null;
+  lane: number | null;
+  read_class: number;
+  vehicle_class: number;
+  account_id: number | null;
+  tariff_id: number | null;
+  posted_price_tenths: number | null;
+  ts_us: number;
+}
+
+interface TripStopRow extends PassageRow {
+  freeway: string | null;
+  direction: string | null;
+  km: number | null;
+  road_name: string | null;
+}
+
+const toPassage = (r: PassageRow): Passage => ({
+  id: r.id,
+  ts: r.ts.toISOString(),
+  gantryId: r.gantry_id,
+  tagId: r.tag_id ?? null,
+  plate: r.plate ?? null,
+  plateConfidence: r.plate_confidence ?? null,
+  lane: r.lane ?? null,
+  readClass: r.read_class,
+  vehicleClass: r.vehicle_class,
+  accountId: r.account_id ?? null,
+  tariffId: r.tariff_id ?? null,
+  postedPriceTenths: r.posted_price_tenths ?? null,
 });
 
 export interface TripStop extends Passage {
@@ -88,7 +112,7 @@ export class PassageService {
     const more = rows.length > f.limit;
     const page = more ? rows.slice(0, f.limit) : rows;
     const last = page.at(-1);
-    return { items: page.map(toPassage), next: more && last ? { tsUs: last.ts_us as number, id: last.id as number } : null };
+    return { items: page.map(toPassage), next: more && last ? { tsUs: last.ts_us, id: last.id } : null };
   }
 
   /**
@@ -97,11 +121,11 @@ export class PassageService {
    * but cannot return rows in order. Windows grow 4x (1 h, 4 h, 16 h, ...) until the page is full,
    * `from` is reached, or no older passage exists.
    */
-  private async newestByWindows(f: PassageFilter): Promise<Record<string, unknown>[]> {
+  private async newestByWindows(f: PassageFilter): Promise<PassageRow[]> {
     const want = f.limit + 1;
     const top = Math.min(f.to?.getTime() ?? Number.POSITIVE_INFINITY, f.after ? Math.floor(f.after.tsUs / 1000) + 1 : Number.POSITIVE_INFINITY);
     const anchor = Number.isFinite(top) ? top : Date.now();
-    const rows: Record<string, unknown>[] = [];
+    const rows: PassageRow[] = [];
     let upper: Date | undefined;
     for (let width = WINDOW_MS; ; width *= 4) {
       const lower = new Date(anchor - width);
@@ -132,7 +156,7 @@ export class PassageService {
     if (window.from !== undefined) where.push(`ts >= ${p(window.from)}`);
     if (window.to !== undefined) where.push(`ts < ${p(window.to)}`);
     if (f.after) where.push(`(ts, id) < (timestamptz 'epoch' + ${p(f.after.tsUs)} * interval '1 microsecond', ${p(f.after.id)})`);
-    return this.db.query(
+    return this.db.query<PassageRow>(
       `select ${cols("")} from passages ${where.length ? `where ${where.join(" and ")}` : ""} order by ts desc, id desc limit ${p(limit)}`,
       params,
     );
@@ -147,7 +171,7 @@ export class PassageService {
     }
     const { start, end } = localDayBounds(day, this.timeZone);
     // A plate trip shows plate-only passages: tagged passages of that plate are billed to the tag.
-    const rows = await this.db.query(
+    const rows = await this.db.query<TripStopRow>(
       `select ${cols("p.")}, g.freeway, g.direction, g.km, g.road_name
        from passages p left join gantries g on g.id = p.gantry_id
        where ${vehicle.tagId !== undefined ? "p.tag_id = $1" : "p.plate = $1 and p.tag_id is null"} and p.ts >= $2 and p.ts < $3
@@ -156,13 +180,13 @@ export class PassageService {
     );
     let running = 0;
     const stops: TripStop[] = rows.map((r) => {
-      running += (r.posted_price_tenths as number | null) ?? 0;
+      running += r.posted_price_tenths ?? 0;
       return {
         ...toPassage(r),
-        freeway: (r.freeway as string | null) ?? null,
-        direction: (r.direction as string | null) ?? null,
-        km: (r.km as number | null) ?? null,
-        roadName: (r.road_name as string | null) ?? null,
+        freeway: r.freeway ?? null,
+        direction: r.direction ?? null,
+        km: r.km ?? null,
+        roadName: r.road_name ?? null,
         runningPostedTenths: running,
       };
     });

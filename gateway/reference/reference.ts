@@ -29,38 +29,65 @@ export interface TollZone {
   lon: number | null;
 }
 
-const toGantry = (r: Record<string, unknown>): Gantry => ({
-  id: r.id as string,
-  roadId: r.road_id as string,
-  roadName: r.road_name as string,
-  freeway: r.freeway as string,
-  direction: r.direction as Gantry["direction"],
-  locationMile: (r.location_mile as string | null) ?? null,
-  km: r.km as number,
-  lat: (r.lat as number | null) ?? null,
-  lon: (r.lon as number | null) ?? null,
-  sectionStart: (r.section_start as string | null) ?? null,
-  sectionEnd: (r.section_end as string | null) ?? null,
-  active: r.active as boolean,
+interface GantryRow extends Record<string, unknown> {
+  id: string;
+  road_id: string;
+  road_name: string;
+  freeway: string;
+  direction: Gantry["direction"];
+  location_mile: string | null;
+  km: number;
+  lat: number | null;
+  lon: number | null;
+  section_start: string | null;
+  section_end: string | null;
+  active: boolean;
+}
+
+const toGantry = (r: GantryRow): Gantry => ({
+  id: r.id,
+  roadId: r.road_id,
+  roadName: r.road_name,
+  freeway: r.freeway,
+  direction: r.direction,
+  locationMile: r.location_mile ?? null,
+  km: r.km,
+  lat: r.lat ?? null,
+  lon: r.lon ?? null,
+  sectionStart: r.section_start ?? null,
+  sectionEnd: r.section_end ?? null,
+  active: r.active,
 });
 
-const toZone = (r: Record<string, unknown>): TollZone => ({
-  gantryId: r.gantry_id as string,
-  label: r.label as string,
-  direction: r.direction as string,
-  zoneKm: r.zone_km as number,
-  carPriceTenths: r.car_price_tenths as number,
-  fromInterchange: (r.from_interchange as string | null) ?? null,
-  toInterchange: (r.to_interchange as string | null) ?? null,
-  lat: (r.lat as number | null) ?? null,
-  lon: (r.lon as number | null) ?? null,
+interface TollZoneRow extends Record<string, unknown> {
+  gantry_id: string;
+  label: string;
+  direction: string;
+  zone_km: number;
+  car_price_tenths: number;
+  from_interchange: string | null;
+  to_interchange: string | null;
+  lat: number | null;
+  lon: number | null;
+}
+
+const toZone = (r: TollZoneRow): TollZone => ({
+  gantryId: r.gantry_id,
+  label: r.label,
+  direction: r.direction,
+  zoneKm: r.zone_km,
+  carPriceTenths: r.car_price_tenths,
+  fromInterchange: r.from_interchange ?? null,
+  toInterchange: r.to_interchange ?? null,
+  lat: r.lat ?? null,
+  lon: r.lon ?? null,
 });
 
 export class ReferenceService {
   constructor(private readonly db: Queryable) {}
 
   async gantries(f: { freeway?: string; direction?: string; active?: boolean; fromKm?: number; toKm?: number }): Promise<Gantry[]> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<GantryRow>(
       `select * from gantries
        where ($1::text is null or freeway = $1) and ($2::text is null or direction = $2) and ($3::boolean is null or active = $3)
          and ($4::numeric is null or km >= $4) and ($5::numeric is null or km <= $5)
@@ -71,13 +98,13 @@ export class ReferenceService {
   }
 
   async gantry(id: string): Promise<Gantry> {
-    const r = await this.db.maybeOne(`select * from gantries where id = $1`, [id]);
+    const r = await this.db.maybeOne<GantryRow>(`select * from gantries where id = $1`, [id]);
     if (!r) throw new TollwayError("not_found", `Gantry ${id} does not exist`);
     return toGantry(r);
   }
 
   async tollZones(f: { freeway?: string; direction?: string }): Promise<TollZone[]> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<TollZoneRow>(
       `select * from toll_zones where ($1::text is null or left(gantry_id, 3) = $1) and ($2::text is null or direction = $2) order by gantry_id`,
       [f.freeway ?? null, f.direction ?? null],
     );

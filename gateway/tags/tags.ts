@@ -22,15 +22,26 @@ export interface Tag {
   createdAt: string;
 }
 
-export const toTag = (r: Record<string, unknown>): Tag => ({
-  id: r.id as string,
-  accountId: r.account_id as number,
-  vehicleId: (r.vehicle_id as number | null) ?? null,
-  vehicleClass: r.vehicle_class as number,
-  status: r.status as TagStatus,
-  statusChangedAt: (r.status_changed_at as Date).toISOString(),
-  statusVersion: r.status_version as number,
-  createdAt: (r.created_at as Date).toISOString(),
+interface TagRow extends Record<string, unknown> {
+  id: string;
+  account_id: number;
+  vehicle_id: number | null;
+  vehicle_class: number;
+  status: TagStatus;
+  status_changed_at: Date;
+  status_version: number;
+  created_at: Date;
+}
+
+export const toTag = (r: TagRow): Tag => ({
+  id: r.id,
+  accountId: r.account_id,
+  vehicleId: r.vehicle_id ?? null,
+  vehicleClass: r.vehicle_class,
+  status: r.status,
+  statusChangedAt: r.status_changed_at.toISOString(),
+  statusVersion: r.status_version,
+  createdAt: r.created_at.toISOString(),
 });
 
 export interface StatusListEntry {
@@ -44,13 +55,13 @@ export class TagService {
   constructor(private readonly db: Queryable) {}
 
   async get(id: string, q: Queryable = this.db, lock = false): Promise<Tag> {
-    const r = await q.maybeOne(`select * from tags where id = $1${lock ? " for update" : ""}`, [id]);
+    const r = await q.maybeOne<TagRow>(`select * from tags where id = $1${lock ? " for update" : ""}`, [id]);
     if (!r) throw new TollwayError("not_found", `Tag ${id} does not exist`);
     return toTag(r);
   }
 
   async ofAccount(accountId: number): Promise<Tag[]> {
-    return (await this.db.query(`select * from tags where account_id = $1 order by created_at, id`, [accountId])).map(toTag);
+    return (await this.db.query<TagRow>(`select * from tags where account_id = $1 order by created_at, id`, [accountId])).map(toTag);
   }
 
   async idsOf(accountId: number, status: TagStatus): Promise<string[]> {
@@ -108,7 +119,7 @@ export class TagService {
 
   private async recordChange(tx: Queryable, id: string, status: TagStatus): Promise<Tag> {
     const v = await tx.one<{ version: number; changed_at: Date }>(`insert into tag_status_changes (tag_id, status) values ($1, $2) returning version, changed_at`, [id, status]);
-    const r = await tx.one(`update tags set status_version = $2, status_changed_at = $3 where id = $1 returning *`, [id, v.version, v.changed_at]);
+    const r = await tx.one<TagRow>(`update tags set status_version = $2, status_changed_at = $3 where id = $1 returning *`, [id, v.version, v.changed_at]);
     return toTag(r);
   }
 
