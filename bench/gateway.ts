@@ -81,7 +81,7 @@ async function prepare(adminUrl: string): Promise<string> {
   const db = new Database({ url, max: 2 });
   try {
     progress("migrating and seeding the network");
-    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
     await new Seeder(db).run();
     const gantries = (await db.query<{ id: string }>("select id from gantries order by id")).map((r) => r.id);
     // Bulk load without indexes, then build them once: several times faster than maintaining them row by row.

@@ -54,7 +54,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
   let ingest: ReturnType<typeof Bun.spawn> | undefined;
   try {
     log(`setting up ${name}`);
-    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
     await new Seeder(db).run();
     const gantries = (await db.query<{ gantry_id: string }>("select distinct z.gantry_id from tariff_zones z join gantries g on g.id = z.gantry_id order by z.gantry_id limit $1", [gantryCount])).map((r) => r.gantry_id);
     // A registered fleet: 150 000 tags of 200 000 seen on the road.

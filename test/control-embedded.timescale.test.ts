@@ -20,7 +20,7 @@ let db: Database;
 beforeAll(async () => {
   server = await startTimescale();
   const setup = new Database({ url: server.url, max: 1 });
-  const report = await new Migrator({ db: setup, sqlDir: defaultSqlDir, timescaledb: "on" }).run();
+  const report = await new Migrator({ db: setup, sqlDir: defaultSqlDir, timescaledb: "on", tollTimezone: "Asia/Taipei" }).run();
   if (!report.timescaledb) throw new Error("the TimescaleDB layer was not applied");
   await new Seeder(setup).run();
   await setup.close();

@@ -60,7 +60,7 @@ describe("Grafana read-only role", () => {
     const url = await server.start();
     const db = new Database({ url, max: 2 });
     try {
-      const report = await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+      const report = await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
       expect(report.applied).toContain("500_grafana_role.sql");
       await expectReadOnly(db);
       await db.query(roleSql);

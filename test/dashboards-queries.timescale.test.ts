@@ -14,7 +14,7 @@ definePanelQuerySuite({
   async open() {
     const server = await startTimescale();
     const setup = new Database({ url: server.url, max: 2 });
-    const report = await new Migrator({ db: setup, sqlDir: defaultSqlDir, timescaledb: "on" }).run();
+    const report = await new Migrator({ db: setup, sqlDir: defaultSqlDir, timescaledb: "on", tollTimezone: "Asia/Taipei" }).run();
     if (!report.timescaledb) throw new Error("the TimescaleDB layer was not applied");
     await new Seeder(setup).run();
     await setup.close();

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await admin.query("create database tollway");
   await admin.close();
   db = new Database({ url: pg.url.replace(/\/postgres$/, "/tollway"), max: 4, connectTimeoutMs: 2000, queryTimeoutMs: 10_000 });
-  await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+  await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
   await new Seeder(db).run();
 }, 120_000);
 

@@ -16,7 +16,7 @@ beforeAll(async () => {
   embedded = new EmbeddedPostgres({ dataDir: undefined, port: 0 });
   const url = await embedded.start();
   db = new Database({ url, max: 2 });
-  await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+  await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
   await new Seeder(db).run();
 }, 120_000);
 

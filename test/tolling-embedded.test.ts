@@ -14,7 +14,7 @@ let db: Database;
 beforeAll(async () => {
   pg = new EmbeddedPostgres({ dataDir: undefined, port: 0 });
   db = new Database({ url: await pg.start(), max: 2 });
-  await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+  await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
   await new Seeder(db).run();
 }, 120_000);
 afterAll(async () => {

@@ -86,7 +86,7 @@ await runMain("start", async ({ config, logger }) => {
 
   const db = new Database({ url, max: 1, logger, applicationName: "tollway-start" });
   try {
-    const m = await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: config.timescaledb, logger }).run();
+    const m = await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: config.timescaledb, tollTimezone: config.tollTimezone, logger }).run();
     const s = await new Seeder(db, logger).run();
     logger.info("database ready", { migrationsApplied: m.applied.length, timescaledb: m.timescaledb, gantries: s.gantries, tollZones: s.tollZones });
   } finally {

@@ -20,7 +20,7 @@ describe("Migrator with TimescaleDB", () => {
   });
 
   test("applies the portable core and the TimescaleDB layer", async () => {
-    const m = new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "auto" });
+    const m = new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "auto", tollTimezone: "Asia/Taipei" });
     const report = await m.run();
     expect(report.timescaledb).toBe(true);
     expect(report.applied).toEqual(m.files());
@@ -108,7 +108,23 @@ describe("Migrator with TimescaleDB", () => {
   });
 
   test("running again applies nothing", async () => {
-    const report = await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "auto" }).run();
+    const report = await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "auto", tollTimezone: "Asia/Taipei" }).run();
     expect(report.applied).toEqual([]);
+  });
+
+  test("the daily continuous aggregate buckets local days in TOLL_TIMEZONE and is rebuilt when it changes", async () => {
+    // The passages of 2026-11-26 08:15 UTC inserted above: the 26th in Taipei and in UTC, starting at different instants.
+    const day = async () => (await db.one<{ bucket: Date }>("select bucket from passages_daily where bucket >= '2026-11-20'")).bucket.toISOString();
+    expect(await day()).toBe("2026-11-25T16:00:00.000Z");
+    expect((await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "auto", tollTimezone: "UTC" }).run()).applied).toEqual([]);
+    expect(await day()).toBe("2026-11-26T00:00:00.000Z");
+    const aggregates = await db.query<{ view_name: string; materialized_only: boolean }>(
+      "select view_name, materialized_only from timescaledb_information.continuous_aggregates where view_name = 'passages_daily'",
+    );
+    expect(aggregates).toEqual([{ view_name: "passages_daily", materialized_only: false }]);
+    const policies = await db.query("select 1 from timescaledb_information.jobs where proc_name = 'policy_refresh_continuous_aggregate'");
+    expect(policies.length).toBe(4);
+    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "auto", tollTimezone: "Asia/Taipei" }).run();
+    expect(await day()).toBe("2026-11-25T16:00:00.000Z");
   });
 });

@@ -4,17 +4,21 @@ import { join } from "node:path";
 import type { Database, Queryable } from "../db/database.ts";
 import { TollwayError } from "../errors/tollway-error.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
+import { appliedUnderCurrentNames, checkMigrationOrder, isTimescaleFile } from "./migration-order.ts";
 
 /**
  * Applies sql/NNN_name.sql (portable core) and sql/NNN_name.timescale.sql (TimescaleDB layer) in one
  * order by file name, each file in its own transaction, recording name and checksum in
  * schema_migrations. A file already applied is skipped; one whose text changed since is an error,
- * because an applied migration is history.
+ * because an applied migration is history. The order is a rule (migration-order.ts): a file added
+ * with a number below one already applied is refused, so every database applies the same order.
  */
 export interface MigratorOptions {
   db: Database;
   sqlDir: string;
   timescaledb: "auto" | "on" | "off";
+  /** TOLL_TIMEZONE: set in the database after every run (sql/520), so SQL local days follow it. */
+  tollTimezone: string;
   logger?: Logger;
 }
 
@@ -31,12 +35,14 @@ export class Migrator {
   private readonly db: Database;
   private readonly sqlDir: string;
   private readonly mode: "auto" | "on" | "off";
+  private readonly tollTimezone: string;
   private readonly logger: Logger;
 
   constructor(opts: MigratorOptions) {
     this.db = opts.db;
     this.sqlDir = opts.sqlDir;
     this.mode = opts.timescaledb;
+    this.tollTimezone = opts.tollTimezone;
     this.logger = opts.logger ?? silentLogger;
     if (this.files().length === 0) throw new TollwayError("config", `no migrations found in ${opts.sqlDir}`);
   }
@@ -63,6 +69,17 @@ export class Migrator {
     return true;
   }
 
+  /** Hands TOLL_TIMEZONE to the database (sql/520), which rebuilds its local-day views when it changed. */
+  private async setTollTimezone(q: Queryable & { tx<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> }): Promise<void> {
+    if (!(await q.maybeOne("select 1 from pg_proc where proname = 'set_toll_timezone'"))) return;
+    const r = await q
+      .tx((tx) => tx.one<{ changed: boolean }>("select set_toll_timezone($1) as changed", [this.tollTimezone]))
+      .catch((e: unknown) => {
+        throw new TollwayError("config", `TOLL_TIMEZONE ${this.tollTimezone} could not be set in the database: ${(e as Error).message}`, { cause: e });
+      });
+    if (r.changed) this.logger.info("toll time zone set in the database", { timeZone: this.tollTimezone });
+  }
+
   async run(): Promise<MigrationReport> {
     // Everything runs on one pinned connection holding a session advisory lock, so two migrators
     // never interleave (and single-connection servers work).
@@ -72,13 +89,15 @@ export class Migrator {
         await s.query(`create table if not exists schema_migrations (
           name text primary key, checksum text not null, applied_at timestamptz not null default now())`);
         const timescale = await this.detectTimescale(s);
-        const done = new Map(
-          (await s.query<{ name: string; checksum: string }>("select name, checksum from schema_migrations")).map((r) => [r.name, r.checksum]),
+        const done = appliedUnderCurrentNames(
+          new Map((await s.query<{ name: string; checksum: string }>("select name, checksum from schema_migrations")).map((r) => [r.name, r.checksum])),
         );
+        const files = this.files();
+        const applying = files.filter((f) => timescale || !isTimescaleFile(f));
+        checkMigrationOrder(files, applying, done);
         const applied: string[] = [];
         let skipped = 0;
-        for (const file of this.files()) {
-          if (file.endsWith(".timescale.sql") && !timescale) continue;
+        for (const file of applying) {
           const sql = readFileSync(join(this.sqlDir, file), "utf8");
           const checksum = createHash("sha256").update(sql).digest("hex");
           const previous = done.get(file);
@@ -101,6 +120,7 @@ export class Migrator {
           applied.push(file);
           this.logger.info("migration applied", { file, ms: Math.round(performance.now() - started) });
         }
+        await this.setTollTimezone(s);
         return { applied, skipped, timescaledb: timescale };
       } finally {
         await s.query("select pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => undefined);

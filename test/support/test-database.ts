@@ -31,7 +31,7 @@ export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promis
   const url = await server.create(name);
   const db = new Database({ url, max: opts.poolMax ?? 10, logger: opts.logger ?? silentLogger, applicationName: "tollway-test" });
   if (opts.migrate ?? true) {
-    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
     if (opts.seed ?? true) await new Seeder(db).run();
   }
   return {
