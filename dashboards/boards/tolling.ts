@@ -5,9 +5,11 @@ import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { table as tableQuery, timeSeries } from "../sql/sql-query.ts";
 import { Board, classLabel } from "./common.ts";
 
-// Days are local tolling days (Asia/Taipei); a day bucket starts before the range start, so take it too.
+// Days are local tolling days in TOLL_TIMEZONE, which the database knows (sql/520; a scalar subquery
+// reads it once per query); a day bucket starts before the range start, so take it too.
+const tollZone = "(select toll_timezone())";
 const daysInRange = `bucket > $__timeFrom()::timestamptz - interval '1 day' and bucket <= $__timeTo()`;
-const localDaysInRange = `local_day between ($__timeFrom()::timestamptz at time zone 'Asia/Taipei')::date and ($__timeTo()::timestamptz at time zone 'Asia/Taipei')::date`;
+const localDaysInRange = `local_day between ($__timeFrom()::timestamptz at time zone ${tollZone})::date and ($__timeTo()::timestamptz at time zone ${tollZone})::date`;
 
 function bars(title: string, unit: string): timeseries.PanelBuilder {
   return new timeseries.PanelBuilder()
@@ -50,7 +52,7 @@ export function tolling(): dashboard.Dashboard {
       .description("What vehicles pay after the daily settlement (free km, long-distance discount, rounding).")
       .withTarget(
         timeSeries(`
-          select (local_day::timestamp at time zone 'Asia/Taipei') as "time", ${classLabel("vehicle_class")} as metric,
+          select (local_day::timestamp at time zone ${tollZone}) as "time", ${classLabel("vehicle_class")} as metric,
                  (sum(payable_tenths) / 10.0)::float8 as payable_ntd
           from settlements
           where ${localDaysInRange}
