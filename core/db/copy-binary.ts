@@ -1,7 +1,7 @@
 /**
  * Writes PostgreSQL's binary COPY format (`COPY … FROM STDIN (FORMAT binary)`) straight into byte
  * chunks, for hot paths. The server then does no text parsing at all: for the ingest's passages,
- * timestamptz and number input functions cost ~0.7 µs a row in text COPY (ingest/README.md).
+ * timestamptz and number input functions cost ~0.7 µs a row in text COPY (docs/benchmarks.md).
  *
  * Usage: `row(n)` then exactly n field writes, per row; `finish()` returns the chunks (header and
  * trailer included). Each field lands whole in one chunk.
