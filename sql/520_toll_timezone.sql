@@ -12,6 +12,20 @@ insert into toll_settings (toll_timezone) values ('Asia/Taipei');
 create function toll_timezone() returns text
 language sql stable as $$ select toll_timezone from toll_settings $$;
 
+-- Rebuilds what buckets by local day in `zone` (the TimescaleDB layer replaces it for its continuous aggregate).
+create function rebuild_local_day_views(zone text) returns void
+language plpgsql as $$
+begin
+  execute format($view$
+    create or replace view passages_daily as
+    select (date_trunc('day', ts at time zone %1$L) at time zone %1$L) as bucket, vehicle_class,
+           count(*)::bigint as passages,
+           count(*) filter (where tag_id is null)::bigint as plate_only,
+           coalesce(sum(posted_price_tenths), 0)::bigint as posted_tenths
+    from passages group by 1, 2$view$, zone);
+end
+$$;
+
 -- Returns whether the zone changed. An unknown zone is an error before anything changes.
 create function set_toll_timezone(zone text) returns boolean
 language plpgsql as $$
@@ -21,13 +35,7 @@ begin
     return false;
   end if;
   update toll_settings set toll_timezone = zone;
-  execute format($view$
-    create or replace view passages_daily as
-    select (date_trunc('day', ts at time zone %1$L) at time zone %1$L) as bucket, vehicle_class,
-           count(*)::bigint as passages,
-           count(*) filter (where tag_id is null)::bigint as plate_only,
-           coalesce(sum(posted_price_tenths), 0)::bigint as posted_tenths
-    from passages group by 1, 2$view$, zone);
+  perform rebuild_local_day_views(zone);
   return true;
 end
 $$;

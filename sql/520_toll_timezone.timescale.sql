@@ -2,16 +2,11 @@
 -- change in place. A new zone drops and recreates it (real-time, so queries stay complete; days
 -- older than the refresh policy's 7 days are then computed from passages until
 -- `call refresh_continuous_aggregate('passages_daily', null, null)` materialises them again).
-create or replace function set_toll_timezone(zone text) returns boolean
+-- Its statements are dynamic: TimescaleDB rewrites the statement it runs, and a plan cached by the
+-- function would replay the rewritten one on the next call.
+create or replace function rebuild_local_day_views(zone text) returns void
 language plpgsql as $$
 begin
-  perform now() at time zone zone;
-  if zone = toll_timezone() then
-    return false;
-  end if;
-  update toll_settings set toll_timezone = zone;
-  -- Statements on the aggregate are dynamic: TimescaleDB rewrites the statement it runs, and a
-  -- plan cached by the function would replay the rewritten one.
   execute 'drop materialized view passages_daily';
   execute format($view$
     create materialized view passages_daily
@@ -25,7 +20,6 @@ begin
   if exists (select from pg_catalog.pg_roles where rolname = 'tollway_grafana') then
     execute 'grant select on passages_daily to tollway_grafana';
   end if;
-  return true;
 end
 $$;
 

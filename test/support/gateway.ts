@@ -3,7 +3,7 @@ import { loadConfig, type Config } from "../../core/config/config.ts";
 import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import { createApp, type CreateAppOptions } from "../../gateway/app.ts";
 import { ApiKeyService } from "../../gateway/auth/api-keys.ts";
-import type { Role } from "../../gateway/http/roles.ts";
+import { ROLES, type Role } from "../../gateway/http/roles.ts";
 import type { GatewayApp } from "../../gateway/http/types.ts";
 import { startServer, type RunningServer } from "../../gateway/server.ts";
 import { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from "./test-database.ts";
@@ -78,7 +78,7 @@ export async function createTestGateway(opts: TestGatewayOptions = {}): Promise<
   };
   const keys = {} as Record<Role, string>;
   const keyIds = {} as Record<Role, number>;
-  for (const role of ["admin", "toll_operator", "traffic_operator", "auditor"] as const) {
+  for (const role of ROLES) {
     const k = await mintKey(role);
     keys[role] = k.key;
     keyIds[role] = k.id;
