@@ -16,11 +16,11 @@ async function ackServer(ignoreFirst: number) {
         seen.push(h);
         if (ignored < ignoreFirst) {
           ignored++;
-          server.done();
+          server.done(m);
           continue;
         }
         const reads = (JSON.parse(text.decode(m.frames[2])) as unknown[]).length;
-        server.reply(m.id, ["TR1", JSON.stringify({ batch: h.batch, status: "ok", accepted: reads, rejected: 0, errors: [] })]);
+        server.reply(m, ["TR1", JSON.stringify({ batch: h.batch, status: "ok", accepted: reads, rejected: 0, errors: [] })]);
       }
     },
   });
@@ -68,7 +68,7 @@ describe("GantryClient", () => {
       onMessages: (msgs) => {
         for (const m of msgs) {
           seen.push(1);
-          server.reply(m.id, ["TR1", JSON.stringify({ batch: 1, status: "duplicate", accepted: 0, rejected: 0, errors: [] })]);
+          server.reply(m, ["TR1", JSON.stringify({ batch: 1, status: "duplicate", accepted: 0, rejected: 0, errors: [] })]);
         }
       },
     });
