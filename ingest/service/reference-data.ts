@@ -104,7 +104,7 @@ export async function loadTariffs(db: Queryable, fromMs: number): Promise<Tariff
   return new Tariffs(list);
 }
 
-/** The largest time a Date holds: "open-ended" for tariffsFor. */
+/** "Open-ended" for tariffsFor: the end of year 9999. */
 const FAR_FUTURE = new Date("9999-12-31T00:00:00Z");
 
 export interface ReferenceSnapshot {
@@ -130,11 +130,6 @@ export class ReferenceData {
 
   /** `tariffsFromMs`: the oldest read time the ingest still accepts (its read-time window). */
   constructor(private readonly tariffsFromMs: () => number) {}
-
-  /** The last snapshot loaded (undefined before the first load). */
-  get last(): ReferenceSnapshot | undefined {
-    return this.snapshot;
-  }
 
   /** Reads everything in one repeatable-read snapshot, together with the version it belongs to. */
   async load(db: Transactional): Promise<ReferenceSnapshot> {
