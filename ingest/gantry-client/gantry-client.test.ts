@@ -79,9 +79,13 @@ describe("GantryClient", () => {
     await server.close();
   });
 
-  test("refuses bad batch numbers", async () => {
+  test("refuses bad batch numbers and bodies over the TR1 limit", async () => {
     const c = new GantryClient({ endpoint: "tcp://127.0.0.1:1", gantryId: "01F0017N" });
     await expect(c.send(0, "[]")).rejects.toThrow("positive integer");
+    // 1 MiB of UTF-8, counted in bytes (each "é" is two).
+    await expect(c.send(1, `["${"é".repeat(512 * 1024)}"]`)).rejects.toThrow("over the TR1 limit of 1048576");
+    await expect(c.send(2, new Uint8Array(1024 * 1024 + 1))).rejects.toThrow("over the TR1 limit");
+    expect(c.inFlight).toBe(0);
     c.close();
   });
 });
