@@ -27,6 +27,8 @@ const arg = (args: string[], name: string, fallback: number): number => {
 };
 const log = (msg: string) => process.stderr.write(`bench:ingest ${msg}\n`);
 const T0 = Date.parse("2026-11-26T00:00:00Z");
+/** Reads are stamped from T0 on, a fixed day: the ingest gets a read-time window that holds them. */
+const BENCH_READ_WINDOW_S = String(5 * 365 * 86_400);
 const utf8 = new TextEncoder();
 
 interface Batch {
@@ -129,7 +131,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
     // --profile: the ingest writes a CPU profile (markdown) into .profile/ when it exits.
     const profile = args.includes("--profile") ? ["--cpu-prof", "--cpu-prof-md", "--cpu-prof-dir=.profile"] : [];
     ingest = Bun.spawn(["bun", ...profile, "ingest/main.ts"], {
-      env: { ...process.env, DATABASE_URL: url, INGEST_BIND: endpoint, INGEST_METRICS_PORT: "0", LOG_LEVEL: "warn", INGEST_CURVE_SECRET_KEY: "" },
+      env: { ...process.env, DATABASE_URL: url, INGEST_BIND: endpoint, INGEST_METRICS_PORT: "0", LOG_LEVEL: "warn", INGEST_CURVE_SECRET_KEY: "", INGEST_READ_MAX_AGE_S: BENCH_READ_WINDOW_S, INGEST_READ_MAX_AHEAD_S: BENCH_READ_WINDOW_S },
       stdout: "inherit",
       stderr: "inherit",
     });

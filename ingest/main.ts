@@ -21,6 +21,8 @@ await runMain("ingest", async ({ config, logger }) => {
     bind: config.ingest.bind,
     curveSecretKey: config.ingest.curve?.secretKey,
     duplicateWindowSeconds: config.ingest.duplicateWindowSeconds,
+    readMaxAgeSeconds: config.ingest.readMaxAgeSeconds,
+    readMaxAheadSeconds: config.ingest.readMaxAheadSeconds,
     metricsPort: config.ingest.metricsPort,
     // Metrics listen where the gantry port does (all interfaces for tcp://*).
     metricsHost: bindHost ?? "0.0.0.0",

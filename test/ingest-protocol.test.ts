@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from "./support/test-database.t
 import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { decodeRawFrames } from "../ingest/service/group-builder.ts";
+import { MAX_BODY_BYTES, MAX_FRAME_BYTES } from "../ingest/protocol/tr1.ts";
 
 const G = "01F0017N";
 const T0 = Date.parse("2026-11-26T08:00:00Z");
@@ -157,7 +158,8 @@ describe("TR1 ingest", () => {
       { frames: ["TR1", header(G, 101), badUtf8], reason: "body: not valid UTF-8" },
       { frames: ["TR1", header(G, 102), "[{]"], reason: "body: not JSON" },
       { frames: ["TR1", header(G, 103), JSON.stringify({ reads: [] })], reason: "body: must be a JSON array" },
-      { frames: ["TR1", header(G, 104), "[" + "0,".repeat(600_000) + "0]"], reason: "body too large" },
+      // Just over the body limit, under the frame limit: answered (bigger frames drop the connection).
+      { frames: ["TR1", header(G, 104), "[" + "0,".repeat(MAX_BODY_BYTES / 2) + "0]"], reason: "body too large" },
       { frames: ["TR1", header(G, 105), JSON.stringify(new Array(10_001).fill(0))], reason: "10001 reads (max 10000)" },
     ];
     for (const c of cases) {
@@ -179,5 +181,31 @@ describe("TR1 ingest", () => {
     expect(m).toMatch(/tollway_ingest_batches_total\{status="rejected"\} 13/);
     expect(m).toContain('tollway_ingest_rejects_total{reason="unknown gantry"} 1');
     expect(m).toContain("tollway_ingest_commit_seconds_count");
+  });
+
+  test("a frame over the frame limit drops its connection unread: no reply, nothing stored; other gantries are served, and a full 1 MiB batch of 10 000 reads is taken", async () => {
+    const big = new RawGantry(ingest.endpoint);
+    const other = new RawGantry(ingest.endpoint);
+    try {
+      const before = await tdb.db.one<{ dl: number; b: number }>("select (select count(*)::int from dead_letters) as dl, (select count(*)::int from ingest_batches) as b");
+      await big.send(["TR1", header(G, 200), new Uint8Array(MAX_FRAME_BYTES + 1).fill(0x20)]);
+      // Meanwhile another gantry is answered as usual.
+      const r = await other.request(["TR1", header("01F0029S", 1), JSON.stringify([{ tag: tagOf(50), ts: iso(T0 + 3_000_000), class: 31 }])]);
+      expect(r).toMatchObject({ status: "ok", accepted: 1 });
+      await Bun.sleep(500);
+      expect(big.replies.length).toBe(0);
+      const after = await tdb.db.one<{ dl: number; b: number }>("select (select count(*)::int from dead_letters) as dl, (select count(*)::int from ingest_batches) as b");
+      expect(after).toEqual({ dl: before.dl, b: before.b + 1 });
+      // The largest batch TR1 allows still goes through.
+      const reads = Array.from({ length: 10_000 }, (_, i) => ({ tag: tagOf(100_000 + i), ts: iso(T0 + 3_600_000 + i), lane: 1 + (i % 3), class: 31, conf: 0.875 }));
+      const body = JSON.stringify(reads);
+      expect(body.length).toBeGreaterThan(0.9 * MAX_BODY_BYTES);
+      expect(body.length).toBeLessThanOrEqual(MAX_BODY_BYTES);
+      const full = await other.request(["TR1", header("01F0029S", 2), body]);
+      expect(full).toEqual({ batch: 2, status: "ok", accepted: 10_000, rejected: 0, errors: [] });
+    } finally {
+      big.close();
+      other.close();
+    }
   });
 });

@@ -6,10 +6,16 @@ import type { Tr1Reply } from "../ingest/protocol/tr1.ts";
 
 /** Helpers for the ingest integration tests (real sockets, real PostgreSQL). */
 
+/**
+ * The tests replay fixed days (2024-03-25, 2026-11-26): a read-time window that holds them (the
+ * default, 7 days back and 300 s ahead, is tested in ingest-read-window.test.ts).
+ */
+export const TEST_READ_WINDOW = { readMaxAgeSeconds: 5 * 365 * 86_400, readMaxAheadSeconds: 365 * 86_400 };
+
 export async function startIngest(db: Database, opts: Partial<IngestServiceOptions> = {}): Promise<IngestService> {
   const level = process.env.INGEST_TEST_LOG_LEVEL as "debug" | "info" | "warn" | "error" | undefined;
   const logger = level ? createLogger({ level, bindings: { component: "ingest-test" } }) : silentLogger;
-  const s = new IngestService({ db, logger, bind: "tcp://127.0.0.1:*", duplicateWindowSeconds: 60, statsIntervalMs: 60_000, ...opts });
+  const s = new IngestService({ db, logger, bind: "tcp://127.0.0.1:*", duplicateWindowSeconds: 60, statsIntervalMs: 60_000, ...TEST_READ_WINDOW, ...opts });
   await s.start();
   return s;
 }
@@ -69,7 +75,16 @@ export const tagOf = (n: number): string => "E280" + n.toString(16).toUpperCase(
 export function spawnIngest(env: Record<string, string>): ReturnType<typeof Bun.spawn> {
   return Bun.spawn(["bun", "run", "ingest/main.ts"], {
     cwd: new URL("..", import.meta.url).pathname,
-    env: { ...process.env, LOG_LEVEL: process.env.INGEST_TEST_LOG_LEVEL ?? "error", INGEST_METRICS_PORT: "0", INGEST_CURVE_SECRET_KEY: "", INGEST_CURVE_PUBLIC_KEY: "", ...env },
+    env: {
+      ...process.env,
+      LOG_LEVEL: process.env.INGEST_TEST_LOG_LEVEL ?? "error",
+      INGEST_METRICS_PORT: "0",
+      INGEST_CURVE_SECRET_KEY: "",
+      INGEST_CURVE_PUBLIC_KEY: "",
+      INGEST_READ_MAX_AGE_S: String(TEST_READ_WINDOW.readMaxAgeSeconds),
+      INGEST_READ_MAX_AHEAD_S: String(TEST_READ_WINDOW.readMaxAheadSeconds),
+      ...env,
+    },
     stdout: "ignore",
     stderr: "inherit",
   });

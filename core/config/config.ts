@@ -19,6 +19,8 @@ const zmqEndpoint = z
   .trim()
   .refine((v) => /^(tcp|ipc|inproc):\/\/.+/.test(v), "must be a ZeroMQ endpoint such as tcp://127.0.0.1:5555");
 
+const HUNDRED_YEARS_S = 3_155_760_000;
+
 const z85Key = z.string().trim().regex(/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/, "must be a 40-character Z85 CURVE key");
 
 export const envSchema = z.object({
@@ -51,6 +53,10 @@ export const envSchema = z.object({
   INGEST_CURVE_SECRET_KEY: z85Key.optional(),
   INGEST_CURVE_PUBLIC_KEY: z85Key.optional(),
   INGEST_DUPLICATE_WINDOW_S: z.coerce.number().int().min(0).max(3600).default(60),
+  // Plausible read times around the ingest's clock; at most 100 years, so every accepted time
+  // stays where binary COPY's microseconds are exact (years 1685-2255).
+  INGEST_READ_MAX_AGE_S: z.coerce.number().int().min(0).max(HUNDRED_YEARS_S).default(7 * 86_400),
+  INGEST_READ_MAX_AHEAD_S: z.coerce.number().int().min(0).max(HUNDRED_YEARS_S).default(300),
 
   CONTROL_PERIOD_S: z.coerce.number().int().min(10).max(3600).default(300),
   CONTROL_CLOCK: z.enum(["wall", "data"]).default("wall"),
@@ -92,6 +98,10 @@ export interface Config {
     metricsPort: number;
     curve: { secretKey: string; publicKey: string | undefined } | undefined;
     duplicateWindowSeconds: number;
+    /** Reads stamped more than this long before the ingest's clock are dead-lettered. */
+    readMaxAgeSeconds: number;
+    /** ... or more than this far ahead of it. */
+    readMaxAheadSeconds: number;
   };
   control: {
     periodMs: number;
@@ -153,6 +163,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? { secretKey: e.INGEST_CURVE_SECRET_KEY, publicKey: e.INGEST_CURVE_PUBLIC_KEY }
         : undefined,
       duplicateWindowSeconds: e.INGEST_DUPLICATE_WINDOW_S,
+      readMaxAgeSeconds: e.INGEST_READ_MAX_AGE_S,
+      readMaxAheadSeconds: e.INGEST_READ_MAX_AHEAD_S,
     },
     control: {
       periodMs: e.CONTROL_PERIOD_S * 1000,

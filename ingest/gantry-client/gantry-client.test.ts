@@ -16,11 +16,11 @@ async function ackServer(ignoreFirst: number) {
         seen.push(h);
         if (ignored < ignoreFirst) {
           ignored++;
-          server.done();
+          server.done(m);
           continue;
         }
         const reads = (JSON.parse(text.decode(m.frames[2])) as unknown[]).length;
-        server.reply(m.id, ["TR1", JSON.stringify({ batch: h.batch, status: "ok", accepted: reads, rejected: 0, errors: [] })]);
+        server.reply(m, ["TR1", JSON.stringify({ batch: h.batch, status: "ok", accepted: reads, rejected: 0, errors: [] })]);
       }
     },
   });
@@ -68,7 +68,7 @@ describe("GantryClient", () => {
       onMessages: (msgs) => {
         for (const m of msgs) {
           seen.push(1);
-          server.reply(m.id, ["TR1", JSON.stringify({ batch: 1, status: "duplicate", accepted: 0, rejected: 0, errors: [] })]);
+          server.reply(m, ["TR1", JSON.stringify({ batch: 1, status: "duplicate", accepted: 0, rejected: 0, errors: [] })]);
         }
       },
     });
@@ -79,9 +79,13 @@ describe("GantryClient", () => {
     await server.close();
   });
 
-  test("refuses bad batch numbers", async () => {
+  test("refuses bad batch numbers and bodies over the TR1 limit", async () => {
     const c = new GantryClient({ endpoint: "tcp://127.0.0.1:1", gantryId: "01F0017N" });
     await expect(c.send(0, "[]")).rejects.toThrow("positive integer");
+    // 1 MiB of UTF-8, counted in bytes (each "é" is two).
+    await expect(c.send(1, `["${"é".repeat(512 * 1024)}"]`)).rejects.toThrow("over the TR1 limit of 1048576");
+    await expect(c.send(2, new Uint8Array(1024 * 1024 + 1))).rejects.toThrow("over the TR1 limit");
+    expect(c.inFlight).toBe(0);
     c.close();
   });
 });

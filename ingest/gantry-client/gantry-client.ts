@@ -1,5 +1,5 @@
 import { TollwayError } from "../../core/errors/tollway-error.ts";
-import { TR1, encodeHeader, replySchema, type Tr1Reply } from "../protocol/tr1.ts";
+import { MAX_BODY_BYTES, TR1, encodeHeader, replySchema, type Tr1Reply } from "../protocol/tr1.ts";
 import { Context, Dealer, Reactor, type DealerCurve } from "../zmq/index.ts";
 
 export interface GantryClientOptions {
@@ -97,6 +97,10 @@ export class GantryClient {
     this.lastBatch = Math.max(this.lastBatch, batch);
     const header = encodeHeader({ gantry: this.opts.gantryId, batch, sent: sent.toISOString() });
     const frames: [string, string, string | Uint8Array] = [TR1, header, typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body)];
+    // The ingest would answer "rejected" (or, past its frame limit, drop the connection and leave
+    // this batch to be resent forever): refuse it here, where the caller can split it.
+    const size = typeof frames[2] === "string" ? Buffer.byteLength(frames[2]) : frames[2].length;
+    if (size > MAX_BODY_BYTES) throw new TollwayError("bad_request", `batch ${batch}: body of ${size} bytes is over the TR1 limit of ${MAX_BODY_BYTES}`);
     return new Promise<BatchResult>((resolve, reject) => {
       const now = performance.now();
       const p: Pending = { batch, frames, firstSent: now, deadline: now + this.ackTimeoutMs, attempts: 0, queued: false, resolve, reject };

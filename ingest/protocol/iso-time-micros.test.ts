@@ -47,4 +47,13 @@ describe("isoTimeMicros", () => {
     const mismatches = texts.filter((t, i) => String(isoTimeMicros(t, parseIsoTime(t))) !== rows[i]!.us);
     expect(mismatches).toEqual([]);
   });
+
+  test("refuses times whose microseconds a double cannot hold exactly, rather than sending them off by some", () => {
+    for (const t of ["9999-12-31T23:59:59.999999Z", "0001-01-01T00:00:00.000001Z", "2300-01-01T00:00:00Z", "1600-01-01T00:00:00Z"]) {
+      expect(() => isoTimeMicros(t, parseIsoTime(t))).toThrow(RangeError);
+    }
+    // Two centuries either way of now are exact.
+    expect(isoTimeMicros("2226-11-26T07:59:59.999999Z", parseIsoTime("2226-11-26T07:59:59.999999Z"))).toBe(Date.UTC(2226, 10, 26, 7, 59, 59) * 1000 + 999_999);
+    expect(isoTimeMicros("1826-11-26T07:59:59.000001Z", parseIsoTime("1826-11-26T07:59:59.000001Z"))).toBe(Date.UTC(1826, 10, 26, 7, 59, 59) * 1000 + 1);
+  });
 });

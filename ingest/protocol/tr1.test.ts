@@ -16,6 +16,7 @@ function rng(seed: number) {
 const valid = { tag: "E2801160600002085BFC8A3A", plate: "ABC-1234", ts: "2026-11-26T07:59:59.871Z", lane: 2, class: 31 };
 
 const odd: unknown[] = [
+  "AB\u0000", "\ud800AB", "E2801160\u0000", "2026-11-26T07:59:59\u0000Z",
   undefined, null, true, false, 0, -1, 1.5, 31, 5, 42, 100, Number.MAX_SAFE_INTEGER, "", "x", "31", "abc", "E2801160",
   "e2801160600002085bfc8a3a", "ZZ801160", "A".repeat(64), "A".repeat(65), "1234567", "AB", "A", "abc-1234", "ABC 1234",
   "ABCDEFGHIJKLMNOPQ", "2026-11-26T07:59:59Z", "2026-11-26T07:59:59.871+08:00", "2026-02-29T00:00:00Z", "2028-02-29T00:00:00Z",
@@ -72,6 +73,16 @@ describe("TR1 read validation", () => {
     expect(readSchema.safeParse({ ...valid, tag: "XYZ" }).success).toBe(false);
   });
 
+  test("text PostgreSQL cannot store is refused, and the reason says what it is", () => {
+    expect(checkRead({ ...valid, plate: "AB\u0000C" })).toEqual({ ok: false, reason: "plate: contains a NUL character" });
+    expect(checkRead({ ...valid, plate: "AB\ud800" })).toEqual({ ok: false, reason: "plate: contains a lone UTF-16 surrogate" });
+    expect(checkRead({ ...valid, tag: "\udc00E2801160" })).toEqual({ ok: false, reason: "tag: contains a lone UTF-16 surrogate" });
+    expect(checkRead({ ...valid, ts: "2026-11-26T07:59:59\u0000Z" })).toEqual({ ok: false, reason: "ts: contains a NUL character" });
+    // A well-formed pair is not a lone surrogate: refused by the pattern, with the usual reason.
+    expect(checkRead({ ...valid, plate: "AB\ud83d\ude97" })).toEqual({ ok: false, reason: "plate: must be 2-16 letters, digits or dashes" });
+    for (const bad of ["AB\u0000C", "AB\ud800"]) expect(checkReadWithSchema({ ...valid, plate: bad }).ok).toBe(false);
+  });
+
   test("plate-only and tag-only reads are valid; tags are upper-cased", () => {
     const t = checkRead({ tag: "e2801160600002085bfc8a3a", ts: valid.ts, class: 5 });
     expect(t.ok && t.read).toEqual({ tag: "E2801160600002085BFC8A3A", plate: null, ts: valid.ts, lane: null, class: 5, conf: null });
@@ -90,6 +101,10 @@ describe("TR1 read validation", () => {
     expect(headerSchema.safeParse({ gantry: "01F0017N", batch: "42", sent: "2026-11-26T08:00:00.123Z" }).success).toBe(false);
     expect(headerSchema.safeParse({ gantry: "01F0017N", batch: 0, sent: "2026-11-26T08:00:00.123Z" }).success).toBe(false);
     expect(headerSchema.safeParse({ gantry: "x", batch: 1, sent: "2026-11-26T08:00:00.123Z" }).success).toBe(false);
+    // PostgreSQL has no year 0 (sent is stored as given); year 1 and 9999 it takes.
+    expect(headerSchema.safeParse({ gantry: "01F0017N", batch: 1, sent: "0000-06-01T00:00:00Z" }).success).toBe(false);
+    expect(headerSchema.safeParse({ gantry: "01F0017N", batch: 1, sent: "0001-01-01T00:00:00+01:00" }).success).toBe(true);
+    expect(headerSchema.safeParse({ gantry: "01F0017N", batch: 1, sent: "9999-12-31T23:59:59-05:00" }).success).toBe(true);
   });
 });
 

@@ -10,6 +10,12 @@ import { isVehicleClass, VEHICLE_CLASSES, type VehicleClass } from "../../core/v
 export const TR1 = "TR1";
 export const MAX_READS = 10_000;
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Largest frame libzmq accepts (ZMQ_MAXMSGSIZE): a bigger one drops the sender's connection before
+ * any of it is held. The body limit plus room, so a body just over it still gets a clear
+ * "body too large" reply (headers are ~100 bytes).
+ */
+export const MAX_FRAME_BYTES = MAX_BODY_BYTES + 64 * 1024;
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
 function daysFromCivil(y: number, m: number, d: number): number {
@@ -93,6 +99,9 @@ function rint(x: number): number {
  * a stored ts equals what the same text gives in SQL (merges address passages by their ts text).
  */
 export function isoTimeMicros(s: string, ms: number): number {
+  // Microseconds are exact doubles only up to 2^53 (years 1685-2255): beyond, a time would be
+  // stored off by some microseconds. The ingest's read-time window keeps reads far inside.
+  if (!(Math.abs(ms) <= MAX_EXACT_MS)) throw new RangeError(`isoTimeMicros: ${s} is outside the years whose microseconds are exact`);
   // The fraction ends where the zone starts: `Z`, or `±HH:MM` (the text is a valid time).
   const n = s.length;
   const i = s.charCodeAt(n - 1) === 90 ? n - 1 : n - 6;
@@ -102,6 +111,9 @@ export function isoTimeMicros(s: string, ms: number): number {
   return (ms - keptMs) * 1000 + rint(Number(s.slice(19, i)) * 1e6);
 }
 
+/** |ms| below which ms * 1000 + a microsecond fraction is an exact double (2^53 µs, less a second). */
+const MAX_EXACT_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000) - 1000;
+
 const isoTime = z.string().refine((s) => !Number.isNaN(parseIsoTime(s)), "must be an ISO 8601 time with a zone");
 
 export const GANTRY_ID = /^[0-9A-Z]{8}$/;
@@ -109,7 +121,8 @@ export const GANTRY_ID = /^[0-9A-Z]{8}$/;
 export const headerSchema = z.object({
   gantry: z.string().regex(GANTRY_ID, "must be a gantry id such as 01F0017N"),
   batch: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  sent: isoTime,
+  // Stored as given (ingest_batches.sent_at): PostgreSQL has no year 0000 and refuses it.
+  sent: isoTime.refine((s) => !s.startsWith("0000"), "year 0000 does not exist"),
 });
 export type Tr1Header = z.infer<typeof headerSchema>;
 
@@ -153,18 +166,38 @@ export type ReadCheck = { ok: true; read: Tr1Read; tsMs: number } | { ok: false;
 const isInt = Number.isInteger;
 const CLASS_REASON = `class: must be one of ${VEHICLE_CLASSES.join(", ")}`;
 
-/** The hot-path validator: same verdicts and output as `readSchema`, without allocating issues. */
+/**
+ * Why PostgreSQL could not store this text, or undefined: text columns refuse NUL, and a lone
+ * UTF-16 surrogate has no UTF-8 form (the driver would silently turn it into U+FFFD).
+ */
+export function unstorableText(s: string): string | undefined {
+  if (s.includes("\0")) return "contains a NUL character";
+  if (!s.isWellFormed()) return "contains a lone UTF-16 surrogate";
+  return undefined;
+}
+
+/** The reason for a string field that failed its pattern: the pattern, or what makes it unstorable. */
+function badField(field: string, v: unknown, rule: string): { ok: false; reason: string } {
+  const why = typeof v === "string" ? unstorableText(v) : undefined;
+  return { ok: false, reason: `${field}: ${why ?? rule}` };
+}
+
+/**
+ * The hot-path validator: same verdicts and output as `readSchema`, without allocating issues.
+ * Tag, plate and ts are ASCII by their patterns, so nothing PostgreSQL cannot store gets through;
+ * NUL and lone surrogates are named in the reason (looked for only once a pattern has failed).
+ */
 export function checkRead(x: unknown): ReadCheck {
   if (typeof x !== "object" || x === null || Array.isArray(x)) return { ok: false, reason: "read must be an object" };
   const r = x as Record<string, unknown>;
   const tag = r.tag;
   const plate = r.plate;
-  if (tag != null && (typeof tag !== "string" || !TAG.test(tag))) return { ok: false, reason: "tag: must be 8-64 hex characters" };
-  if (plate != null && (typeof plate !== "string" || !PLATE.test(plate))) return { ok: false, reason: "plate: must be 2-16 letters, digits or dashes" };
+  if (tag != null && (typeof tag !== "string" || !TAG.test(tag))) return badField("tag", tag, "must be 8-64 hex characters");
+  if (plate != null && (typeof plate !== "string" || !PLATE.test(plate))) return badField("plate", plate, "must be 2-16 letters, digits or dashes");
   const ts = r.ts;
   if (typeof ts !== "string") return { ok: false, reason: "ts: must be an ISO 8601 time with a zone" };
   const tsMs = parseIsoTime(ts);
-  if (Number.isNaN(tsMs)) return { ok: false, reason: "ts: must be an ISO 8601 time with a zone" };
+  if (Number.isNaN(tsMs)) return badField("ts", ts, "must be an ISO 8601 time with a zone");
   const lane = r.lane;
   if (lane != null && (typeof lane !== "number" || !isInt(lane) || lane < 0 || lane > 99)) return { ok: false, reason: "lane: must be an integer 0-99" };
   const cls = r.class;

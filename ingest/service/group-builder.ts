@@ -1,9 +1,9 @@
-import type { Queryable } from "../../core/db/database.ts";
+import type { Database } from "../../core/db/database.ts";
 import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, type ReadCheck, type Tr1Header, type Tr1Reply } from "../protocol/tr1.ts";
 import type { IncomingMessage } from "../zmq/index.ts";
 import type { AntennaDedup, GantryState, PassageRef } from "./antenna-dedup.ts";
 import { passagesCopyBinary } from "./plan-writer.ts";
-import type { ClassPrices, GantryInfo, TariffSpan, Tariffs } from "./reference-data.ts";
+import type { ClassPrices, GantryInfo, ReferenceData, TariffSpan, Tariffs } from "./reference-data.ts";
 import type { VehicleDirectory } from "./vehicle-directory.ts";
 
 /**
@@ -37,7 +37,10 @@ export interface DeadLetterRow {
   batch: number | null;
   readIndex: number | null;
   reason: string;
+  /** The read as JSON text, for the jsonb column; null when jsonb cannot hold it (then payloadText). */
   payload: string | null;
+  /** The read as JSON text when jsonb would refuse it (sql/600). */
+  payloadText: string | null;
   raw: Uint8Array | null;
 }
 
@@ -77,7 +80,7 @@ export interface LaneCountRow {
 }
 
 export interface GroupPlan {
-  replies: { id: Uint8Array; reply: Tr1Reply }[];
+  replies: { to: IncomingMessage; reply: Tr1Reply }[];
   batches: BatchRow[];
   passages: PassageRow[];
   /** Stored passages that this group merged more antenna reads into. */
@@ -131,9 +134,42 @@ export function decodeRawFrames(raw: Uint8Array): Uint8Array[] {
   return out;
 }
 
+/**
+ * The dead letter of a bad read. Its value goes back to JSON text (NUL and lone surrogates come
+ * out as \u escapes, so the text is exact); jsonb refuses those escapes and deep nesting, so such
+ * a read goes to payload_text instead: the insert can never fail on what a gantry sent. Should the
+ * value not even serialise, the body as received is kept raw.
+ */
+export function readDeadLetter(gantry: string, batch: number, index: number, reason: string, read: unknown, body: Uint8Array): DeadLetterRow {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(read);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined) return { gantry, batch, readIndex: index, reason, payload: null, payloadText: null, raw: encodeRawFrames([body]) };
+  const jsonb = !JSONB_REFUSES.test(json) && nestingAtMost(read, MAX_JSONB_NESTING);
+  return { gantry, batch, readIndex: index, reason, payload: jsonb ? json : null, payloadText: jsonb ? null : json, raw: null };
+}
+
+/**
+ * Escapes jsonb refuses (JSON.stringify writes NUL and lone surrogates only as these). An escaped
+ * backslash before "u0000" matches too: that read then goes to payload_text, which loses nothing.
+ */
+const JSONB_REFUSES = /\\u(0000|d[89a-f])/i;
+/** jsonb's parser recurses per level (2 MB of stack: 10 000-20 000 levels); reads are 1-2 deep. */
+const MAX_JSONB_NESTING = 64;
+
+function nestingAtMost(v: unknown, depth: number): boolean {
+  if (typeof v !== "object" || v === null) return true;
+  if (depth === 0) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (!nestingAtMost(x, depth - 1)) return false;
+  return true;
+}
+
 export interface GroupBuilderDeps {
-  gantries: () => ReadonlyMap<string, GantryInfo>;
-  tariffs: () => Tariffs;
+  /** Gantries and tariffs, checked for changes before each group. */
+  reference: ReferenceData;
   vehicles: VehicleDirectory;
   dedup: AntennaDedup;
   windowMs: number;
@@ -141,17 +177,34 @@ export interface GroupBuilderDeps {
   curve: boolean;
   /** Build binary COPY (PostgreSQL); false on embedded PGlite, which takes rows. */
   copy: () => boolean;
+  /** Reads stamped before now - maxAgeMs or after now + maxAheadMs are dead-lettered. */
+  readWindow: ReadWindow;
+  /** The ingest's clock (ms since the epoch). */
+  now: () => number;
+}
+
+export interface ReadWindow {
+  maxAgeMs: number;
+  maxAheadMs: number;
 }
 
 export class GroupBuilder {
-  constructor(private readonly deps: GroupBuilderDeps) {}
+  /** The verdicts for reads outside the window (one object each: no allocation per read). */
+  private readonly tooOld: ReadCheck;
+  private readonly tooNew: ReadCheck;
 
-  /** Decodes one message (no database). Exposed for tests. */
-  decode(msg: IncomingMessage): Decoded {
+  constructor(private readonly deps: GroupBuilderDeps) {
+    const w = deps.readWindow;
+    this.tooOld = { ok: false, reason: `ts: more than ${w.maxAgeMs / 1000} s before the ingest's clock (INGEST_READ_MAX_AGE_S)` };
+    this.tooNew = { ok: false, reason: `ts: more than ${w.maxAheadMs / 1000} s ahead of the ingest's clock (INGEST_READ_MAX_AHEAD_S)` };
+  }
+
+  /** Decodes one message (no database). */
+  private decode(msg: IncomingMessage, gantries: ReadonlyMap<string, GantryInfo>): Decoded {
     const f = msg.frames;
     const authenticated = msg.userId ?? null;
     const reject = (reason: string, gantry: string | null = authenticated, batch: number | null = null): Decoded => ({ kind: "rejected", msg, reason, gantry, batch });
-    if (f.length !== 3) return reject(`frames: expected 3, got ${f.length}`);
+    if (msg.frameCount !== 3) return reject(`frames: expected 3, got ${msg.frameCount}`);
     if (f[0]!.length !== 3 || f[0]![0] !== 84 || f[0]![1] !== 82 || f[0]![2] !== 49) return reject("frames: first frame must be TR1");
     let headerJson: unknown;
     try {
@@ -172,7 +225,7 @@ export class GroupBuilder {
     }
     const header = h.data;
     if (this.deps.curve && authenticated !== header.gantry) return reject(`gantry mismatch: authenticated as ${authenticated ?? "nobody"}, header names ${header.gantry}`, authenticated, header.batch);
-    if (!this.deps.gantries().has(header.gantry)) return reject(`unknown gantry ${header.gantry}`, null, header.batch);
+    if (!gantries.has(header.gantry)) return reject(`unknown gantry ${header.gantry}`, null, header.batch);
     const body = f[2]!;
     if (body.length > MAX_BODY_BYTES) return reject(`body too large: ${body.length} bytes (max ${MAX_BODY_BYTES})`, header.gantry, header.batch);
     let reads: unknown;
@@ -190,8 +243,10 @@ export class GroupBuilder {
    * `inFlight`: batches of a group built before and still committing: a resend of one of them is a
    * duplicate too (its reply goes out after this group, so after that one commits).
    */
-  async build(db: Queryable, messages: readonly IncomingMessage[], inFlight?: ReadonlyMap<string, { accepted: number; rejected: number }>): Promise<GroupPlan> {
-    const decoded = messages.map((m) => this.decode(m));
+  async build(db: Database, messages: readonly IncomingMessage[], inFlight?: ReadonlyMap<string, { accepted: number; rejected: number }>): Promise<GroupPlan> {
+    // Gantries and tariffs as committed now: a change made before this group prices it.
+    const { gantries, tariffs } = await this.deps.reference.current(db);
+    const decoded = messages.map((m) => this.decode(m, gantries));
     const plan: GroupPlan = {
       replies: [],
       batches: [],
@@ -208,6 +263,11 @@ export class GroupBuilder {
     };
 
     // Validate every read first: the checks tell which gantries' stored passages to load.
+    // Times outside the window are refused here: far-off times would be priced, counted and
+    // stored at instants later jobs cannot handle (year 0 or 9999).
+    const nowMs = this.deps.now();
+    const oldestMs = nowMs - this.deps.readWindow.maxAgeMs;
+    const newestMs = nowMs + this.deps.readWindow.maxAheadMs;
     const checks: (ReturnType<typeof checkRead>[] | undefined)[] = [];
     const vehicles = this.deps.vehicles;
     const coldRange = new Map<string, { lo: number; hi: number }>();
@@ -224,7 +284,8 @@ export class GroupBuilder {
       let lo = Number.POSITIVE_INFINITY;
       let hi = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < d.reads.length; i++) {
-        const c = checkRead(d.reads[i]);
+        let c = checkRead(d.reads[i]);
+        if (c.ok && !(c.tsMs >= oldestMs && c.tsMs <= newestMs)) c = c.tsMs < oldestMs ? this.tooOld : this.tooNew;
         cs[i] = c;
         if (!c.ok) continue;
         if (c.tsMs < lo) lo = c.tsMs;
@@ -275,8 +336,6 @@ export class GroupBuilder {
     const done = new Map<string, { accepted: number; rejected: number }>(inFlight ?? []);
     for (const c of committed) done.set(`${c.gantry_id}#${c.batch_no}`, { accepted: c.accepted, rejected: c.rejected });
 
-    const gantries = this.deps.gantries();
-    const tariffs = this.deps.tariffs();
     const dedup = this.deps.dedup;
     // Per gantry, keyed by bucket start + class (buckets are multiples of 300 000 ms, classes < 100).
     const counts = new Map<string, Map<number, CountRow>>();
@@ -293,8 +352,8 @@ export class GroupBuilder {
         const reason = d.reason;
         const short = /^(frames|header|body too large|body|gantry mismatch|unknown gantry)/.exec(reason)?.[1] ?? "other";
         st.rejectReasons.set(short, (st.rejectReasons.get(short) ?? 0) + 1);
-        plan.deadLetters.push({ gantry: d.gantry, batch: d.batch, readIndex: null, reason, payload: null, raw: encodeRawFrames(d.msg.frames) });
-        plan.replies.push({ id: d.msg.id, reply: { batch: d.batch, status: "rejected", accepted: 0, rejected: 0, errors: [], reason } });
+        plan.deadLetters.push({ gantry: d.gantry, batch: d.batch, readIndex: null, reason, payload: null, payloadText: null, raw: encodeRawFrames(d.msg.frames) });
+        plan.replies.push({ to: d.msg, reply: { batch: d.batch, status: "rejected", accepted: 0, rejected: 0, errors: [], reason } });
         continue;
       }
       const { gantry, batch } = d.header;
@@ -303,7 +362,7 @@ export class GroupBuilder {
       const prior = done.get(key);
       if (prior) {
         st.duplicates++;
-        plan.replies.push({ id: d.msg.id, reply: { batch, status: "duplicate", accepted: prior.accepted, rejected: prior.rejected, errors: [] } });
+        plan.replies.push({ to: d.msg, reply: { batch, status: "duplicate", accepted: prior.accepted, rejected: prior.rejected, errors: [] } });
         continue;
       }
       const cs = checks[m]!;
@@ -313,7 +372,7 @@ export class GroupBuilder {
       if (!gantryCounts) counts.set(gantry, (gantryCounts = new Map()));
       let gantryLanes = laneCounts.get(gantry);
       if (!gantryLanes) laneCounts.set(gantry, (gantryLanes = new Map()));
-      const { accepted, dups, lastReadMs, errors } = this.addReads(plan, d.reads, cs, { gantry, batch, direction, dedupState: dg, counts: gantryCounts, lanes: gantryLanes, storedMerges, tariffs });
+      const { accepted, dups, lastReadMs, errors } = this.addReads(plan, d.reads, cs, { body: d.msg.frames[2]!, gantry, batch, direction, dedupState: dg, counts: gantryCounts, lanes: gantryLanes, storedMerges, tariffs });
       done.set(key, { accepted, rejected: errors.length });
       st.batches++;
       st.reads += cs.length;
@@ -327,7 +386,7 @@ export class GroupBuilder {
         s.lastBatch = Math.max(s.lastBatch, batch);
         if (lastReadMs !== null && (s.lastReadMs === null || lastReadMs > s.lastReadMs)) s.lastReadMs = lastReadMs;
       }
-      plan.replies.push({ id: d.msg.id, reply: { batch, status: "ok", accepted, rejected: errors.length, errors } });
+      plan.replies.push({ to: d.msg, reply: { batch, status: "ok", accepted, rejected: errors.length, errors } });
     }
     plan.storedMerges = [...storedMerges].map((r) => ({ ...r }));
     for (const b of plan.batches) plan.batchKeys.set(`${b.gantry}#${b.batch}`, { accepted: b.accepted, rejected: b.rejected });
@@ -355,6 +414,8 @@ export class GroupBuilder {
     reads: readonly unknown[],
     cs: readonly ReadCheck[],
     b: {
+      /** The body as received: kept for a bad read whose value cannot be written back as JSON. */
+      body: Uint8Array;
       gantry: string;
       batch: number;
       direction: string;
@@ -382,13 +443,7 @@ export class GroupBuilder {
       if (!c.ok) {
         errors.push({ i, reason: c.reason });
         st.rejectReasons.set("read", (st.rejectReasons.get("read") ?? 0) + 1);
-        let payload: string | null = null;
-        try {
-          payload = JSON.stringify(reads[i]) ?? null;
-        } catch {
-          payload = null;
-        }
-        plan.deadLetters.push({ gantry, batch, readIndex: i, reason: c.reason, payload, raw: null });
+        plan.deadLetters.push(readDeadLetter(gantry, batch, i, c.reason, reads[i], b.body));
         continue;
       }
       accepted++;

@@ -4,13 +4,13 @@ import { retryTransient } from "../../core/db/retry.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import type { Logger } from "../../core/log/logger.ts";
 import { Registry, quantile } from "../metrics/prometheus.ts";
-import { TR1, type Tr1Reply } from "../protocol/tr1.ts";
+import { MAX_FRAME_BYTES, TR1 } from "../protocol/tr1.ts";
 import { RouterServer, type IncomingMessage } from "../zmq/index.ts";
 import { AntennaDedup } from "./antenna-dedup.ts";
 import { GroupBuilder, type GroupPlan } from "./group-builder.ts";
 import { writeOthers, writePassages } from "./plan-writer.ts";
 import { VehicleDirectory } from "./vehicle-directory.ts";
-import { loadGantries, loadGantryKeys, loadTariffs, type GantryInfo, type Tariffs } from "./reference-data.ts";
+import { loadGantryKeys, ReferenceData } from "./reference-data.ts";
 
 export interface IngestServiceOptions {
   db: Database;
@@ -20,12 +20,23 @@ export interface IngestServiceOptions {
   /** CURVE server secret key (Z85): turns CURVE on, with gantry_keys deciding who may connect. */
   curveSecretKey?: string | undefined;
   duplicateWindowSeconds: number;
+  /**
+   * Plausible read times, relative to the ingest's clock (INGEST_READ_MAX_AGE_S, _AHEAD_S): reads
+   * stamped more than maxAge ago or maxAhead ahead are dead-lettered, not priced or counted.
+   * Replays of historical or accelerated traffic set a window that holds them.
+   */
+  readMaxAgeSeconds: number;
+  readMaxAheadSeconds: number;
+  /** The ingest's clock (ms since the epoch); tests pass their own. */
+  now?: () => number;
   /** Port of the Prometheus /metrics endpoint; undefined: none, 0: any free port. */
   metricsPort?: number | undefined;
   metricsHost?: string;
   instance?: string;
-  /** Messages received and not yet acked; the socket stops reading at this bound. */
+  /** Messages received and not yet acked; the socket stops reading at this bound (default 256). */
   maxInFlight?: number;
+  /** Bytes of their frames; the socket stops reading at this bound too (default 64 MiB). */
+  maxInFlightBytes?: number;
   /**
    * A group (one transaction) is cut at this many messages or reads (default 20 000; 4 000 on
    * embedded PGlite, whose unnest inserts travel as one message). Per-group costs (statements,
@@ -49,6 +60,19 @@ export interface IngestServiceOptions {
   stopTimeoutMs?: number;
 }
 
+/** A group whose build failed for a reason other than the database being away. */
+const BUILD_FAILED = Symbol("build failed");
+
+/** Gantry and batch of a message, for logs, when its header says. */
+function messageLabel(m: IncomingMessage): { gantry?: string; batch?: number } {
+  try {
+    const h = JSON.parse(new TextDecoder().decode(m.frames[1])) as { gantry?: unknown; batch?: unknown };
+    return { ...(typeof h.gantry === "string" ? { gantry: h.gantry.slice(0, 16) } : {}), ...(typeof h.batch === "number" ? { batch: h.batch } : {}) };
+  } catch {
+    return {};
+  }
+}
+
 /** Thrown inside a transaction whose plan was built on top of a group that then failed. */
 const STALE = new Error("previous group failed; plan is stale");
 /** Thrown inside a transaction that waited too long for the group before it (to free its connection). */
@@ -68,9 +92,8 @@ export class IngestService {
   private metricsServer: ReturnType<typeof Bun.serve> | undefined;
   private readonly dedup: AntennaDedup;
   private readonly vehicles = new VehicleDirectory();
+  private readonly reference: ReferenceData;
   private readonly builder: GroupBuilder;
-  private gantries: Map<string, GantryInfo> = new Map();
-  private tariffs: Tariffs | undefined;
   private copyMode = true;
   private readonly queue: IncomingMessage[] = [];
   /** Body bytes of the queued messages. */
@@ -94,6 +117,7 @@ export class IngestService {
     commit: this.registry.histogram("tollway_ingest_commit_seconds", "Time to build and commit one group transaction", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
     groupSize: this.registry.histogram("tollway_ingest_group_messages", "Gantry messages per transaction", [1, 2, 5, 10, 20, 50, 100, 200]),
     retries: this.registry.counter("tollway_ingest_db_retries_total", "Group transactions retried after a database error"),
+    unstored: this.registry.counter("tollway_ingest_unstored_total", "Messages left unacknowledged because storing them failed for a reason other than the database being away (the gantry resends them)"),
     zap: this.registry.counter("tollway_ingest_zap_total", "CURVE connection attempts, by result"),
   };
 
@@ -102,14 +126,19 @@ export class IngestService {
     this.logger = opts.logger;
     this.instance = opts.instance ?? `${hostname()}:${process.pid}`;
     this.dedup = new AntennaDedup(opts.duplicateWindowSeconds);
+    const now = opts.now ?? Date.now;
+    const readWindow = { maxAgeMs: opts.readMaxAgeSeconds * 1000, maxAheadMs: opts.readMaxAheadSeconds * 1000 };
+    // Tariffs from the oldest read time still accepted on.
+    this.reference = new ReferenceData(() => now() - readWindow.maxAgeMs);
     this.builder = new GroupBuilder({
-      gantries: () => this.gantries,
-      tariffs: () => this.tariffs!,
+      reference: this.reference,
       vehicles: this.vehicles,
       dedup: this.dedup,
       windowMs: opts.duplicateWindowSeconds * 1000,
       curve: !!opts.curveSecretKey,
       copy: () => this.copyMode,
+      readWindow,
+      now,
     });
     this.registry.gauge("tollway_ingest_in_flight", "Messages received and not yet acked", () => this.inFlight);
     this.registry.gauge("tollway_ingest_dedup_passages", "Recent passages remembered for antenna-duplicate removal", () => this.dedup.size);
@@ -146,7 +175,15 @@ export class IngestService {
       bind: this.opts.bind,
       curveSecretKey: this.opts.curveSecretKey,
       keys: keys ?? new Map(),
+      // What unprocessed frames can hold (README, Operations): per connection, libzmq queues
+      // RCVHWM messages plus the one arriving, no frame above MAX_FRAME_BYTES; this process holds
+      // at most maxInFlight messages and maxInFlightBytes (+ one message) of their frames, and
+      // keeps no frame beyond the three of TR1.
       maxInFlight: this.opts.maxInFlight ?? 256,
+      maxInFlightBytes: this.opts.maxInFlightBytes ?? 64 << 20,
+      maxMessageBytes: MAX_FRAME_BYTES,
+      maxFrames: 3,
+      receiveHwm: 16,
       maxGroupMessages: 64,
       onMessages: (msgs) => {
         for (const m of msgs) {
@@ -245,9 +282,14 @@ export class IngestService {
         this.dedup.reset();
         plan = await this.buildWithRetry(group, undefined);
       }
+      if (plan === BUILD_FAILED) {
+        // Not the database being away: commitPlan rebuilds it, and isolates what breaks.
+        outstanding.push({ group, done: this.commitPlan(group, undefined, prev?.done) });
+        continue;
+      }
       if (!plan) {
         // Stopping while the database is away: no ack, the gantries resend.
-        for (let i = 0; i < group.length; i++) this.router?.done();
+        for (const m of group) this.router?.done(m);
         this.current -= group.length;
         continue;
       }
@@ -274,12 +316,17 @@ export class IngestService {
     return this.queue.splice(0, n);
   }
 
-  /** A plan, or undefined when stopping gave up on an unreachable database. */
-  private buildWithRetry(group: IncomingMessage[], committing: { done: Promise<boolean> } | undefined): Promise<GroupPlan | undefined> {
-    return retryTransient(() => this.locked(() => this.builder.build(this.db, group, this.inFlightBatches)), {
-      // The group committing now will fail too: let it finish its own retries first.
-      pause: async (attempt, e) => !committing && (await this.backoff(attempt, group.length, e)),
-    });
+  /** A plan; undefined when stopping gave up on an unreachable database; BUILD_FAILED on any other error. */
+  private async buildWithRetry(group: IncomingMessage[], committing: { done: Promise<boolean> } | undefined): Promise<GroupPlan | typeof BUILD_FAILED | undefined> {
+    try {
+      return await retryTransient(() => this.locked(() => this.builder.build(this.db, group, this.inFlightBatches)), {
+        // The group committing now will fail too: let it finish its own retries first.
+        pause: async (attempt, e) => !committing && (await this.backoff(attempt, group.length, e)),
+      });
+    } catch (e) {
+      this.logger.error("building a group failed", { messages: group.length, err: String(e) });
+      return BUILD_FAILED;
+    }
   }
 
   private readonly inFlightBatches = new Map<string, { accepted: number; rejected: number }>();
@@ -355,7 +402,7 @@ export class IngestService {
           if (isTransientDbError(e) || (conflict && attempt < 3)) {
             if (await this.backoff(attempt, group.length, e)) continue;
             this.logger.warn("stopping with unacknowledged messages: gantries will resend them", { messages: group.length });
-            for (let i = 0; i < group.length; i++) this.router?.done();
+            for (const m of group) this.router?.done(m);
             return false;
           }
           // Not the database being away: isolate the message that breaks the transaction.
@@ -364,10 +411,14 @@ export class IngestService {
             for (const m of group) await this.commitPlan([m], undefined);
             return false;
           }
-          this.logger.error("message could not be stored; rejecting it", { err: String(e) });
-          this.m.rejects.inc(1, { reason: "storage" });
-          this.m.batches.inc(1, { status: "rejected" });
-          this.reply(group[0]!, { batch: null, status: "rejected", accepted: 0, rejected: 0, errors: [], reason: "storage error" });
+          // Never "rejected": gantries take that as final, and the message may hold good reads.
+          // Unacked, it comes back with the gantry's resend, and is stored once the cause is fixed.
+          this.logger.error("message could not be stored; left unacknowledged, the gantry will resend it", { ...messageLabel(group[0]!), err: String(e) });
+          this.m.unstored.inc();
+          // Its build offered its reads to the antenna dedup: forget them (the next build loads
+          // what is stored), or the resend would merge into passages that were never written.
+          await this.locked(async () => this.dedup.reset());
+          this.router?.done(group[0]!);
           return false;
         }
         // Committed. Outside the try: a failure to send a reply must not store the group again
@@ -405,19 +456,13 @@ export class IngestService {
     for (const [reason, n] of s.rejectReasons) this.m.rejects.inc(n, { reason });
     for (const r of plan.replies) {
       this.m.batches.inc(1, { status: r.reply.status });
-      this.router!.reply(r.id, [TR1, JSON.stringify(r.reply)]);
+      this.router!.reply(r.to, [TR1, JSON.stringify(r.reply)]);
     }
   }
 
-  private reply(m: IncomingMessage, reply: Tr1Reply): void {
-    this.router?.reply(m.id, [TR1, JSON.stringify(reply)]);
-  }
-
-  /** Reloads gantries, tariffs and keys; returns the keys. */
+  /** Reloads gantries, tariffs and keys; returns the keys. (Groups also reload gantries and tariffs as soon as they change.) */
   private async refresh(): Promise<Map<string, string>> {
-    const [gantries, tariffs, keys, embedded] = await Promise.all([loadGantries(this.db), loadTariffs(this.db), loadGantryKeys(this.db), this.db.isEmbedded()]);
-    this.gantries = gantries;
-    this.tariffs = tariffs;
+    const [, keys, embedded] = await Promise.all([this.reference.load(this.db), loadGantryKeys(this.db), this.db.isEmbedded()]);
     this.copyMode = !embedded;
     if (this.router && this.opts.curveSecretKey) this.router.setKeys(keys);
     return keys;

@@ -156,9 +156,9 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
   if (plan.deadLetters.length) {
     const d = plan.deadLetters;
     await tx.query(
-      `insert into dead_letters (gantry_id, batch_no, read_index, reason, payload, raw)
-       select * from unnest($1::text[], $2::int8[], $3::int[], $4::text[], $5::jsonb[], $6::bytea[])`,
-      [d.map((x) => x.gantry), d.map((x) => x.batch), d.map((x) => x.readIndex), d.map((x) => x.reason), d.map((x) => x.payload), d.map((x) => (x.raw ? Buffer.from(x.raw) : null))],
+      `insert into dead_letters (gantry_id, batch_no, read_index, reason, payload, payload_text, raw)
+       select * from unnest($1::text[], $2::int8[], $3::int[], $4::text[], $5::jsonb[], $6::text[], $7::bytea[])`,
+      [d.map((x) => x.gantry), d.map((x) => x.batch), d.map((x) => x.readIndex), d.map((x) => x.reason), d.map((x) => x.payload), d.map((x) => x.payloadText), d.map((x) => (x.raw ? Buffer.from(x.raw) : null))],
     );
   }
   if (plan.gantryStatus.length) {

@@ -1,5 +1,6 @@
-import { describe, expect, test } from "bun:test";
-import { Tariffs, type TariffPricing } from "./reference-data.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import { ReferenceData, Tariffs, type TariffPricing } from "./reference-data.ts";
 
 const tariff = (id: number, from: string, to?: string): TariffPricing => ({ id, fromMs: Date.parse(from), toMs: to ? Date.parse(to) : Number.POSITIVE_INFINITY, prices: new Map() });
 
@@ -30,5 +31,47 @@ describe("Tariffs", () => {
       expect(span.tariff?.id ?? null).toBe(reference(ms));
     }
     expect(new Tariffs([]).at(0)).toBeUndefined();
+  });
+});
+
+describe("ReferenceData", () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await tdb?.drop();
+  });
+
+  test("reloads only when gantries or tariffs changed, and prices by the engine's rule (drafts never, retired versions in their period)", async () => {
+    const db = tdb.db;
+    const ref = new ReferenceData(() => Date.now() - 86_400_000);
+    const first = await ref.current(db);
+    expect(await ref.current(db)).toBe(first);
+    const seeded = first.tariffs.at(Date.now())!;
+    expect(seeded).toBeDefined();
+    const later = Date.now() + 3_600_000;
+    const add = async (status: string) =>
+      (
+        await db.one<{ id: number }>(
+          `insert into tariffs (code, version, name, network_version, effective_from, status)
+           values ('TEST', (select coalesce(max(version), 0) + 1 from tariffs where code = 'TEST'), 'test', '2015', $1, $2) returning id`,
+          [new Date(later), status],
+        )
+      ).id;
+    await add("draft");
+    const afterDraft = await ref.current(db);
+    expect(afterDraft).not.toBe(first);
+    expect(afterDraft.version).toBeGreaterThan(first.version);
+    expect(afterDraft.tariffs.at(later)!.id).toBe(seeded.id);
+    const active = await add("active");
+    expect((await ref.current(db)).tariffs.at(later)!.id).toBe(active);
+    expect((await ref.current(db)).tariffs.at(later - 1)!.id).toBe(seeded.id);
+    // Retired: still prices its own period, as settlement re-rates it.
+    await db.query("update tariffs set status = 'retired' where id = $1", [active]);
+    const retired = await ref.current(db);
+    expect(retired.tariffs.at(later)!.id).toBe(active);
+    // Nothing changed: the same snapshot, no reload.
+    expect(await ref.current(db)).toBe(retired);
   });
 });

@@ -1,11 +1,12 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { postedPriceTenths } from "../../core/tariff/posted-price.ts";
+import { TariffCatalog } from "../../core/tariff/tariff-catalog.ts";
 import { VEHICLE_CLASSES } from "../../core/vehicle/vehicle-class.ts";
 
 /**
  * What the ingest needs to know besides the reads: gantries (existence, direction), the tariffs
- * with a precomputed posted price per gantry and class, and the gantry CURVE keys (registered tags
- * and plates: vehicle-directory.ts). Loaded from the database, refreshed by the service.
+ * with a precomputed posted price per gantry and class (ReferenceData keeps both exact per group),
+ * and the gantry CURVE keys (registered tags and plates: vehicle-directory.ts).
  */
 
 export interface GantryInfo {
@@ -79,39 +80,80 @@ export async function loadGantries(db: Queryable): Promise<Map<string, GantryInf
   return new Map(rows.map((r) => [r.id, { direction: r.direction }]));
 }
 
-export async function loadTariffs(db: Queryable): Promise<Tariffs> {
-  const tariffs = await db.query<{ id: number; from_ms: number; to_ms: number | null }>(
-    `select id, (extract(epoch from effective_from) * 1000)::int8 as from_ms,
-            (extract(epoch from effective_to) * 1000)::int8 as to_ms
-       from tariffs where status = 'active' order by effective_from desc, version desc`,
-  );
-  const rates = await db.query<{ tariff_id: number; vehicle_class: number; rate_tenths_per_km: number }>(
-    "select tariff_id, vehicle_class, rate_tenths_per_km from tariff_class_rates r join tariffs t on t.id = r.tariff_id where t.status = 'active'",
-  );
-  const zones = await db.query<{ tariff_id: number; gantry_id: string; zone_km_tenths: number }>(
-    "select tariff_id, gantry_id, zone_km_tenths from tariff_zones z join tariffs t on t.id = z.tariff_id where t.status = 'active'",
-  );
-  const list: TariffPricing[] = tariffs.map((t) => ({ id: t.id, fromMs: t.from_ms, toMs: t.to_ms ?? Number.POSITIVE_INFINITY, prices: new Map() }));
-  const byId = new Map(list.map((t) => [t.id, t]));
-  const rateOf = new Map<number, Map<number, number>>();
-  for (const r of rates) {
-    let m = rateOf.get(r.tariff_id);
-    if (!m) rateOf.set(r.tariff_id, (m = new Map()));
-    m.set(r.vehicle_class, r.rate_tenths_per_km);
-  }
-  for (const z of zones) {
-    const t = byId.get(z.tariff_id);
-    const r = rateOf.get(z.tariff_id);
-    if (!t || !r) continue;
-    const prices: ClassPrices = {};
-    // A class without a rate under this tariff stays unpriced (null), never guessed.
-    for (const c of VEHICLE_CLASSES) {
-      const rate = r.get(c);
-      if (rate !== undefined) prices[c] = postedPriceTenths(z.zone_km_tenths, rate);
+/**
+ * The tariffs in force from `fromMs` on, by the engine's own rule (TariffSet: non-draft versions,
+ * the latest effective_from wins, ties to the higher version), each with its posted price per
+ * gantry and class.
+ */
+export async function loadTariffs(db: Queryable, fromMs: number): Promise<Tariffs> {
+  const set = await new TariffCatalog(db).tariffsFor(new Date(fromMs), FAR_FUTURE);
+  const list = set.all.map((v): TariffPricing => {
+    const pricing: TariffPricing = { id: v.id, fromMs: v.effectiveFrom.getTime(), toMs: v.effectiveTo?.getTime() ?? Number.POSITIVE_INFINITY, prices: new Map() };
+    for (const [gantry, zoneKmTenths] of v.zoneKmTenths) {
+      const prices: ClassPrices = {};
+      // A class without a rate under this tariff stays unpriced (null), never guessed.
+      for (const c of VEHICLE_CLASSES) {
+        const rate = v.ratesTenthsPerKm.get(c);
+        if (rate !== undefined) prices[c] = postedPriceTenths(zoneKmTenths, rate);
+      }
+      pricing.prices.set(gantry, prices);
     }
-    t.prices.set(z.gantry_id, prices);
-  }
+    return pricing;
+  });
+  // set.all is ordered as the rule picks: where versions overlap, the first one wins.
   return new Tariffs(list);
+}
+
+/** "Open-ended" for tariffsFor: the end of year 9999. */
+const FAR_FUTURE = new Date("9999-12-31T00:00:00Z");
+
+export interface ReferenceSnapshot {
+  /** ingest_reference_version when this was read (sql/601): bumped by every change to gantries or tariffs. */
+  version: bigint;
+  gantries: Map<string, GantryInfo>;
+  tariffs: Tariffs;
+}
+
+type Transactional = Queryable & { tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> };
+
+/**
+ * Gantries and tariffs as the database holds them when a group is built. Every change to
+ * gantries, tariffs, tariff_class_rates or tariff_zones bumps one counter row in its own
+ * transaction (sql/601); `current` reads that row before each group (one primary-key read) and
+ * reloads everything, in one snapshot, when it moved. So a tariff committed before a group is
+ * built prices that group's reads, each by the version in force at its own time: a version
+ * committed before its effective_from prices every read from then on that reaches the ingest
+ * after the commit (see ingest/README, "Tariff changes").
+ */
+export class ReferenceData {
+  private snapshot: ReferenceSnapshot | undefined;
+
+  /** `tariffsFromMs`: the oldest read time the ingest still accepts (its read-time window). */
+  constructor(private readonly tariffsFromMs: () => number) {}
+
+  /** Reads everything in one repeatable-read snapshot, together with the version it belongs to. */
+  async load(db: Transactional): Promise<ReferenceSnapshot> {
+    const fromMs = this.tariffsFromMs();
+    const loaded = await db.tx(async (tx) => {
+      await tx.query("set transaction isolation level repeatable read, read only");
+      const v = await tx.one<{ version: string }>("select version::text as version from ingest_reference_version");
+      // One query at a time: a transaction's client takes them in turn.
+      const gantries = await loadGantries(tx);
+      const tariffs = await loadTariffs(tx, fromMs);
+      return { version: BigInt(v.version), gantries, tariffs };
+    });
+    // Two loads may overlap (the periodic refresh and a group's): never go back to an older one.
+    if (!this.snapshot || loaded.version >= this.snapshot.version) this.snapshot = loaded;
+    return this.snapshot;
+  }
+
+  /** The snapshot to build a group with: reloaded first if anything changed since the last look. */
+  async current(db: Transactional): Promise<ReferenceSnapshot> {
+    const s = this.snapshot;
+    if (!s) return this.load(db);
+    const v = await db.one<{ version: string }>("select version::text as version from ingest_reference_version");
+    return BigInt(v.version) === s.version ? s : this.load(db);
+  }
 }
 
 export async function loadGantryKeys(db: Queryable): Promise<Map<string, string>> {

@@ -36,7 +36,7 @@ async function startAcker(bind = "tcp://127.0.0.1:*", opts: { ack?: boolean; los
         const h = JSON.parse(text.decode(m.frames[1])) as { gantry: string; batch: number };
         received.push(h);
         if (opts.ack === false) {
-          server.done();
+          server.done(m);
           continue;
         }
         const key = `${h.gantry}|${h.batch}`;
@@ -46,10 +46,12 @@ async function startAcker(bind = "tcp://127.0.0.1:*", opts: { ack?: boolean; los
         if (lost < (opts.loseFirstAcks ?? 0)) {
           // Committed, but the ack never reaches the gantry.
           lost++;
-          server.done();
+          server.done(m);
           continue;
         }
-        server.reply(m.id, ["TR1", JSON.stringify({ batch: h.batch, status: duplicate ? "duplicate" : "ok", accepted: duplicate ? 0 : reads.length, rejected: 0, errors: [] })]);
+        // A duplicate carries the counts of the commit, as the ingest answers.
+        const accepted = committed.get(key)!.length;
+        server.reply(m, ["TR1", JSON.stringify({ batch: h.batch, status: duplicate ? "duplicate" : "ok", accepted, rejected: 0, errors: [] })]);
       }
     },
   });
@@ -157,6 +159,8 @@ describe("simulator", () => {
     expect(summary.numberCollisions).toBe(0);
     expect(summary.resends).toBeGreaterThanOrEqual(5);
     expect(summary.readsAcked).toBe(m.truth.reads);
+    // The reads of the batches answered duplicate were accepted when they were committed.
+    expect(summary.readsAccepted).toBe(m.truth.reads);
     expect([...acker.committed.values()].reduce((a, r) => a + r.length, 0)).toBe(m.truth.reads);
   });
 

@@ -269,11 +269,13 @@ export class Simulator {
       if (res.attempts === 1 && !resumed) {
         this.summary.numberCollisions++;
         log.warn("a new batch was answered duplicate: its number was used before, its reads were not stored", { gantry: gantryId, batch: entry.batch });
+        return;
       }
-    } else {
-      this.summary.readsAccepted += r.accepted;
-      this.summary.readsRejected += r.rejected;
     }
+    // A duplicate of our own batch (a resend after a lost ack, or resumed from the outbox) was
+    // committed earlier: the reply carries the counts of that commit.
+    this.summary.readsAccepted += r.accepted;
+    this.summary.readsRejected += r.rejected;
   }
 
   private waitForAck(): Promise<void> {

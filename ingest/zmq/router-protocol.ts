@@ -8,6 +8,11 @@ export interface RouterWorkerInit {
   curveSecretKey: string | undefined;
   keys: [publicKey: string, userId: string][];
   maxInFlight: number;
+  maxInFlightBytes: number;
+  /** ZMQ_RCVHWM of the ROUTER: messages libzmq queues per connection. */
+  receiveHwm: number;
+  /** Frames of a message kept (after the routing id); the rest are released unread. */
+  maxFrames: number;
   maxGroupMessages: number;
   maxGroupBytes: number;
   pollMs: number;
@@ -18,6 +23,10 @@ export interface WireMessage {
   /** ROUTER routing id of the peer. */
   id: Uint8Array;
   frames: Uint8Array[];
+  /** Frames the peer sent (after the routing id): more than frames.length when some were dropped. */
+  frameCount: number;
+  /** Bytes of the frames held: released from the in-flight budget when the message is answered. */
+  bytes: number;
   userId: string | undefined;
 }
 
@@ -29,8 +38,8 @@ export type FromWorker =
   | { type: "stopped" };
 
 // Control frames (main -> worker over inproc PUSH/PULL, so a blocked zmq_poll wakes at once).
-export const CTRL_REPLY = "R"; // R, routing id, ...frames: send a reply; one message leaves flight
-export const CTRL_DONE = "D"; // D: one message leaves flight without a reply
+export const CTRL_REPLY = "R"; // R, bytes held, routing id, ...frames: send a reply; one message leaves flight
+export const CTRL_DONE = "D"; // D, bytes held: one message leaves flight without a reply
 export const CTRL_KEYS = "K"; // K, JSON [[publicKey, userId], ...]
 export const CTRL_STOP_READING = "S";
 export const CTRL_QUIT = "Q";

@@ -7,8 +7,8 @@ import { answerZapRequest, ZAP_ENDPOINT } from "./zap.ts";
 /**
  * The thread that owns the ROUTER (and the ZAP handler): blocking zmq_poll, groups of received
  * messages posted to the main thread, replies coming back over an inproc PULL socket. Reading stops
- * while `maxInFlight` messages await their reply, so a slow database holds gantries back instead
- * of filling memory.
+ * while `maxInFlight` messages, or `maxInFlightBytes` of their frames, await their reply, so a slow
+ * database (or a stream of junk) holds gantries back instead of filling memory.
  */
 declare const self: Worker;
 
@@ -28,7 +28,8 @@ function run(init: RouterWorkerInit): void {
   }
   const router = ctx.socket("ROUTER");
   router.setInt(ZMQ.SNDHWM, 0);
-  router.setInt(ZMQ.RCVHWM, 1000);
+  // Per connection: what libzmq holds while reading is paused (then TCP holds the sender back).
+  router.setInt(ZMQ.RCVHWM, init.receiveHwm);
   router.setInt64(ZMQ.MAXMSGSIZE, init.maxMessageBytes);
   router.setInt(ZMQ.LINGER, 2000);
   if (init.curveSecretKey) {
@@ -43,12 +44,13 @@ function run(init: RouterWorkerInit): void {
   const reading = new PollSet([...base, router]);
   const paused = new PollSet(base);
   let inFlight = 0;
+  let inFlightBytes = 0;
   let stopReading = false;
   let quit = false;
   const lookup = (k: string) => keys.get(k);
 
   while (!quit) {
-    const canRead = !stopReading && inFlight < init.maxInFlight;
+    const canRead = !stopReading && inFlight < init.maxInFlight && inFlightBytes < init.maxInFlightBytes;
     const ready = (canRead ? reading : paused).poll(init.pollMs);
     if (ready[0]) {
       for (;;) {
@@ -57,8 +59,12 @@ function run(init: RouterWorkerInit): void {
         const kind = text.decode(m.frames[0]);
         if (kind === CTRL_REPLY) {
           inFlight--;
-          router.send(m.frames.slice(1), { dontWait: true });
-        } else if (kind === CTRL_DONE) inFlight--;
+          inFlightBytes -= Number(text.decode(m.frames[1]));
+          router.send(m.frames.slice(2), { dontWait: true });
+        } else if (kind === CTRL_DONE) {
+          inFlight--;
+          inFlightBytes -= Number(text.decode(m.frames[1]));
+        }
         else if (kind === CTRL_KEYS) keys = new Map(JSON.parse(text.decode(m.frames[1])) as [string, string][]);
         else if (kind === CTRL_STOP_READING) stopReading = true;
         else if (kind === CTRL_QUIT) quit = true;
@@ -76,16 +82,20 @@ function run(init: RouterWorkerInit): void {
       // Frames are moved, not copied, to the main thread: no second copy, no garbage left here.
       const transfer: ArrayBuffer[] = [];
       let bytes = 0;
-      while (group.length < init.maxGroupMessages && bytes < init.maxGroupBytes && inFlight < init.maxInFlight) {
-        const m = router.recv({ dontWait: true, userId: !!zap });
+      while (group.length < init.maxGroupMessages && bytes < init.maxGroupBytes && inFlight < init.maxInFlight && inFlightBytes < init.maxInFlightBytes) {
+        // +1: the routing id comes first.
+        const m = router.recv({ dontWait: true, userId: !!zap, maxFrames: init.maxFrames + 1 });
         if (!m) break;
         const id = m.frames.shift()!;
+        let held = 0;
         for (const f of m.frames) {
-          bytes += f.length;
+          held += f.length;
           if (f.byteLength) transfer.push(f.buffer as ArrayBuffer);
         }
-        group.push({ id, frames: m.frames, userId: m.userId });
+        bytes += held;
+        group.push({ id, frames: m.frames, frameCount: m.frameCount - 1, bytes: held, userId: m.userId });
         inFlight++;
+        inFlightBytes += held;
       }
       if (group.length) post({ type: "messages", messages: group }, transfer);
     }

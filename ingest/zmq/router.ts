@@ -12,11 +12,17 @@ export interface RouterServerOptions {
   curveSecretKey?: string;
   /** Z85 public key -> user id (gantry id). */
   keys?: ReadonlyMap<string, string>;
-  /** Messages handed over but not yet answered; reading pauses at this bound. */
+  /** Messages handed over but not yet answered; reading pauses at this bound (default 256). */
   maxInFlight?: number;
+  /** Bytes of their frames; reading pauses at this bound too (default 64 MiB). */
+  maxInFlightBytes?: number;
+  /** Frames kept of a message; more are released unread and only counted (default: all). */
+  maxFrames?: number;
+  /** ZMQ_RCVHWM: messages libzmq queues per connection while reading is paused (default 1000). */
+  receiveHwm?: number;
   maxGroupMessages?: number;
   maxGroupBytes?: number;
-  /** Largest message libzmq accepts at all; bigger ones drop the connection. */
+  /** Largest frame libzmq accepts at all (ZMQ_MAXMSGSIZE, default 16 MiB); a bigger one drops the connection. */
   maxMessageBytes?: number;
   onMessages: (messages: IncomingMessage[]) => void;
   onZap?: (allowed: boolean, userId: string | undefined) => void;
@@ -26,7 +32,7 @@ export interface RouterServerOptions {
 /**
  * A ROUTER socket served by a Worker, so socket I/O never blocks the event loop. Every message
  * handed to `onMessages` must be answered exactly once with `reply` or `done`: that is how the
- * in-flight bound (back-pressure) is kept.
+ * in-flight bounds (back-pressure) are kept.
  */
 export class RouterServer {
   private stopped: Promise<void> | undefined;
@@ -86,6 +92,9 @@ export class RouterServer {
       curveSecretKey: opts.curveSecretKey,
       keys: [...(opts.keys ?? new Map()).entries()],
       maxInFlight: opts.maxInFlight ?? 256,
+      maxInFlightBytes: opts.maxInFlightBytes ?? 64 << 20,
+      maxFrames: opts.maxFrames ?? 0x7fffffff,
+      receiveHwm: opts.receiveHwm ?? 1000,
       maxGroupMessages: opts.maxGroupMessages ?? 64,
       maxGroupBytes: opts.maxGroupBytes ?? 8 << 20,
       pollMs: 100,
@@ -104,14 +113,14 @@ export class RouterServer {
     }
   }
 
-  /** Sends the reply frames to the peer of an incoming message (its `id`). */
-  reply(id: Uint8Array, frames: readonly Frame[]): void {
-    this.control.send([CTRL_REPLY, id, ...frames]);
+  /** Sends the reply frames to the peer of an incoming message. */
+  reply(to: IncomingMessage, frames: readonly Frame[]): void {
+    this.control.send([CTRL_REPLY, String(to.bytes), to.id, ...frames]);
   }
 
   /** Releases a message without replying. */
-  done(): void {
-    this.control.send([CTRL_DONE]);
+  done(message: IncomingMessage): void {
+    this.control.send([CTRL_DONE, String(message.bytes)]);
   }
 
   /** Replaces the accepted CURVE keys (public key -> user id). */

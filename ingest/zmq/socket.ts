@@ -60,6 +60,8 @@ export class Context {
 
 export interface ReceivedMessage {
   frames: Uint8Array[];
+  /** Frames the message had: more than `frames.length` when recv's maxFrames dropped some. */
+  frameCount: number;
   /** The User-Id the ZAP handler returned for the peer (CURVE), when there is one. */
   userId: string | undefined;
 }
@@ -169,32 +171,38 @@ export class Socket {
   /**
    * Receives one whole multipart message with zmq_msg_* (frames of any size, never truncated).
    * Returns undefined when nothing arrives: at once with dontWait, or after ZMQ_RCVTIMEO.
+   * `maxFrames`: frames after that many are received and released without being copied (libzmq
+   * limits the size of a frame, not their number); `frameCount` still counts them.
    */
-  recv(opts: { dontWait?: boolean; userId?: boolean } = {}): ReceivedMessage | undefined {
+  recv(opts: { dontWait?: boolean; userId?: boolean; maxFrames?: number } = {}): ReceivedMessage | undefined {
     const lib = zmq();
     const msg = this.msg;
     const frames: Uint8Array[] = [];
+    const maxFrames = opts.maxFrames ?? Number.POSITIVE_INFINITY;
+    let frameCount = 0;
     let userId: string | undefined;
     for (;;) {
       lib.zmq_msg_init(msg);
-      const n = lib.zmq_msg_recv(msg, this.handle, frames.length === 0 && opts.dontWait ? ZMQ.DONTWAIT : 0);
+      const n = lib.zmq_msg_recv(msg, this.handle, frameCount === 0 && opts.dontWait ? ZMQ.DONTWAIT : 0);
       if (n < 0) {
         const errno = lib.zmq_errno();
         lib.zmq_msg_close(msg);
         // Only the first frame can time out: the rest of a multipart message is already here.
-        if (frames.length === 0 && (errno === ZMQ.EAGAIN || errno === ZMQ.EINTR)) return undefined;
+        if (frameCount === 0 && (errno === ZMQ.EAGAIN || errno === ZMQ.EINTR)) return undefined;
         if (errno === ZMQ.EINTR) continue;
         throw zmqError("zmq_msg_recv");
       }
-      const data = n > 0 ? lib.zmq_msg_data(msg) : null;
-      frames.push(data ? new Uint8Array(toArrayBuffer(data, 0, n).slice(0)) : new Uint8Array(0));
+      if (frameCount++ < maxFrames) {
+        const data = n > 0 ? lib.zmq_msg_data(msg) : null;
+        frames.push(data ? new Uint8Array(toArrayBuffer(data, 0, n).slice(0)) : new Uint8Array(0));
+      }
       if (opts.userId && userId === undefined) {
         const p = lib.zmq_msg_gets(msg, USER_ID);
         if (p) userId = readCString(p);
       }
       const more = lib.zmq_msg_more(msg);
       lib.zmq_msg_close(msg);
-      if (!more) return { frames, userId };
+      if (!more) return { frames, frameCount, userId };
     }
   }
 

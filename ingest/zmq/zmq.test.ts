@@ -30,7 +30,7 @@ async function echoServer(opts: { curveSecretKey?: string; keys?: Map<string, st
     onMessages: (msgs) => {
       for (const m of msgs) {
         received.push(m);
-        server.reply(m.id, ["echo", ...m.frames, m.userId ?? "-"]);
+        server.reply(m, ["echo", ...m.frames, m.userId ?? "-"]);
       }
     },
   });
@@ -117,10 +117,60 @@ describe("sockets", () => {
     for (let i = 1; i < 10; i++) d.send([String(i)]);
     await Bun.sleep(300);
     expect(held.length).toBe(3);
-    for (const m of held.splice(0)) server.reply(m.id, ["ok"]);
+    for (const m of held.splice(0)) server.reply(m, ["ok"]);
     await Bun.sleep(300);
     expect(held.length).toBe(3);
     expect(replies.length).toBe(3);
+    d.close();
+    await server.close();
+  });
+
+  test("reading pauses at the in-flight byte budget too, and resumes as messages are answered", async () => {
+    const held: IncomingMessage[] = [];
+    const server = await RouterServer.start({ bind: "tcp://127.0.0.1:*", maxInFlight: 100, maxInFlightBytes: 250_000, onMessages: (m) => held.push(...m) });
+    const replies: Uint8Array[][] = [];
+    const d = new Dealer(ctx, reactor, { endpoint: server.endpoint }, (f) => replies.push(f));
+    const frame = new Uint8Array(100_000);
+    while (!d.send(["0", frame])) await Bun.sleep(5);
+    for (let i = 1; i < 6; i++) d.send([String(i), frame]);
+    await Bun.sleep(300);
+    // Reading stops once 250 000 bytes are held: the third message crosses the budget.
+    expect(held.length).toBe(3);
+    expect(held.every((m) => m.bytes === 100_001)).toBe(true);
+    for (const m of held.splice(0, 2)) server.reply(m, ["ok"]);
+    await Bun.sleep(300);
+    expect(held.length).toBe(3);
+    for (const m of held.splice(0)) server.done(m);
+    await Bun.sleep(300);
+    expect(held.length).toBe(1);
+    d.close();
+    await server.close();
+  });
+
+  test("frames beyond maxFrames are released unread and only counted; frames over maxMessageBytes drop the connection", async () => {
+    const received: IncomingMessage[] = [];
+    const server = await RouterServer.start({
+      bind: "tcp://127.0.0.1:*",
+      maxFrames: 3,
+      maxMessageBytes: 1000,
+      onMessages: (msgs) => {
+        for (const m of msgs) {
+          received.push(m);
+          server.reply(m, ["ok", String(m.frameCount)]);
+        }
+      },
+    });
+    const replies: Uint8Array[][] = [];
+    const d = new Dealer(ctx, reactor, { endpoint: server.endpoint }, (f) => replies.push(f));
+    while (!d.send(["a", "b", "c", "d", new Uint8Array(1000)])) await Bun.sleep(5);
+    const r = await nextMessage(replies);
+    expect(text.decode(r[1])).toBe("5");
+    expect(received[0]!.frames.map((f) => text.decode(f))).toEqual(["a", "b", "c"]);
+    expect(received[0]!.bytes).toBe(3);
+    // One byte over: libzmq closes the connection; nothing reaches the server.
+    d.send(["x", new Uint8Array(1001)]);
+    await Bun.sleep(300);
+    expect(received.length).toBe(1);
     d.close();
     await server.close();
   });
@@ -141,7 +191,7 @@ describe("CURVE with a ZAP handler", () => {
       onMessages: (msgs) => {
         for (const m of msgs) {
           received.push(m);
-          server.reply(m.id, ["hello", m.userId ?? "-"]);
+          server.reply(m, ["hello", m.userId ?? "-"]);
         }
       },
     });

@@ -43,6 +43,10 @@ export async function seedThroughIngest(db: Database, scope: SeedScope, opts: { 
     logger: silentLogger,
     bind: "tcp://127.0.0.1:*",
     duplicateWindowSeconds: 60,
+    // The seed's reads are the 6 hours before its "now": that is the ingest's clock here.
+    now: () => scope.now.getTime(),
+    readMaxAgeSeconds: 7 * 86_400,
+    readMaxAheadSeconds: 300,
     statsIntervalMs: 250,
     instance: "ingest-test",
     ...(opts.maxGroupReads ? { maxGroupReads: opts.maxGroupReads } : {}),
