@@ -61,6 +61,7 @@ export const envSchema = z.object({
   CONTROL_TRIP_GAP_MIN: z.coerce.number().min(1).max(1440).default(30),
 
   START_SIMULATOR: bool(true),
+  START_RESTART_MAX_DELAY_S: z.coerce.number().int().min(1).max(3600).default(30),
   START_COMPONENTS: z
     .string()
     .default("all")
@@ -103,6 +104,8 @@ export interface Config {
     tripGapMs: number;
   };
   startSimulator: boolean;
+  /** The launcher restarts a component that exits after 1 s, 2 s, 4 s …, at most this long. */
+  startRestartMaxDelayMs: number;
   /** Which components `bun run start` launches. */
   startComponents: string[];
 }
@@ -166,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tripGapMs: e.CONTROL_TRIP_GAP_MIN * 60_000,
     },
     startSimulator: e.START_SIMULATOR,
+    startRestartMaxDelayMs: e.START_RESTART_MAX_DELAY_S * 1000,
     startComponents: e.START_COMPONENTS,
   };
 }
