@@ -24,7 +24,7 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
   try {
-    // The database may still be starting (launcher, embedded PGlite): wait for it.
+    // The database may still be starting (or restarting): wait for it.
     let network: SegmentNetwork | undefined;
     for (let attempt = 1; !network && !stop.signal.aborted; attempt++) {
       try {

@@ -170,7 +170,11 @@ export class EmbeddedPostgres {
 
   private prepareDataDir(runAs: OsUser | undefined): void {
     const fresh = !existsSync(this.dataDir);
-    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new TollwayError("config", `cannot create the embedded database folder ${this.dataDir} (${(e as Error).message}): point DATA_DIR at a folder you can write`);
+    }
     if (!runAs) return;
     const st = statSync(this.dataDir);
     if (st.uid === runAs.uid) return;
