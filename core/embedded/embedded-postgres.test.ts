@@ -172,7 +172,7 @@ describe("EmbeddedPostgres", () => {
     try {
       mkdirSync(join(dir, "postgres"));
       writeFileSync(join(dir, "postgres", "notes.txt"), "mine");
-      const err = await new EmbeddedPostgres({ dataDir: join(dir, "postgres") }).start().catch((e: unknown) => e as Error);
+      const err = await new EmbeddedPostgres({ dataDir: join(dir, "postgres") }).start().then((): Error => new Error("it started"), (e: unknown) => e as Error);
       expect(err).toBeInstanceOf(TollwayError);
       expect(err.message).toContain("holds no PostgreSQL cluster (found notes.txt): move it away or point DATA_DIR elsewhere");
     } finally {
@@ -186,7 +186,7 @@ describe("EmbeddedPostgres", () => {
     const port = Number(new URL(s.url).port);
     const dir = throwawayDataDir();
     try {
-      const err = await new EmbeddedPostgres({ dataDir: join(dir, "postgres"), port, noSync: true }).start().catch((e: unknown) => e as Error);
+      const err = await new EmbeddedPostgres({ dataDir: join(dir, "postgres"), port, noSync: true }).start().then((): Error => new Error("it started"), (e: unknown) => e as Error);
       expect(err).toBeInstanceOf(TollwayError);
       expect(err.message).toContain(`did not start (port ${port})`);
       expect(err.message).toContain("choose another EMBEDDED_DB_PORT");
