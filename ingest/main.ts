@@ -14,7 +14,6 @@ await runMain("ingest", async ({ config, logger }) => {
     applicationName: "tollway-ingest",
     queryTimeoutMs: 30_000,
   });
-  const bindHost = /^tcp:\/\/([0-9.]+):/.exec(config.ingest.bind)?.[1];
   const service = new IngestService({
     db,
     logger,
@@ -22,8 +21,7 @@ await runMain("ingest", async ({ config, logger }) => {
     curveSecretKey: config.ingest.curve?.secretKey,
     duplicateWindowSeconds: config.ingest.duplicateWindowSeconds,
     metricsPort: config.ingest.metricsPort,
-    // Metrics listen where the gantry port does (all interfaces for tcp://*).
-    metricsHost: bindHost ?? "0.0.0.0",
+    metricsHost: config.ingest.metricsHost,
   });
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {

@@ -25,17 +25,13 @@ interface Component {
 }
 
 const COMPONENTS: Component[] = [
-  { name: "ingest", entry: "ingest/main.ts", wanted: () => true, readyUrl: (c) => (c.ingest.metricsPort ? `http://${probeHost(ingestHttpHost(c))}:${c.ingest.metricsPort}/readyz` : undefined) },
+  { name: "ingest", entry: "ingest/main.ts", wanted: () => true, readyUrl: (c) => (c.ingest.metricsPort ? `http://${probeHost(c.ingest.metricsHost)}:${c.ingest.metricsPort}/readyz` : undefined) },
   { name: "gateway", entry: "gateway/main.ts", wanted: () => true, readyUrl: (c) => (c.gateway.port ? `http://${probeHost(c.gateway.host)}:${c.gateway.port}/readyz` : undefined) },
   { name: "control", entry: "control/main.ts", wanted: () => true },
   { name: "sim", entry: "ingest/simulator/main.ts", wanted: (c) => c.startSimulator },
 ];
 
-/** The ingest's HTTP endpoint listens where its gantry port does (ingest/main.ts). */
-function ingestHttpHost(c: Config): string {
-  return /^tcp:\/\/([0-9.]+):/.exec(c.ingest.bind)?.[1] ?? "0.0.0.0";
-}
-
+/** A wildcard listener is probed on the loopback address. */
 const probeHost = (host: string) => (host === "0.0.0.0" || host === "*" ? "127.0.0.1" : host);
 
 await runMain("start", async ({ config, logger }) => {

@@ -39,6 +39,8 @@ describe("loadConfig", () => {
     expect(c.databaseUrl).toBe("postgres://u@db:5432/toll");
     expect(c.gateway.port).toBe(9090);
     expect(c.ingest.bind).toBe("tcp://*:6000");
+    expect(c.ingest.metricsHost).toBe("0.0.0.0");
+    expect(loadConfig({ INGEST_BIND: "tcp://10.1.2.3:5555" }).ingest.metricsHost).toBe("10.1.2.3");
     expect(c.startSimulator).toBe(false);
     expect(c.startComponents).toEqual(["gateway", "ingest"]);
     expect(c.logLevel).toBe("debug");

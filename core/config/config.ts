@@ -91,6 +91,8 @@ export interface Config {
   ingest: {
     bind: string;
     metricsPort: number;
+    /** The HTTP endpoint (/metrics, /healthz, /readyz) listens where the gantry port does: its IP, else all interfaces. */
+    metricsHost: string;
     curve: { secretKey: string; publicKey: string | undefined } | undefined;
     duplicateWindowSeconds: number;
   };
@@ -152,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingest: {
       bind: e.INGEST_BIND,
       metricsPort: e.INGEST_METRICS_PORT,
+      metricsHost: /^tcp:\/\/([0-9.]+):/.exec(e.INGEST_BIND)?.[1] ?? "0.0.0.0",
       curve: e.INGEST_CURVE_SECRET_KEY
         ? { secretKey: e.INGEST_CURVE_SECRET_KEY, publicKey: e.INGEST_CURVE_PUBLIC_KEY }
         : undefined,

@@ -227,9 +227,15 @@ export class EmbeddedPostgres {
       if (r.code === 0) return;
       throw new TollwayError("database", `an earlier embedded database (pid ${pid}) runs on ${this.dataDir} and did not stop: ${r.output.trim()}`);
     }
-    // The killed server's backends leave on their own; until then they hold its shared memory.
+    // The killed server's backends leave on their own; until then they hold its shared memory, and
+    // a new server beside them would corrupt the cluster.
     const shmId = Number(lines[6]?.trim().split(/\s+/)[1]);
-    for (let waited = 0; sharedMemoryAttached(shmId) && waited < 30_000; waited += 100) await Bun.sleep(100);
+    for (let waited = 0; sharedMemoryAttached(shmId); waited += 100) {
+      if (waited >= 30_000) {
+        throw new TollwayError("database", `processes of a killed embedded database still use ${this.dataDir} (shared memory id ${shmId}): end them (ps -u ${runAs?.name ?? process.env.USER ?? "$USER"} | grep postgres) and start again`);
+      }
+      await Bun.sleep(100);
+    }
     rmSync(file, { force: true });
     this.logger.warn("removed a stale postmaster.pid (the embedded database had been killed)", { pid });
   }
