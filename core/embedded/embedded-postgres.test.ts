@@ -151,6 +151,19 @@ describe("EmbeddedPostgres", () => {
     await next.stop();
   }, 120_000);
 
+  test("creates missing parent folders that the server's user can pass (DATA_DIR not there yet)", async () => {
+    const dir = throwawayDataDir();
+    try {
+      const server = new EmbeddedPostgres({ dataDir: join(dir, "fresh", ".data", "postgres"), noSync: true });
+      await server.start();
+      expect(statSync(join(dir, "fresh", ".data")).mode & 0o005).toBe(0o005);
+      expect(statSync(server.dataDir).mode & 0o777).toBe(0o700);
+      await server.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   test("options are checked when the object is built", () => {
     const err = (() => {
       try {

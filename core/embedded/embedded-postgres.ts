@@ -171,6 +171,8 @@ export class EmbeddedPostgres {
   private prepareDataDir(runAs: OsUser | undefined): void {
     const fresh = !existsSync(this.dataDir);
     try {
+      // Parents with the usual mode (the server's user must pass through them), the cluster 0700.
+      mkdirSync(dirname(this.dataDir), { recursive: true });
       mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new TollwayError("config", `cannot create the embedded database folder ${this.dataDir} (${(e as Error).message}): point DATA_DIR at a folder you can write`);
