@@ -35,16 +35,19 @@ const COMPONENTS: Component[] = [
 const probeHost = (host: string) => (host === "0.0.0.0" || host === "*" ? "127.0.0.1" : host);
 
 await runMain("start", async ({ config, logger }) => {
-  // Signals from the first moment: a Ctrl-C while the database starts must still stop it.
+  // Signals from the first moment: a Ctrl-C while the database starts must still stop it. Repeats
+  // are ignored, never fatal: under `bun run start` one Ctrl-C arrives twice (from the terminal and
+  // passed on by bun), and dying mid-stop would leave the database running.
   let stopRequested = false;
   let requestStop: () => void = () => undefined;
   const stopSignal = new Promise<void>((resolveStop) => (requestStop = resolveStop));
-  const onSignal = () => {
+  const onSignal = (signal: string) => {
+    if (stopRequested) return logger.info("already stopping", { signal });
     stopRequested = true;
     requestStop();
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   let embedded: EmbeddedPostgres | undefined;
   let supervisor: Supervisor | undefined;

@@ -93,9 +93,15 @@ export class Stack {
     }
   }
 
-  /** Ctrl-C: returns the exit code once the launcher has stopped everything. */
-  async stop(signal: "SIGINT" | "SIGTERM" = "SIGINT"): Promise<number> {
-    this.proc.kill(signal);
+  /**
+   * Ctrl-C: returns the exit code once the launcher has stopped everything. `times` > 1 repeats the
+   * signal 20 ms apart, as when `bun run start` passes on the terminal's Ctrl-C that the launcher also got.
+   */
+  async stop(signal: "SIGINT" | "SIGTERM" = "SIGINT", times = 1): Promise<number> {
+    for (let i = 0; i < times; i++) {
+      if (i) await Bun.sleep(20);
+      this.proc.kill(signal);
+    }
     const code = await this.proc.exited;
     await Promise.all(this.pumps);
     return code;
