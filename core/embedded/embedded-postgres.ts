@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { TollwayError } from "../errors/tollway-error.ts";
@@ -21,6 +21,8 @@ const MAJOR = "17";
 /** The one role; every component connects as it, over TCP on 127.0.0.1 with trust auth. */
 const SUPERUSER = "postgres";
 const SAFE_VALUE = /^[\w.:/-]*$/;
+/** As root, binaries the server's user cannot reach (a repository under /root) are copied here once. */
+const SHARED_BINARIES = "/var/cache/tollway";
 
 const optionsSchema = z.object({
   /** The cluster folder (PGDATA); created and initialised on the first start. */
@@ -54,6 +56,7 @@ export class EmbeddedPostgres {
   readonly dataDir: string;
   readonly logFile: string;
   private port: number | undefined;
+  private bin: Binaries | undefined;
 
   constructor(options: EmbeddedPostgresOptions) {
     const { logger, ...rest } = options;
@@ -71,10 +74,11 @@ export class EmbeddedPostgres {
   /** Initialises the cluster if needed, starts the server and waits until it accepts connections. */
   async start(): Promise<string> {
     if (this.port !== undefined) return this.url();
-    const bin = this.binaries();
     const runAs = await this.prepareUser();
+    const bin = await this.reachableBinaries(runAs, this.binaries());
+    this.bin = bin;
     this.prepareDataDir(runAs);
-    await this.checkAccess(runAs, bin.postgres);
+    await this.checkDataAccess(runAs);
     if (!existsSync(join(this.dataDir, "PG_VERSION"))) await this.initdb(runAs, bin.initdb);
     const version = readFileSync(join(this.dataDir, "PG_VERSION"), "utf8").trim();
     if (version !== MAJOR) {
@@ -121,7 +125,7 @@ export class EmbeddedPostgres {
   async stop(): Promise<void> {
     if (this.port === undefined) return;
     const runAs = await this.prepareUser();
-    const bin = this.binaries();
+    const bin = this.bin ?? this.binaries();
     const fast = await this.run(runAs, [bin.pgCtl, "stop", "-D", this.dataDir, "-m", "fast", "-w", "-t", "60"]);
     if (fast.code !== 0) {
       this.logger.warn("embedded database did not stop in time; stopping it immediately", { output: fast.output.trim() });
@@ -131,7 +135,7 @@ export class EmbeddedPostgres {
     this.logger.info("embedded database stopped", { dataDir: this.dataDir });
   }
 
-  private binaries() {
+  private binaries(): Binaries {
     let binDir = this.opts.binDir;
     if (!binDir) {
       try {
@@ -151,7 +155,35 @@ export class EmbeddedPostgres {
       );
     }
     linkSharedLibraries(join(binDir, ".."));
-    return { postgres: join(binDir, "postgres"), initdb: join(binDir, "initdb"), pgCtl: join(binDir, "pg_ctl") };
+    return binariesIn(binDir);
+  }
+
+  /**
+   * The server's user must be able to run the binaries. As root, a repository it cannot reach (say
+   * under /root, mode 0700) gets its binaries copied once to SHARED_BINARIES, readable by everyone.
+   */
+  private async reachableBinaries(runAs: OsUser | undefined, bin: Binaries): Promise<Binaries> {
+    if (!runAs || (await this.run(runAs, ["test", "-x", bin.postgres])).code === 0) return bin;
+    const version = (await command([bin.postgres, "--version"])).output.match(/\d+\.\d+/)?.[0] ?? "unknown";
+    const target = join(SHARED_BINARIES, `postgres-${version}`);
+    if (!existsSync(join(target, "bin", "postgres"))) {
+      // Copied beside, then renamed: concurrent starts never see half a copy.
+      mkdirSync(SHARED_BINARIES, { recursive: true, mode: 0o755 });
+      const staging = `${target}.${process.pid}`;
+      const copy = await command(["cp", "-a", join(bin.postgres, "..", ".."), staging]);
+      if (copy.code !== 0) throw new TollwayError("config", `could not copy the PostgreSQL binaries to ${staging}: ${copy.output.trim()}`);
+      try {
+        renameSync(staging, target);
+      } catch {
+        rmSync(staging, { recursive: true, force: true }); // another start won the race
+      }
+      this.logger.info("copied the PostgreSQL binaries where their OS user can reach them", { user: runAs.name, to: target });
+    }
+    const shared = binariesIn(join(target, "bin"));
+    if ((await this.run(runAs, ["test", "-x", shared.postgres])).code !== 0) {
+      throw new TollwayError("config", `the OS user '${runAs.name}' cannot run ${shared.postgres}: make ${SHARED_BINARIES} readable by others, run as a non-root user, or set DATABASE_URL`);
+    }
+    return shared;
   }
 
   /** As root: the OS user to run the binaries as (created when missing). Otherwise undefined. */
@@ -185,14 +217,13 @@ export class EmbeddedPostgres {
     if (!fresh) this.logger.warn("gave the embedded database folder to its OS user", { dataDir: this.dataDir, user: runAs.name });
   }
 
-  private async checkAccess(runAs: OsUser | undefined, postgres: string): Promise<void> {
+  private async checkDataAccess(runAs: OsUser | undefined): Promise<void> {
     if (!runAs) return;
-    const probe = await this.run(runAs, ["sh", "-c", 'test -x "$0" && test -w "$1"', postgres, this.dataDir]);
-    if (probe.code !== 0) {
+    if ((await this.run(runAs, ["test", "-w", this.dataDir])).code !== 0) {
       throw new TollwayError(
         "config",
-        `PostgreSQL runs as the OS user '${runAs.name}', which cannot reach ${postgres} or write ${this.dataDir}: ` +
-          "make the folders above them searchable by others (chmod o+x), run as a non-root user, or set DATABASE_URL",
+        `PostgreSQL runs as the OS user '${runAs.name}', which cannot reach ${this.dataDir}: make the folders above it searchable by others ` +
+          "(chmod o+x), point DATA_DIR at a folder it can reach, run as a non-root user, or set DATABASE_URL",
       );
     }
   }
@@ -268,6 +299,14 @@ export class EmbeddedPostgres {
     return command(runAs ? ["runuser", "-u", runAs.name, "--", ...argv] : argv);
   }
 }
+
+interface Binaries {
+  postgres: string;
+  initdb: string;
+  pgCtl: string;
+}
+
+const binariesIn = (binDir: string): Binaries => ({ postgres: join(binDir, "postgres"), initdb: join(binDir, "initdb"), pgCtl: join(binDir, "pg_ctl") });
 
 interface OsUser {
   name: string;
