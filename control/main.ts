@@ -24,7 +24,7 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
   try {
-    // The database may still be starting (launcher, embedded PGlite): wait for it.
+    // The database may still be starting (or restarting): wait for it.
     const network = await retryTransient(() => SegmentNetwork.load(db), {
       maxAttempts: 31,
       pause: async (attempt) => {

@@ -6,7 +6,7 @@ import { startServer } from "./server.ts";
 
 // `bun run gateway`: serves the API on GATEWAY_HOST:GATEWAY_PORT until SIGTERM/SIGINT.
 await runMain("gateway", async ({ config, logger, openDatabase }) => {
-  // Pool size is DATABASE_POOL_MAX; the launcher sets it small for embedded PGlite, which answers one query at a time.
+  // Pool size is DATABASE_POOL_MAX.
   const db = openDatabase("tollway-gateway");
   const app = createApp({ db, config, logger });
   const server = startServer(app, { host: config.gateway.host, port: config.gateway.port });

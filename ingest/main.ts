@@ -14,7 +14,6 @@ await runMain("ingest", async ({ config, logger }) => {
     applicationName: "tollway-ingest",
     queryTimeoutMs: 30_000,
   });
-  const bindHost = /^tcp:\/\/([0-9.]+):/.exec(config.ingest.bind)?.[1];
   const service = new IngestService({
     db,
     logger,
@@ -24,8 +23,7 @@ await runMain("ingest", async ({ config, logger }) => {
     readMaxAgeSeconds: config.ingest.readMaxAgeSeconds,
     readMaxAheadSeconds: config.ingest.readMaxAheadSeconds,
     metricsPort: config.ingest.metricsPort,
-    // Metrics listen where the gantry port does (all interfaces for tcp://*).
-    metricsHost: bindHost ?? "0.0.0.0",
+    metricsHost: config.ingest.metricsHost,
   });
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {

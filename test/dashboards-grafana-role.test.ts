@@ -2,13 +2,13 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "../core/db/database.ts";
-import { EmbeddedPostgres } from "../core/embedded/embedded-postgres.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
+import { startEmbeddedPostgres } from "./support/embedded.ts";
 import { adminUrl, createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 // The read-only Grafana role (sql/500_grafana_role.sql): cluster-wide, so creating it must be
 // idempotent and race-free across the many databases tests migrate at once; it must work on the
-// embedded PGlite server too.
+// embedded PostgreSQL too.
 const roleSql = readFileSync(join(defaultSqlDir, "500_grafana_role.sql"), "utf8");
 
 async function expectReadOnly(db: Database): Promise<void> {
@@ -55,10 +55,9 @@ describe("Grafana read-only role", () => {
     expect(rows).toEqual([{ x: 1 }]);
   }, 120_000);
 
-  test("works on the embedded PGlite server", async () => {
-    const server = new EmbeddedPostgres({ dataDir: undefined, port: 0 });
-    const url = await server.start();
-    const db = new Database({ url, max: 2 });
+  test("works on the embedded PostgreSQL", async () => {
+    const server = await startEmbeddedPostgres();
+    const db = new Database({ url: server.url, max: 2 });
     try {
       const report = await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
       expect(report.applied).toContain("500_grafana_role.sql");

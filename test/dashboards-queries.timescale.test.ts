@@ -1,4 +1,3 @@
-import { Database } from "../core/db/database.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { definePanelQuerySuite } from "./dashboards/panel-query-suite.ts";
@@ -13,13 +12,13 @@ definePanelQuerySuite({
   seed: { maxGroupReads: 1000 },
   async open() {
     const server = await startTimescale();
-    const setup = new Database({ url: server.url, max: 2 });
+    const setup = server.database();
     const report = await new Migrator({ db: setup, sqlDir: defaultSqlDir, timescaledb: "on", tollTimezone: "Asia/Taipei" }).run();
     if (!report.timescaledb) throw new Error("the TimescaleDB layer was not applied");
     await new Seeder(setup).run();
     await setup.close();
-    // PGlite serves one session at a time well; the ingest and the checks share a single connection.
-    const db = new Database({ url: server.url, max: 1 });
+    // One session on PGlite: the ingest and the checks share a single connection.
+    const db = server.database();
     return {
       db,
       async close() {

@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "../core/db/database.ts";
-import { EmbeddedPostgres } from "../core/embedded/embedded-postgres.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
+import { startEmbeddedPostgres, type EmbeddedTestServer } from "./support/embedded.ts";
 
-/** The ingest on embedded PGlite (the `bun run start` default): no COPY there, unnest inserts instead. */
-let embedded: EmbeddedPostgres;
+/** The ingest on the embedded PostgreSQL 17 (the `bun run start` default): binary COPY, as in production. */
+let embedded: EmbeddedTestServer;
 let db: Database;
 let ingest: IngestService | undefined;
 let gantry: RawGantry | undefined;
 
 beforeAll(async () => {
-  embedded = new EmbeddedPostgres({ dataDir: undefined, port: 0 });
-  const url = await embedded.start();
-  db = new Database({ url, max: 2 });
+  embedded = await startEmbeddedPostgres();
+  db = new Database({ url: embedded.url, max: 4 });
   await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
   await new Seeder(db).run();
 }, 120_000);
@@ -27,8 +26,9 @@ afterAll(async () => {
   await embedded?.stop();
 }, 60_000);
 
-test("stores, prices, counts and dead-letters through unnest inserts on PGlite", async () => {
-  expect(await db.isEmbedded()).toBe(true);
+test("stores, prices, counts and dead-letters on the embedded PostgreSQL", async () => {
+  expect((await db.one<{ v: number }>("select current_setting('server_version_num')::int as v")).v).toBeGreaterThanOrEqual(170000);
+  expect(db.bulkMode).toBe("copy");
   ingest = await startIngest(db);
   gantry = new RawGantry(ingest.endpoint);
   const t = Date.parse("2026-11-26T08:00:00Z");

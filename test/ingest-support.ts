@@ -1,3 +1,4 @@
+import { freeLocalPort } from "../core/embedded/embedded-postgres.ts";
 import { createLogger, silentLogger } from "../core/log/logger.ts";
 import type { Database } from "../core/db/database.ts";
 import { IngestService, type IngestServiceOptions } from "../ingest/service/ingest-service.ts";
@@ -90,21 +91,8 @@ export function spawnIngest(env: Record<string, string>): ReturnType<typeof Bun.
   });
 }
 
-/**
- * A free TCP port below the Linux ephemeral range (32768+), where outgoing connections would
- * otherwise take it between our check and the bind.
- */
-export function freePort(): number {
-  for (;;) {
-    const port = 10000 + Math.floor(Math.random() * 22000);
-    try {
-      Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
-      return port;
-    } catch {
-      // taken: try another
-    }
-  }
-}
+/** A free TCP port on 127.0.0.1 below the ephemeral range (the embedded database picks its port the same way). */
+export const freePort = freeLocalPort;
 
 export interface StreamRead {
   key: string; // "T" + tag or "P" + plate

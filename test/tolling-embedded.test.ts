@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "../core/db/database.ts";
-import { EmbeddedPostgres } from "../core/embedded/embedded-postgres.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { PlateBillService } from "../core/settlement/plate-bills.ts";
 import { SettlementService } from "../core/settlement/settlement-service.ts";
+import { startEmbeddedPostgres, type EmbeddedTestServer } from "./support/embedded.ts";
 import { createAccount, createTag, insertPassages, keelungToRende, trip } from "./tolling-support.ts";
 
-/** The settlement on the embedded database the launcher starts without DATABASE_URL (PGlite over its socket). */
-let pg: EmbeddedPostgres;
+/** The settlement on the embedded PostgreSQL the launcher starts without DATABASE_URL. */
+let pg: EmbeddedTestServer;
 let db: Database;
 
 beforeAll(async () => {
-  pg = new EmbeddedPostgres({ dataDir: undefined, port: 0 });
-  db = new Database({ url: await pg.start(), max: 2 });
+  pg = await startEmbeddedPostgres();
+  db = new Database({ url: pg.url, max: 4 });
   await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
   await new Seeder(db).run();
 }, 120_000);
@@ -22,7 +22,7 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-describe("settlement on embedded PGlite", () => {
+describe("settlement on the embedded PostgreSQL", () => {
   test("settles, re-runs without change, re-rates, bills plates and escalates", async () => {
     const acct = await createAccount(db, 1_000, 1_000);
     await createTag(db, acct, "E2801160600002085BFCE001");

@@ -21,8 +21,10 @@ export interface ImportReport {
 
 export type ImportProgress = (file: string, done: number, total: number) => void;
 
-const BATCH = 100_000;
-const EMBEDDED_BATCH = 1000;
+export interface TdcsImporterOptions {
+  /** CSV rows per write (default 100 000); the PGlite TimescaleDB test server drops large statements. */
+  batchRows?: number;
+}
 
 export class TdcsImporter {
   private readonly calendar: LocalCalendar;
@@ -30,6 +32,7 @@ export class TdcsImporter {
   constructor(
     private readonly db: Database,
     timeZone: string,
+    private readonly opts: TdcsImporterOptions = {},
   ) {
     this.calendar = new LocalCalendar(timeZone);
   }
@@ -40,7 +43,7 @@ export class TdcsImporter {
     if (rows.length === 0) throw new TollwayError("bad_request", `${path}: empty file`);
     if (!/^\d/.test(rows[0]![0]!)) throw new TollwayError("bad_request", `${path}: TDCS files have no header row, found ${rows[0]!.slice(0, 3).join(",")}`);
     const product = detectProduct(rows, basename(path));
-    const batch = (await this.db.isEmbedded()) ? EMBEDDED_BATCH : BATCH;
+    const batch = this.opts.batchRows ?? 100_000;
     for (let i = 0; i < rows.length; i += batch) {
       await this.importRows(product, rows.slice(i, i + batch), i + 1);
       onProgress?.(path, Math.min(rows.length, i + batch), rows.length);
@@ -72,18 +75,6 @@ export class TdcsImporter {
           `insert into segment_stats (bucket, from_gantry, to_gantry, vehicle_class, source, ${column}, volume)
            select b, f, t, c, 'tdcs', x, v from ${from}
            on conflict (bucket, from_gantry, to_gantry, vehicle_class, source) do update set ${column} = excluded.${column}, volume = excluded.volume`;
-        if (await this.db.isEmbedded()) {
-          // PGlite has no COPY; importFile hands it small batches (its TimescaleDB build drops large statements).
-          await this.db.query(upsert("unnest($1::timestamptz[], $2::text[], $3::text[], $4::smallint[], $5::real[], $6::int[]) as u(b, f, t, c, x, v)"), [
-            list.map((p) => new Date(p.bucketMs)),
-            list.map((p) => p.fromGantry),
-            list.map((p) => p.toGantry),
-            list.map((p) => p.vehicleClass),
-            list.map((p) => p.value),
-            list.map((p) => p.volume),
-          ]);
-          return list.length;
-        }
         // Whole days are ~600 k rows: COPY into a scratch table, then one set-based upsert.
         await this.db.tx(async (tx) => {
           await tx.query("create temp table tdcs_stage (b timestamptz, f text, t text, c smallint, x real, v integer) on commit drop");

@@ -21,6 +21,9 @@ describe("loadConfig", () => {
     expect(c.tollTimezone).toBe("Asia/Taipei");
     expect(c.ingest.curve).toBeUndefined();
     expect(c.startComponents).toEqual(["all"]);
+    expect(c.startRestartMaxDelayMs).toBe(30_000);
+    expect(c.embeddedDbPort).toBe(0);
+    expect(c.dataDir).toBe(".data");
   });
 
   test("parses given values", () => {
@@ -31,13 +34,17 @@ describe("loadConfig", () => {
       START_SIMULATOR: "false",
       START_COMPONENTS: "gateway, ingest",
       LOG_LEVEL: "debug",
+      START_RESTART_MAX_DELAY_S: "5",
     });
     expect(c.databaseUrl).toBe("postgres://u@db:5432/toll");
     expect(c.gateway.port).toBe(9090);
     expect(c.ingest.bind).toBe("tcp://*:6000");
+    expect(c.ingest.metricsHost).toBe("0.0.0.0");
+    expect(loadConfig({ INGEST_BIND: "tcp://10.1.2.3:5555" }).ingest.metricsHost).toBe("10.1.2.3");
     expect(c.startSimulator).toBe(false);
     expect(c.startComponents).toEqual(["gateway", "ingest"]);
     expect(c.logLevel).toBe("debug");
+    expect(c.startRestartMaxDelayMs).toBe(5000);
   });
 
   test("empty strings count as unset", () => {

@@ -67,6 +67,7 @@ export const envSchema = z.object({
   CONTROL_TRIP_GAP_MIN: z.coerce.number().min(1).max(1440).default(30),
 
   START_SIMULATOR: bool(true),
+  START_RESTART_MAX_DELAY_S: z.coerce.number().int().min(1).max(3600).default(30),
   START_COMPONENTS: z
     .string()
     .default("all")
@@ -96,6 +97,8 @@ export interface Config {
   ingest: {
     bind: string;
     metricsPort: number;
+    /** The HTTP endpoint (/metrics, /healthz, /readyz) listens where the gantry port does: its IP, else all interfaces. */
+    metricsHost: string;
     curve: { secretKey: string; publicKey: string | undefined } | undefined;
     duplicateWindowSeconds: number;
     /** Reads stamped more than this long before the ingest's clock are dead-lettered. */
@@ -113,6 +116,8 @@ export interface Config {
     tripGapMs: number;
   };
   startSimulator: boolean;
+  /** The launcher restarts a component that exits after 1 s, 2 s, 4 s …, at most this long. */
+  startRestartMaxDelayMs: number;
   /** Which components `bun run start` launches. */
   startComponents: string[];
 }
@@ -159,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingest: {
       bind: e.INGEST_BIND,
       metricsPort: e.INGEST_METRICS_PORT,
+      metricsHost: /^tcp:\/\/([0-9.]+):/.exec(e.INGEST_BIND)?.[1] ?? "0.0.0.0",
       curve: e.INGEST_CURVE_SECRET_KEY
         ? { secretKey: e.INGEST_CURVE_SECRET_KEY, publicKey: e.INGEST_CURVE_PUBLIC_KEY }
         : undefined,
@@ -178,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tripGapMs: e.CONTROL_TRIP_GAP_MIN * 60_000,
     },
     startSimulator: e.START_SIMULATOR,
+    startRestartMaxDelayMs: e.START_RESTART_MAX_DELAY_S * 1000,
     startComponents: e.START_COMPONENTS,
   };
 }

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { EmbeddedPostgres } from "../embedded/embedded-postgres.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { Database, isTransientDbError } from "./database.ts";
 
@@ -33,7 +32,7 @@ describe("Database on PostgreSQL (COPY)", () => {
   afterAll(async () => t.drop());
 
   test("bulkInsert keeps awkward text, nulls, times and JSON exact", async () => {
-    expect(await t.db.isEmbedded()).toBe(false);
+    expect(t.db.bulkMode).toBe("copy");
     await exercise(t.db);
   });
 
@@ -67,20 +66,30 @@ describe("Database on PostgreSQL (COPY)", () => {
   });
 });
 
-describe("Database on embedded PGlite (unnest inserts)", () => {
-  let server: EmbeddedPostgres;
+// The mode for a server without COPY FROM STDIN (the PGlite TimescaleDB test server), run here on
+// PostgreSQL with a trigger that refuses rows arriving by COPY.
+describe("Database with bulkMode unnest", () => {
+  let t: TestDatabase;
   let db: Database;
   beforeAll(async () => {
-    server = new EmbeddedPostgres({ dataDir: undefined, port: 0 });
-    db = new Database({ url: await server.start(), max: 2 });
+    t = await createTestDatabase({ migrate: false });
+    db = new Database({ url: t.url, max: 2, bulkMode: "unnest" });
   });
   afterAll(async () => {
     await db.close();
-    await server.stop();
+    await t.drop();
   });
 
-  test("bulkInsert falls back to unnest and keeps the same values", async () => {
-    expect(await db.isEmbedded()).toBe(true);
+  test("bulkInsert uses unnest inserts and keeps the same values", async () => {
+    expect(db.bulkMode).toBe("unnest");
+    await db.query("create table bulk_probe (id int, note text, at timestamptz, doc jsonb)");
+    await db.query(`create function refuse_copy() returns trigger language plpgsql as $$
+      begin if current_query() ilike 'copy%' then raise exception 'row arrived by COPY'; end if; return new; end $$`);
+    await db.query("create trigger refuse_copy before insert on bulk_probe for each row execute function refuse_copy()");
+    const copying = new Database({ url: t.url, max: 1 });
+    await expect(copying.bulkInsert("bulk_probe", columns, [[1, "x", null, null]])).rejects.toThrow(/arrived by COPY/);
+    await copying.close();
     await exercise(db);
+    await expect(db.tx((tx) => tx.copyEncoded("bulk_probe", ["id"], ["1\n"]))).rejects.toThrow(/bulkMode copy/);
   });
 });

@@ -5,8 +5,8 @@ import { silentLogger, type Logger } from "../log/logger.ts";
 
 /**
  * The one database access layer: every module that talks to PostgreSQL goes through a Database.
- * It owns the pool, transactions, and bulk writes (COPY where the server has it, unnest inserts on
- * embedded PGlite, whose socket server has no COPY FROM STDIN).
+ * It owns the pool, transactions, and bulk writes (COPY; unnest inserts for a server without
+ * COPY FROM STDIN, which only the in-process TimescaleDB test server is).
  */
 
 export type Row = Record<string, unknown>;
@@ -17,13 +17,17 @@ export interface BulkColumn {
   type: string;
 }
 
+/** How bulk writes travel: COPY FROM STDIN, or unnest inserts where the server has no COPY. */
+export type BulkMode = "copy" | "unnest";
+
 export interface Queryable {
+  readonly bulkMode: BulkMode;
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
   one<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T>;
   maybeOne<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
   /** Appends rows to a table in one round trip; values are in `columns` order. */
   bulkInsert(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<number>;
-  /** COPY of rows already encoded (text, or binary from BinaryCopyWriter), inside a transaction, PostgreSQL only (see Session.copyEncoded). */
+  /** COPY of rows already encoded (text, or binary from BinaryCopyWriter), inside a transaction, bulkMode "copy" only (see Session.copyEncoded). */
   copyEncoded(table: string, columns: readonly string[], chunks: readonly (string | Uint8Array)[], opts?: CopyEncodedOptions): Promise<void>;
 }
 
@@ -38,8 +42,11 @@ export interface DatabaseOptions {
   max?: number;
   logger?: Logger;
   applicationName?: string;
-  /** Force a bulk-write strategy; detected from the server when omitted. */
-  bulkMode?: "copy" | "unnest";
+  /**
+   * "copy" (default): every PostgreSQL server. "unnest": for a server that speaks the wire protocol
+   * without COPY FROM STDIN (the PGlite TimescaleDB build the tests serve over a socket).
+   */
+  bulkMode?: BulkMode;
   /** Milliseconds to wait for a connection before failing. */
   connectTimeoutMs?: number;
   /**
@@ -135,7 +142,7 @@ function unnestValue(v: unknown): unknown {
 class Session implements Queryable {
   constructor(
     protected readonly client: pg.PoolClient | pg.Pool,
-    protected readonly bulkMode: () => Promise<"copy" | "unnest">,
+    readonly bulkMode: BulkMode,
   ) {}
 
   async query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
@@ -165,9 +172,8 @@ class Session implements Queryable {
       assertIdentifier(c.name);
       if (!columnType.test(c.type)) throw new TollwayError("internal", `not a safe column type: ${c.type}`);
     }
-    const mode = await this.bulkMode();
-    if (mode === "copy" && "release" in this.client) return this.copy(this.client, table, columns, rows);
-    if (mode === "copy") {
+    if (this.bulkMode === "copy" && "release" in this.client) return this.copy(this.client, table, columns, rows);
+    if (this.bulkMode === "copy") {
       const c = await (this.client as pg.Pool).connect();
       try {
         return await this.copy(c, table, columns, rows);
@@ -181,13 +187,13 @@ class Session implements Queryable {
   /**
    * COPY of rows the caller already encoded, for hot paths that build the data themselves: COPY
    * text (tab-separated, `\N` for null, escaped), or with `binary` the binary format of
-   * BinaryCopyWriter. PostgreSQL only (`Database.isEmbedded` tells): callers fall back to
-   * bulkInsert on embedded PGlite.
+   * BinaryCopyWriter. With bulkMode "unnest" callers use bulkInsert instead.
    */
   async copyEncoded(table: string, columns: readonly string[], chunks: readonly (string | Uint8Array)[], opts: CopyEncodedOptions = {}): Promise<void> {
     assertIdentifier(table);
     for (const c of columns) assertIdentifier(c);
     if (!("release" in this.client)) throw new TollwayError("internal", "copyEncoded runs inside a transaction");
+    if (this.bulkMode !== "copy") throw new TollwayError("internal", "copyEncoded needs a server with COPY FROM STDIN (bulkMode copy)");
     await streamCopy(this.client, `COPY ${table} (${columns.join(",")}) FROM STDIN${opts.binary ? " (FORMAT binary)" : ""}`, chunks, opts.timeoutMs);
   }
 
@@ -209,7 +215,6 @@ class Session implements Queryable {
 export class Database extends Session {
   readonly pool: pg.Pool;
   readonly logger: Logger;
-  private detectedMode: Promise<"copy" | "unnest"> | undefined;
 
   constructor(opts: DatabaseOptions) {
     if (!opts.url) throw new TollwayError("config", "Database needs a connection URL");
@@ -222,22 +227,11 @@ export class Database extends Session {
       types: typeParsers,
     });
     const logger = opts.logger ?? silentLogger;
-    let mode: Promise<"copy" | "unnest"> | undefined = opts.bulkMode ? Promise.resolve(opts.bulkMode) : undefined;
-    super(pool, () => (mode ??= this.detectBulkMode()));
+    super(pool, opts.bulkMode ?? "copy");
     this.pool = pool;
     this.logger = logger;
     // A server restart kills idle clients; without a listener that error would crash the process.
     pool.on("error", (err) => logger.warn("idle database connection lost", { err: err.message }));
-  }
-
-  /** PGlite's socket server speaks the wire protocol but has no COPY FROM STDIN. */
-  private async detectBulkMode(): Promise<"copy" | "unnest"> {
-    this.detectedMode ??= this.one<{ v: string }>("select version() as v").then((r) => (/PGlite|emscripten|wasm32/i.test(r.v) ? "unnest" : "copy"));
-    return this.detectedMode;
-  }
-
-  async isEmbedded(): Promise<boolean> {
-    return (await this.detectBulkMode()) === "unnest";
   }
 
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
@@ -248,7 +242,7 @@ export class Database extends Session {
     } catch (e) {
       throw wrapPgError(e, "connect");
     }
-    const session = new Session(client, () => this.detectBulkMode());
+    const session = new Session(client, this.bulkMode);
     // A checked-out client whose server goes away emits 'error' even while no query runs (the
     // transaction is waiting on the caller); unheard, that event would crash the process. The next
     // query on the client fails instead, and the transaction rolls back below.
@@ -290,7 +284,7 @@ export class Database extends Session {
     } catch (e) {
       throw wrapPgError(e, "connect");
     }
-    const pinned = new Session(client, () => this.detectBulkMode());
+    const pinned = new Session(client, this.bulkMode);
     const api = Object.assign(pinned, {
       tx: async <R>(f: (tx: Queryable) => Promise<R>): Promise<R> => {
         await client.query("BEGIN");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTimescale, type TimescaleTestServer } from "../../test/support/timescale.ts";
-import { Database } from "../db/database.ts";
+import type { Database } from "../db/database.ts";
 import type { GroupPlan } from "../../ingest/service/group-builder.ts";
 import { writeOthers } from "../../ingest/service/plan-writer.ts";
 import { Seeder } from "../seed/seeder.ts";
@@ -12,7 +12,7 @@ describe("Migrator with TimescaleDB", () => {
   let db: Database;
   beforeAll(async () => {
     server = await startTimescale();
-    db = new Database({ url: server.url, max: 1 });
+    db = server.database();
   });
   afterAll(async () => {
     await db.close();

@@ -175,8 +175,6 @@ export interface GroupBuilderDeps {
   windowMs: number;
   /** CURVE on: the authenticated gantry id must match the header. */
   curve: boolean;
-  /** Build binary COPY (PostgreSQL); false on embedded PGlite, which takes rows. */
-  copy: () => boolean;
   /** Reads stamped before now - maxAgeMs or after now + maxAheadMs are dead-lettered. */
   readWindow: ReadWindow;
   /** The ingest's clock (ms since the epoch). */
@@ -393,7 +391,7 @@ export class GroupBuilder {
     // Fix the rows now: the next group may merge more reads into these passages while this one
     // commits; it then counts them as merges into stored passages (it commits after this one).
     for (const p of plan.passages) p.rawReads = p.ref.rawReads;
-    plan.passageCopy = this.deps.copy() ? passagesCopyBinary(plan.passages) : [];
+    plan.passageCopy = db.bulkMode === "copy" ? passagesCopyBinary(plan.passages) : [];
     this.deps.dedup.committed(plan.newRefs);
     this.deps.dedup.committed(storedMerges);
     // Sorted keys: concurrent writers lock count rows in the same order.

@@ -29,7 +29,7 @@ export interface IngestServiceOptions {
   readMaxAheadSeconds: number;
   /** The ingest's clock (ms since the epoch); tests pass their own. */
   now?: () => number;
-  /** Port of the Prometheus /metrics endpoint; undefined: none, 0: any free port. */
+  /** Port of the HTTP endpoint for /metrics, /healthz and /readyz; undefined: none, 0: any free port. */
   metricsPort?: number | undefined;
   metricsHost?: string;
   instance?: string;
@@ -38,8 +38,7 @@ export interface IngestServiceOptions {
   /** Bytes of their frames; the socket stops reading at this bound too (default 64 MiB). */
   maxInFlightBytes?: number;
   /**
-   * A group (one transaction) is cut at this many messages or reads (default 20 000; 4 000 on
-   * embedded PGlite, whose unnest inserts travel as one message). Per-group costs (statements,
+   * A group (one transaction) is cut at this many messages or reads (default 20 000). Per-group costs (statements,
    * count upserts, commit, promise hops) made 4 000-read groups ~20 % slower than 10 000 on
    * PostgreSQL, and 10 000 a few % slower than 20 000, with the ack p99 at half rate ~100-180 ms
    * either way (bench:ingest, see README).
@@ -94,11 +93,11 @@ export class IngestService {
   private readonly vehicles = new VehicleDirectory();
   private readonly reference: ReferenceData;
   private readonly builder: GroupBuilder;
-  private copyMode = true;
   private readonly queue: IncomingMessage[] = [];
   /** Body bytes of the queued messages. */
   private queuedBytes = 0;
   private summaryWarnedAt = 0;
+  private lastCommitAt = 0;
   private current = 0;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -136,7 +135,6 @@ export class IngestService {
       dedup: this.dedup,
       windowMs: opts.duplicateWindowSeconds * 1000,
       curve: !!opts.curveSecretKey,
-      copy: () => this.copyMode,
       readWindow,
       now,
     });
@@ -153,11 +151,29 @@ export class IngestService {
     return this.metricsServer ? `http://${this.metricsServer.hostname}:${this.metricsServer.port}/metrics` : undefined;
   }
 
+  /** /readyz on the metrics port (undefined without one). */
+  get readyUrl(): string | undefined {
+    return this.metricsServer ? `http://${this.metricsServer.hostname}:${this.metricsServer.port}/readyz` : undefined;
+  }
+
   get inFlight(): number {
     return this.queue.length + this.current;
   }
 
   async start(): Promise<void> {
+    // Served from the start: /readyz says "starting" while reference data loads (or waits for the database).
+    if (this.opts.metricsPort !== undefined) this.metricsServer = this.serveHttp(this.opts.metricsPort, this.opts.metricsHost ?? "127.0.0.1");
+    try {
+      await this.open();
+    } catch (e) {
+      this.metricsServer?.stop(true);
+      this.metricsServer = undefined;
+      throw e;
+    }
+  }
+
+  /** Loads what pricing needs, then binds the ROUTER and starts the periodic work. */
+  private async open(): Promise<void> {
     const keys = await this.withDbRetry("load reference data", () => this.refresh());
     // Every registered tag and plate, before the first read is priced (then kept current per group).
     const loadStarted = performance.now();
@@ -199,21 +215,6 @@ export class IngestService {
       },
       onError: (message) => this.logger.error("ROUTER worker failed", { err: message }),
     });
-    if (this.opts.metricsPort !== undefined) {
-      this.metricsServer = Bun.serve({
-        port: this.opts.metricsPort,
-        hostname: this.opts.metricsHost ?? "127.0.0.1",
-        fetch: (req) => {
-          const path = new URL(req.url).pathname;
-          if (path === "/metrics") return new Response(this.registry.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
-          if (path === "/health") {
-            const mem = process.memoryUsage();
-            return Response.json({ ok: true, inFlight: this.inFlight, rssMb: Math.round(mem.rss / 1e6), heapUsedMb: Math.round(mem.heapUsed / 1e6), dedupPassages: this.dedup.size, vehicleDirectory: this.vehicles.size });
-          }
-          return new Response("not found", { status: 404 });
-        },
-      });
-    }
     const refreshMs = this.opts.refreshIntervalMs ?? 30_000;
     this.timers.push(setInterval(() => void this.refresh().catch((e) => this.logger.warn("reference data refresh failed", { err: String(e) })), refreshMs));
     this.timers.push(setInterval(() => void this.writeStats(), this.opts.statsIntervalMs ?? 10_000));
@@ -225,6 +226,48 @@ export class IngestService {
     // collection every 5 s keeps the process near its live set instead of letting it grow.
     this.timers.push(setInterval(() => Bun.gc(false), 5000));
     this.logger.info("ingest listening", { endpoint: this.router.endpoint, metrics: this.metricsUrl, duplicateWindowSeconds: this.opts.duplicateWindowSeconds });
+  }
+
+  /**
+   * /metrics (Prometheus), /healthz (the process answers; /health adds memory figures) and /readyz:
+   * 200 only while the ROUTER is bound and the database answers, so a probe sees an ingest that is
+   * starting, stopping or cut off from its database (and a dead one does not answer at all).
+   */
+  private serveHttp(port: number, hostname: string): ReturnType<typeof Bun.serve> {
+    return Bun.serve({
+      port,
+      hostname,
+      fetch: async (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/metrics") return new Response(this.registry.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
+        if (path === "/healthz") return Response.json({ status: "ok" });
+        if (path === "/readyz") return this.readiness();
+        if (path === "/health") {
+          const mem = process.memoryUsage();
+          return Response.json({ ok: true, inFlight: this.inFlight, rssMb: Math.round(mem.rss / 1e6), heapUsedMb: Math.round(mem.heapUsed / 1e6), dedupPassages: this.dedup.size, vehicleDirectory: this.vehicles.size });
+        }
+        return new Response("not found", { status: 404 });
+      },
+    });
+  }
+
+  private async readiness(): Promise<Response> {
+    const socket = this.stopping ? "stopping" : this.router ? "bound" : "starting";
+    let database: "ok" | "unreachable" = "ok";
+    let detail: string | undefined;
+    // A commit in the last seconds proves the database works; asking again under load would wait
+    // for a connection the groups are using.
+    if (Date.now() - this.lastCommitAt > 2000) {
+      try {
+        // Bounded: a hung database must not hang the probe.
+        await Promise.race([this.db.one("select 1 as ok"), Bun.sleep(2000).then(() => Promise.reject(new Error("timed out after 2 s")))]);
+      } catch (e) {
+        database = "unreachable";
+        detail = (e instanceof Error ? e.message : String(e)).slice(0, 200);
+      }
+    }
+    const ready = socket === "bound" && database === "ok";
+    return Response.json({ status: ready ? "ready" : "unavailable", socket, database, inFlight: this.inFlight, ...(detail ? { detail } : {}) }, { status: ready ? 200 : 503 });
   }
 
   /** Graceful: stop reading, commit and ack what is in flight, write a last stats row, close. */
@@ -301,7 +344,7 @@ export class IngestService {
   private cut(): IncomingMessage[] {
     const maxMsgs = this.opts.maxGroupMessages ?? 200;
     // Reads are estimated from bytes (~90 bytes a read).
-    const maxBytes = (this.opts.maxGroupReads ?? (this.copyMode ? 20_000 : 4_000)) * 90;
+    const maxBytes = (this.opts.maxGroupReads ?? 20_000) * 90;
     // Full-size groups only from a backlog (the database is the limit); while it keeps up, half-size
     // groups halve the time a batch waits for its group to form and commit. bench:ingest, ack p99 at
     // half rate: 150-245 ms with 20 000-read groups, ~90-170 ms with 10 000.
@@ -366,15 +409,8 @@ export class IngestService {
             });
           }
           const p = plan;
-          const copy = this.copyMode;
-          // Embedded PGlite runs one transaction at a time: wait before starting ours.
-          if (prev && !copy) {
-            const ok = await prev;
-            prev = undefined;
-            if (!ok) throw STALE;
-          }
           await this.db.tx(async (tx) => {
-            await writePassages(tx, p, copy);
+            await writePassages(tx, p);
             if (prev) {
               // Never hold a connection long while waiting: the group before may need one.
               const ok = await Promise.race([prev, Bun.sleep(PREV_WAIT_MS).then(() => undefined)]);
@@ -445,6 +481,7 @@ export class IngestService {
   }
 
   private afterCommit(plan: GroupPlan, messages: number, seconds: number): void {
+    this.lastCommitAt = Date.now();
     this.m.commit.observe(seconds);
     this.m.groupSize.observe(messages);
     if (this.commitMs.length < 100_000) this.commitMs.push(seconds * 1000);
@@ -462,8 +499,7 @@ export class IngestService {
 
   /** Reloads gantries, tariffs and keys; returns the keys. (Groups also reload gantries and tariffs as soon as they change.) */
   private async refresh(): Promise<Map<string, string>> {
-    const [, keys, embedded] = await Promise.all([this.reference.load(this.db), loadGantryKeys(this.db), this.db.isEmbedded()]);
-    this.copyMode = !embedded;
+    const [, keys] = await Promise.all([this.reference.load(this.db), loadGantryKeys(this.db)]);
     if (this.router && this.opts.curveSecretKey) this.router.setKeys(keys);
     return keys;
   }

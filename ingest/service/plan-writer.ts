@@ -7,7 +7,7 @@ import type { GroupPlan, PassageRow } from "./group-builder.ts";
 
 /**
  * Writes a GroupPlan inside the caller's transaction: batch records, passages (binary COPY built
- * here, or unnest rows on embedded PGlite), merged antenna reads, 5-min counts (per class, and per
+ * here; unnest rows where the server has no COPY, see Database.bulkMode), merged antenna reads, 5-min counts (per class, and per
  * lane for the gantry dashboard), dead letters and gantry liveness.
  */
 export const PASSAGE_COLUMNS = [
@@ -77,16 +77,16 @@ function writePassage(w: BinaryCopyWriter, p: PassageValues): void {
   w.int8(p.batch);
 }
 
-export async function writePlan(tx: Queryable, plan: GroupPlan, copy: boolean): Promise<void> {
-  await writePassages(tx, plan, copy);
+export async function writePlan(tx: Queryable, plan: GroupPlan): Promise<void> {
+  await writePassages(tx, plan);
   await writeOthers(tx, plan);
 }
 
 /** Appends the passages: inserts only, so it may run while an earlier group is still committing. */
-export async function writePassages(tx: Queryable, plan: GroupPlan, copy: boolean): Promise<void> {
+export async function writePassages(tx: Queryable, plan: GroupPlan): Promise<void> {
   if (!plan.passages.length) return;
   // A group's COPY takes well under a second; a minute means the connection is stuck.
-  if (copy) await tx.copyEncoded("passages", PASSAGE_COLUMNS, plan.passageCopy, { binary: true, timeoutMs: 60_000 });
+  if (tx.bulkMode === "copy") await tx.copyEncoded("passages", PASSAGE_COLUMNS, plan.passageCopy, { binary: true, timeoutMs: 60_000 });
   else
     await tx.bulkInsert(
       "passages",
