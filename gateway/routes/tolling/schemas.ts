@@ -12,7 +12,8 @@ export const ADMIN_ONLY: readonly Role[] = ["admin"];
 
 export const Tenths = z.number().int().openapi({ description: "Money in NT$0.1 (tenths)", example: 3280 });
 export const LocalDay = z.iso.date().openapi({ description: "Local calendar day in the toll time zone (Asia/Taipei)", example: "2024-03-25" });
-export const GantryId = z.string().regex(/^[0-9]{2}[0-9A-Z][0-9]{4}[NSEW]$/, "must be a gantry id such as 01F0005S").openapi({ example: "01F0005S" });
+/** Freeway, road kind (F mainline, or a ramp letter as in 05FR113S), km x 10, direction. */
+export const GantryId = z.string().regex(/^[0-9]{2}[0-9A-Z]{2}[0-9]{3}[NSEW]$/, "must be a gantry id such as 01F0005S").openapi({ example: "01F0005S" });
 export const VehicleClass = z.union([z.literal(31), z.literal(32), z.literal(41), z.literal(42), z.literal(5)]).openapi({
   description: "TDCS vehicle class: 31 car, 32 light truck, 41 bus, 42 heavy truck, 5 trailer",
   example: 31,
