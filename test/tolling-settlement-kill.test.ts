@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { Database, type Queryable } from "../core/db/database.ts";
+import { EmbeddedPostgres } from "../core/embedded/embedded-postgres.ts";
+import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
+import { Seeder } from "../core/seed/seeder.ts";
 import { SettlementQueries, SettlementService } from "../core/settlement/settlement-service.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
@@ -7,31 +11,40 @@ import { createTestDatabase, type TestDatabase } from "./support/test-database.t
  * A settlement run whose process is killed (SIGKILL, mid-run, on a real day of 200 000 passages) does
  * not stay 'running' for ever: as soon as its connection is gone it reads as failed ("abandoned"), the
  * day rolled back whole, and a new run settles it completely. Run durations are real (clock_timestamp()).
+ * On the embedded database (PGlite) a killed run rolls back without leaving a row.
  */
 let t: TestDatabase;
 const DAY = "2024-03-21";
 const VEHICLES = 20_000;
 const PER_VEHICLE = 10;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  const zones = (await t.db.query<{ gantry_id: string }>("select gantry_id from toll_zones where gantry_id like '01F%S' order by gantry_id")).map((r) => r.gantry_id);
-  await t.db.query("insert into accounts (name, kind, balance_tenths) select 'fleet ' || g, 'fleet', 10000000 from generate_series(1, 100) g");
-  await t.db.query(
+/** `vehicles` tagged vehicles with `perVehicle` southbound passages each on freeway 1, spread over the local day. */
+async function generateDay(q: Queryable, day: string, vehicles: number, perVehicle: number): Promise<void> {
+  const zones = (await q.query<{ gantry_id: string }>("select gantry_id from toll_zones where gantry_id like '01F%S' order by gantry_id")).map((r) => r.gantry_id);
+  await q.query("insert into accounts (name, kind, balance_tenths) select 'fleet ' || g, 'fleet', 10000000 from generate_series(1, 100) g");
+  await q.query(
     `insert into tags (id, account_id, vehicle_class)
      select 'E280' || lpad(upper(to_hex(g)), 20, '0'), 1 + g % 100, (array[31,31,31,32,41,42,5])[1 + g % 7] from generate_series(0, $1::int - 1) g`,
-    [VEHICLES],
+    [vehicles],
   );
   // Vehicle v enters at zone (v mod (zones - passages)) at a time spread over the local day; one passage every 4 min.
-  await t.db.query(
+  await q.query(
     `insert into passages (ts, gantry_id, tag_id, read_class, vehicle_class, account_id, batch_no)
      select ($1::date::timestamp at time zone 'Asia/Taipei') + make_interval(secs => (v * 3.7)::int % 80000 + k * 240),
             ($2::text[])[1 + v % (array_length($2::text[], 1) - $3::int) + k],
             'E280' || lpad(upper(to_hex(v)), 20, '0'), c, c, 1 + v % 100, 1
        from generate_series(0, $4::int - 1) v, generate_series(0, $3::int - 1) k,
             lateral (select (array[31,31,31,32,41,42,5])[1 + v % 7]::smallint as c) cls`,
-    [DAY, zones, PER_VEHICLE, VEHICLES],
+    [day, zones, perVehicle, vehicles],
   );
+}
+
+const child = (url: string, day: string) =>
+  Bun.spawn(["bun", join(import.meta.dir, "support", "settlement-run-child.ts"), url, day], { stdout: "pipe", stderr: "pipe" });
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await generateDay(t.db, DAY, VEHICLES, PER_VEHICLE);
   await t.db.query("analyze passages");
 }, 120_000);
 afterAll(async () => t?.drop());
@@ -50,14 +63,14 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 
 describe("a settlement run whose process dies", () => {
   test("is shown failed (abandoned) once its process is gone; the day is untouched and a new run settles it", async () => {
-    const child = Bun.spawn(["bun", join(import.meta.dir, "support", "settlement-run-child.ts"), t.url, DAY], { stdout: "pipe", stderr: "pipe" });
+    const proc = child(t.url, DAY);
     // Mid-run: its row is there, 'running', and it reads as running (its process holds the run's lock).
     const running = await until("the child's run to start", async () => (await runsOf(DAY)).find((r) => r.status === "running"), 60_000);
     expect(running).toMatchObject({ localDay: DAY, triggeredBy: "child process", finishedAt: null, error: null });
     await Bun.sleep(300);
     expect((await runsOf(DAY)).find((r) => r.id === running.id)?.status).toBe("running");
-    child.kill("SIGKILL");
-    expect(await child.exited).not.toBe(0);
+    proc.kill("SIGKILL");
+    expect(await proc.exited).not.toBe(0);
 
     // As soon as the connection is gone (PostgreSQL notices the dead socket), the run is failed, not running for ever.
     const dead = await until("the killed run to read as failed", async () => (await runsOf(DAY)).find((r) => r.id === running.id && r.status !== "running"), 60_000);
@@ -86,5 +99,44 @@ describe("a settlement run whose process dies", () => {
     const recordedMs = Date.parse(done.finishedAt!) - Date.parse(done.startedAt);
     expect(recordedMs).toBeGreaterThan(elapsedMs * 0.5);
     expect(recordedMs).toBeLessThanOrEqual(elapsedMs + 50);
+  }, 180_000);
+});
+
+describe("on the embedded database (PGlite)", () => {
+  let pg: EmbeddedPostgres;
+  let db: Database;
+  let url: string;
+  beforeAll(async () => {
+    pg = new EmbeddedPostgres({ dataDir: undefined, port: 0 });
+    url = await pg.start();
+    db = new Database({ url, max: 2 });
+    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off" }).run();
+    await new Seeder(db).run();
+    await generateDay(db, DAY, 2_000, PER_VEHICLE);
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    await pg?.stop();
+  });
+
+  test("a run killed inside its transaction leaves no running row, and the day runs again", async () => {
+    const proc = child(url, DAY);
+    // PGlite runs one transaction at a time: while the child's day is open, a query of ours waits. That is mid-run.
+    await until(
+      "the child's transaction",
+      async () => {
+        const answered = await Promise.race([db.one("select 1 as x").then(() => true), Bun.sleep(300).then(() => false)]);
+        return answered ? undefined : true;
+      },
+      60_000,
+    );
+    proc.kill("SIGKILL");
+    expect(await proc.exited).not.toBe(0);
+    // The socket server rolls the dead connection's transaction back: no row says 'running', nothing was settled.
+    expect(await db.query("select id from settlement_runs where status = 'running'")).toEqual([]);
+    expect(await db.one("select count(*)::int as n from settlements")).toEqual({ n: 0 });
+    const r = await new SettlementService(db, { timeZone: "Asia/Taipei" }).runDay(DAY, { triggeredBy: "after the kill" });
+    expect(r).toMatchObject({ vehicles: 2_000, created: 2_000 });
+    expect((await new SettlementQueries(db).runs(DAY, 10)).map((x) => x.status)).toEqual(["done"]);
   }, 180_000);
 });

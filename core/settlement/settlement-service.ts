@@ -23,7 +23,7 @@ import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills
  * or nothing does. Each run leaves a settlement_runs row (status, counts, error, real start and end).
  * A run whose process dies mid-run rolls back; its row, still 'running', is shown as failed
  * ("abandoned") as soon as its connection is gone (its session lock is released with it), and the next
- * run of any day records it so. The day can simply be run again.
+ * run of any day records it so. The day can simply be run again. (Embedded PGlite: see runDay.)
  */
 export interface SettlementRunResult {
   runId: number;
@@ -108,41 +108,62 @@ export class SettlementService {
         fields: [{ field: "body.day", message: "day not over yet" }],
       });
     }
+    // PostgreSQL: the run's session holds the advisory lock (RUN_LOCK, id) from before its row exists
+    // until it ends, and its row is written first, so a run shows as 'running' while it runs; a dead
+    // process's connection drops the lock, which is how its row is known to be abandoned. Embedded
+    // PGlite shares one session among all connections (a session lock would outlive a killed process)
+    // and runs one transaction at a time (nobody could read the row meanwhile): there the row is
+    // written inside the day's transaction, so a killed run rolls back with it and leaves none.
+    const embedded = await this.db.isEmbedded();
     return this.db.session(async (s) => {
-      // The run's session holds the advisory lock (RUN_LOCK, id) from before its row exists until it
-      // ends; a dead process's connection drops it, which is how its row is known to be abandoned.
       const { id } = await s.one<{ id: number }>("select nextval(pg_get_serial_sequence('settlement_runs', 'id')) as id");
-      await s.query("select pg_advisory_lock($1, $2::int)", [RUN_LOCK, id]);
-      try {
-        await s.query("insert into settlement_runs (id, local_day, triggered_by, started_at) values ($1, $2::date, $3, clock_timestamp())", [id, day, opts.triggeredBy]);
-        const reaped = await s.query<{ id: number }>(
+      const begin = async (q: Queryable) => {
+        await q.query("insert into settlement_runs (id, local_day, triggered_by, started_at) values ($1, $2::date, $3, clock_timestamp())", [id, day, opts.triggeredBy]);
+        const reaped = await q.query<{ id: number }>(
           `update settlement_runs r set status = 'failed', error = $1, finished_at = clock_timestamp() where r.status = 'running' and ${OWNER_GONE} returning id`,
           [ABANDONED],
         );
         if (reaped.length > 0) this.logger.warn("settlement: runs abandoned by their process marked failed", { runIds: reaped.map((r) => r.id) });
-        const started = performance.now();
-        try {
-          const result = await s.tx(async (tx) => {
-            await tx.query("select pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, day]);
-            const r = await this.settle(tx, id, day, start, end);
-            // clock_timestamp(): now() is the transaction's start, which would make every run last ~0 s.
-            await tx.query(
-              "update settlement_runs set status = 'done', vehicles = $2, payable_tenths = $3, adjustments = $4, finished_at = clock_timestamp() where id = $1",
-              [id, r.vehicles, r.payableTenths, r.adjustments],
-            );
-            await opts.beforeCommit?.(tx, r);
-            return r;
-          });
-          this.logger.info("settlement: day settled", { ...result, ms: Math.round(performance.now() - started) });
-          return result;
-        } catch (e) {
-          const message = e instanceof Error ? e.message : String(e);
-          await this.db.query("update settlement_runs set status = 'failed', error = $2, finished_at = clock_timestamp() where id = $1", [id, message]).catch(() => undefined);
-          this.logger.error("settlement: run failed", { day, runId: id, err: message });
+      };
+      if (!embedded) {
+        await s.query("select pg_advisory_lock($1, $2::int)", [RUN_LOCK, id]);
+        await begin(s).catch(async (e) => {
+          await s.query("select pg_advisory_unlock($1, $2::int)", [RUN_LOCK, id]).catch(() => undefined);
           throw e;
-        }
+        });
+      }
+      const started = performance.now();
+      try {
+        const result = await s.tx(async (tx) => {
+          if (embedded) {
+            await tx.query("select pg_advisory_xact_lock($1, $2::int)", [RUN_LOCK, id]);
+            await begin(tx);
+          }
+          await tx.query("select pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, day]);
+          const r = await this.settle(tx, id, day, start, end);
+          // clock_timestamp(): now() is the transaction's start, which would make every run last ~0 s.
+          await tx.query(
+            "update settlement_runs set status = 'done', vehicles = $2, payable_tenths = $3, adjustments = $4, finished_at = clock_timestamp() where id = $1",
+            [id, r.vehicles, r.payableTenths, r.adjustments],
+          );
+          await opts.beforeCommit?.(tx, r);
+          return r;
+        });
+        this.logger.info("settlement: day settled", { ...result, ms: Math.round(performance.now() - started) });
+        return result;
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        await this.db
+          .query(
+            `insert into settlement_runs (id, local_day, triggered_by, status, error, finished_at) values ($1, $2::date, $3, 'failed', $4, clock_timestamp())
+             on conflict (id) do update set status = 'failed', error = excluded.error, finished_at = excluded.finished_at`,
+            [id, day, opts.triggeredBy, message],
+          )
+          .catch(() => undefined);
+        this.logger.error("settlement: run failed", { day, runId: id, err: message });
+        throw e;
       } finally {
-        await s.query("select pg_advisory_unlock($1, $2::int)", [RUN_LOCK, id]).catch(() => undefined);
+        if (!embedded) await s.query("select pg_advisory_unlock($1, $2::int)", [RUN_LOCK, id]).catch(() => undefined);
       }
     });
   }
