@@ -43,7 +43,10 @@ describe("the OpenAPI document", () => {
       if (params.some((p) => p.in === "path")) expected.add("404");
       if (op.requestBody) for (const s of ["413", "415"]) expected.add(s);
       if (!isPublic) for (const s of ["401", "403", "429", "503"]) expected.add(s);
-      if (method === "post" && !isPublic) expected.add("409");
+      if (method === "post" && !isPublic) {
+        expected.add("409");
+        expect({ label, idempotencyKey: params.some((p) => p.in === "header" && p.name === "idempotency-key") }).toEqual({ label, idempotencyKey: true });
+      }
       const listed = Object.keys(op.responses);
       expect({ label, missing: [...expected].filter((s) => !listed.includes(s)) }).toEqual({ label, missing: [] });
       expect({ label, success: listed.some((s) => s.startsWith("2")) }).toEqual({ label, success: true });

@@ -1,7 +1,7 @@
 import { createRoute, z, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
-import { idempotency } from "../idempotency/idempotency.ts";
+import { IDEMPOTENCY_KEY_SHAPE, idempotency } from "../idempotency/idempotency.ts";
 import { refuseUnstorableText } from "./unstorable-text.ts";
 import type { App, AppEnv, Role } from "./types.ts";
 
@@ -43,6 +43,18 @@ export const ProblemSchema = z
       .optional(),
   })
   .openapi("Problem");
+
+const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(IDEMPOTENCY_KEY_SHAPE, "must be 1-255 visible ASCII characters")
+    .optional()
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description: "Same key + same request: the first response is replayed (Idempotent-Replayed: true); same key + another request: 409",
+      example: "top-up-2026-11-26-0001",
+    }),
+});
 
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: ProblemSchema } } });
 
@@ -121,12 +133,18 @@ export function defineRoute<const R extends RouteSpec>(spec: R, handler: RouteHa
       const middleware: MiddlewareHandler<AppEnv>[] = [requireRoles(roles)];
       const { params, query, body } = config.request ?? {};
       if (params || query || body) middleware.push(refuseUnstorableText({ params: !!params, query: !!query, body: !!body }));
-      if (spec.method === "post" && roles !== "public") middleware.push(idempotency());
-      const request = config.request?.body ? { ...config.request, body: { required: true, ...config.request.body } } : config.request;
+      const idempotent = spec.method === "post" && roles !== "public";
+      if (idempotent) middleware.push(idempotency());
+      const request = {
+        ...config.request,
+        ...(body ? { body: { required: true, ...body } } : {}),
+        // Documented (and checked, after the idempotency middleware already has) like any other input.
+        ...(idempotent ? { headers: IdempotencyHeaders } : {}),
+      };
       const rolesText = roles === "public" ? "Public." : `Roles: ${roles.join(", ")}.`;
       const route = createRoute({
         ...config,
-        ...(request ? { request } : {}),
+        ...(Object.keys(request).length > 0 ? { request } : {}),
         description: config.description ? `${config.description}\n\n${rolesText}` : rolesText,
         security: roles === "public" ? [] : [{ apiKey: [] }],
         "x-roles": roles === "public" ? [] : [...roles],
