@@ -38,6 +38,8 @@ describe("tariff route errors", () => {
     const cases: [Record<string, unknown>, string, number][] = [
       [newTariff({ rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }, { vehicleClass: 31, rateTenthsPerKm: 13 }] }), "body.rates", 400],
       [newTariff({ effectiveTo: "2024-01-01T00:00:00+08:00" }), "body.effectiveTo", 400],
+      // Found by test/gateway.fuzz.test.ts: a gantry twice was a 500 (ON CONFLICT cannot affect a row twice).
+      [newTariff({ status: "draft", zones: [{ gantryId: "01F0005S", zoneKmTenths: 1 }, { gantryId: "01F0017S", zoneKmTenths: 2 }, { gantryId: "01F0005S", zoneKmTenths: 3 }] }), "body.zones.2.gantryId", 400],
       [newTariff({ rates: [{ vehicleClass: 7, rateTenthsPerKm: 12 }] }), "body.rates.0.vehicleClass", 400],
       [newTariff({ code: "lower case" }), "body.code", 400],
       [newTariff({ copyZonesFrom: 987654 }), "body.copyZonesFrom", 422],

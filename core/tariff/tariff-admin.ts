@@ -181,6 +181,13 @@ export class TariffAdmin {
   async create(tx: Queryable, t: NewTariff): Promise<TariffDetail> {
     const classes = new Set(t.rates.map((r) => r.vehicleClass));
     if (classes.size !== t.rates.length) throw new TollwayError("bad_request", "a vehicle class is rated twice", { fields: [{ field: "body.rates", message: "one rate per vehicle class" }] });
+    const gantries = new Set<string>();
+    for (const [i, z] of (t.zones ?? []).entries()) {
+      if (gantries.has(z.gantryId)) {
+        throw new TollwayError("bad_request", `gantry ${z.gantryId} is given twice in zones`, { fields: [{ field: `body.zones.${i}.gantryId`, message: "one zone length per gantry" }] });
+      }
+      gantries.add(z.gantryId);
+    }
     if (t.effectiveTo && t.effectiveTo <= t.effectiveFrom) {
       throw new TollwayError("bad_request", "effectiveTo must be after effectiveFrom", { fields: [{ field: "body.effectiveTo", message: "must be after effectiveFrom" }] });
     }

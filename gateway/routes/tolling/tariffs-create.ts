@@ -17,7 +17,7 @@ export default defineRoute(
       "the affected days re-rates them.\n\n" +
       "Rules across fields: an `active` tariff (the default) must rate every vehicle class (31, 32, 41, 42, 5) and give a zone length " +
       "for every toll zone of GET /v1/toll-zones (copied or in `zones`), else 422 naming `body.rates` / `body.zones` with what is missing; " +
-      "a `draft` may be incomplete (drafts never price). Each vehicle class at most once in `rates` (400); `effectiveTo` after `effectiveFrom` (400).",
+      "a `draft` may be incomplete (drafts never price). Each vehicle class at most once in `rates` and each gantry at most once in `zones` (400); `effectiveTo` after `effectiveFrom` (400).",
     roles: ADMIN_ONLY,
     request: {
       body: {
