@@ -176,16 +176,16 @@ class CaseBuilder {
     let body: string | undefined;
     if (op.body) {
       headers.set("content-type", "application/json");
-      const json = this.sampler.valid(op.body) as Record<string, unknown>;
+      let json = this.sampler.valid(op.body) as Record<string, unknown>;
       if (mode === "hostile-body" && json && typeof json === "object") {
         const props = Object.entries(op.body.properties ?? {});
-        const what = rng.int(0, 3);
+        const what = rng.int(0, 4);
         if (what === 0 && op.body.required?.length) delete json[rng.pick(op.body.required)];
         else if (what === 1) json[rng.pick(["unexpected", "__proto__x", "id", "status\u0000"])] = rng.pick([1, "x", null, { nested: "\u0000" }]);
-        else if (props.length) {
+        else if (what === 2 && props.length) {
           const [k, s] = rng.pick(props);
           json[k] = this.sampler.hostile(s, true);
-        }
+        } else json = this.sampler.mutateDeep(json, op.body) as Record<string, unknown>;
       }
       body = JSON.stringify(json);
       if (mode === "body-shape") {

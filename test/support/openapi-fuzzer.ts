@@ -233,7 +233,10 @@ export class SchemaSampler {
       case "array": {
         const min = s.minItems ?? 0;
         const max = Math.min(s.maxItems ?? min + 4, min + 4);
-        return Array.from({ length: this.rng.int(min, max) }, () => this.valid(s.items, undefined, depth + 1));
+        const items = Array.from({ length: this.rng.int(min, max) }, () => this.valid(s.items, undefined, depth + 1));
+        // Repeated elements find uniqueness rules nobody wrote down (a gantry twice, a name twice).
+        if (items.length >= 2 && this.rng.chance(0.2)) items[items.length - 1] = structuredClone(items[0]);
+        return items;
       }
       default:
         return this.object(s, depth);
@@ -312,6 +315,26 @@ export class SchemaSampler {
       return (!s.pattern || new RegExp(s.pattern, "u").test(v)) && (s.maxLength === undefined || v.length <= s.maxLength);
     }
     return false;
+  }
+
+  /**
+   * Replaces one value somewhere inside `value` (any depth: an array item's field too) by a hostile
+   * one; `schema` describes `value`. Returns the new value.
+   */
+  mutateDeep(value: unknown, schema: SchemaObject | undefined, depth = 0): unknown {
+    const s = this.resolve(schema) as Full | undefined;
+    if (depth < 6 && Array.isArray(value) && value.length > 0 && this.rng.chance(0.8)) {
+      const i = this.rng.int(0, value.length - 1);
+      const copy = [...value];
+      copy[i] = this.mutateDeep(value[i], s?.items, depth + 1);
+      return copy;
+    }
+    if (depth < 6 && value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length > 0 && this.rng.chance(0.8)) {
+      const k = this.rng.pick(Object.keys(value));
+      const branch = s?.properties?.[k] ?? (s?.anyOf ?? []).map((b) => this.resolve(b)?.properties?.[k]).find((x) => x);
+      return { ...(value as Record<string, unknown>), [k]: this.mutateDeep((value as Record<string, unknown>)[k], branch, depth + 1) };
+    }
+    return this.hostile(schema, true);
   }
 
   /** A hostile value for a field of this schema: often invalid, sometimes valid but unusual. */
