@@ -46,8 +46,6 @@ export interface CreateAppOptions {
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** No operation takes more; a larger body is refused before it is read (413). */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
-/** Operational endpoints are never rate limited: probes and scrapers must always get through. */
-const UNLIMITED: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"]);
 
 export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayApp {
   const clock = deps.clock ?? (() => new Date());
@@ -63,6 +61,9 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
     signals: { corridors, plans, lpSolver },
   };
   const limiter = new RateLimiter(deps.config.gateway.rateLimit);
+  const routes = opts.routes ?? routeModules;
+  // Public operations (the probes and /metrics) are never rate limited: probes and scrapers must always get through.
+  const unlimited = new Set(routes.filter((m) => m.roles === "public").map((m) => m.path));
   const log = deps.logger.child({ component: "gateway" });
 
   const app: App = new OpenAPIHono<AppEnv>({
@@ -105,7 +106,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
   });
 
   app.use("*", async (c, next) => {
-    if (UNLIMITED.has(c.req.path)) return next();
+    if (unlimited.has(c.req.path)) return next();
     const auth = c.get("auth");
     const caller = auth ? `key:${auth.keyId}` : `ip:${c.env?.clientIp ?? "local"}`;
     const d = limiter.take(caller);
@@ -125,8 +126,13 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
     }),
   );
 
-  for (const m of opts.routes ?? routeModules) m.register(app);
+  for (const m of routes) m.register(app);
 
+  app.openAPIRegistry.registerComponent("responses", "MethodNotAllowed", {
+    description: "Any path of this document called with a method it does not list: problem+json, and `Allow` lists the methods it has",
+    headers: { Allow: { description: "The methods the path has, e.g. `GET, HEAD, POST`", schema: { type: "string" } } },
+    content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
     scheme: "bearer",
@@ -142,14 +148,26 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
           title: "Tollway gateway API",
           version: "1.0.0",
           description:
-            "Toll operators' API: accounts, tags, passages, tariffs, settlement, plate billing, audit. Errors are application/problem+json. Money is in NT$0.1 (tenths).",
+            "Toll operators' API: accounts, tags, passages, tariffs, settlement, plate billing, audit. Errors are application/problem+json. Money is in NT$0.1 (tenths). " +
+            "Every operation lists each status it can answer. A path called with a method it does not list answers 405 with `Allow` " +
+            "(components.responses.MethodNotAllowed); an unknown path answers 404.",
         },
       })),
     ),
   );
   mountDocs(app);
 
-  app.notFound((c) => problemResponse(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}`));
+  const allowedOn = methodsByPath(app);
+  app.notFound((c) => {
+    const allowed = allowedOn(c.req.path);
+    // A handler that found nothing (c.notFound()) on an allowed method is still a 404.
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      return problemResponse(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(", ")}`, undefined, {
+        allow: allowed.join(", "),
+      });
+    }
+    return problemResponse(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}`);
+  });
 
   app.onError((err, c) => {
     if (err instanceof TollwayError) {
@@ -164,7 +182,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
       const status = err.status;
       const fields =
         status === 400 ? [{ field: "body", message: err.message }] : status === 415 ? [{ field: "header.content-type", message: "must be application/json" }] : undefined;
-      return problemResponse(c, status, status === 400 ? "bad_request" : "http_error", err.message, fields);
+      return problemResponse(c, status, status === 400 ? "bad_request" : status === 415 ? "unsupported_media_type" : "http_error", err.message, fields);
     }
     log.error("unhandled error", { requestId: c.get("requestId"), err });
     return problemResponse(c, 500, "internal", "Internal error");
@@ -175,4 +193,32 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
       lpSolver.close();
     },
   });
+}
+
+/**
+ * The methods each registered path answers (HEAD with GET: Hono serves it), for 405 + Allow. Read from
+ * the app's routes on first use, when every route is registered.
+ */
+function methodsByPath(app: App): (path: string) => string[] {
+  let table: { pattern: RegExp; methods: Set<string> }[] | undefined;
+  const build = () => {
+    const byPath = new Map<string, Set<string>>();
+    for (const r of app.routes) {
+      if (r.method === "ALL") continue;
+      const methods = byPath.get(r.path) ?? new Set<string>();
+      methods.add(r.method);
+      if (r.method === "GET") methods.add("HEAD");
+      byPath.set(r.path, methods);
+    }
+    return [...byPath].map(([path, methods]) => ({
+      pattern: new RegExp(`^${path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/:[A-Za-z0-9_]+/g, "[^/]+")}$`),
+      methods,
+    }));
+  };
+  return (path) => {
+    table ??= build();
+    const allowed = new Set<string>();
+    for (const t of table) if (t.pattern.test(path)) for (const m of t.methods) allowed.add(m);
+    return [...allowed].sort();
+  };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { fillPath, malformed, operations, plausible, resolve, SQL, wrongType, type Operation } from "./support/openapi-operations.ts";
+import { fillPath, malformed, operations, plausible, resolve, SQL, wrongType, type Operation, type SchemaObject } from "./support/openapi-operations.ts";
 import { ROLES, type Role } from "../gateway/http/roles.ts";
 
 /**
@@ -125,6 +125,59 @@ describe("every protected route", () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(20);
+  });
+
+  test("text PostgreSQL cannot store (NUL, unpaired surrogates) -> 400 naming the field, on every route, nothing stored", async () => {
+    const auditBefore = await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from audit_log");
+    let checked = 0;
+    for (const op of protectedOps()) {
+      const role = op.roles[0] as Role;
+      const strings = (s: SchemaObject | undefined) => {
+        const t = resolve(doc, s);
+        return t?.type === "string" || (Array.isArray(t?.type) && t.type.includes("string")) || (t?.anyOf ?? []).some((x) => resolve(doc, x)?.type === "string");
+      };
+      const pathText = op.parameters.filter((p) => p.in === "path" && strings(p.schema));
+      const queryText = op.parameters.filter((p) => p.in === "query" && strings(p.schema));
+      const bodyText = Object.entries(op.body?.properties ?? {}).filter(([, s]) => strings(s));
+      const required = new URLSearchParams(op.parameters.filter((p) => p.in === "query" && p.required).map((p): [string, string] => [p.name, plausible(p)]));
+      const cases: { url: string; json?: unknown; body?: string; field: string }[] = [];
+      for (const p of pathText) cases.push({ url: fillPath(op, { [p.name]: "AB\u0000C" }), field: `path.${p.name}` });
+      for (const p of queryText) {
+        const qs = new URLSearchParams(required);
+        qs.set(p.name, "AB\u0000C");
+        cases.push({ url: `${fillPath(op)}?${qs}`, field: `query.${p.name}` });
+      }
+      const withQuery = required.size > 0 ? `${fillPath(op)}?${required}` : fillPath(op);
+      for (const [k] of bodyText) {
+        cases.push({ url: withQuery, json: { [k]: "AB\u0000C" }, field: `body.${k}` });
+        // An unpaired surrogate cannot be written as JSON.stringify output: send the escape itself.
+        cases.push({ url: withQuery, body: `{"${k}":"AB\\ud800C"}`, field: `body.${k}` });
+      }
+      for (const c of cases) {
+        const init = c.body !== undefined ? { body: c.body, headers: { "content-type": "application/json" } } : c.json !== undefined ? { json: c.json } : bodyFor(op, {});
+        const res = await gw.request(c.url, { method: op.method, role, ...init });
+        const p = await expectProblem(res, 400);
+        expect({ route: op.label, field: c.field, named: (p.fields ?? []).map((f) => f.field) }).toEqual({ route: op.label, field: c.field, named: [c.field] });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(60);
+    expect(await gw.testDb.db.one("select count(*)::int as n from audit_log")).toEqual(auditBefore);
+  });
+
+  test("the issue's cases: a NUL in a search, a name, a description or a note is a 400, not a 500", async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ["/v1/accounts?q=%00", { role: "auditor" }, "query.q"],
+      ["/v1/accounts", { method: "POST", role: "toll_operator", json: { name: "Lin\u0000" } }, "body.name"],
+      ["/v1/accounts/1/top-ups", { method: "POST", role: "toll_operator", json: { amountTenths: 10, description: "\u0000" } }, "body.description"],
+      ["/v1/adjustments", { method: "POST", role: "toll_operator", json: { accountId: 1, reasonCode: "misread", amountTenths: 10, note: "x\u0000" } }, "body.note"],
+      ["/v1/corridors", { method: "POST", role: "traffic_operator", json: { name: "Zhongshan", intersections: [{ name: "a\u0000", distanceM: 0, phases: [] }] } }, "body.intersections.0.name"],
+    ];
+    for (const [url, init, field] of cases) {
+      const p = await expectProblem(await gw.request(url, init), 400);
+      expect({ url, fields: (p.fields ?? []).map((f) => f.field) }).toEqual({ url, fields: [field] });
+      expect(p.detail).toContain(field);
+    }
   });
 
   test("a body that is not JSON -> 400 naming the body", async () => {

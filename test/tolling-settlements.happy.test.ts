@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { body, createAccount, createTag, insertPassages, keelungToRende, trip } from "./tolling-support.ts";
+import { allClassRates, body, createAccount, createTag, insertPassages, keelungToRende, trip } from "./tolling-support.ts";
 
 let gw: TestGateway;
 let account: number;
@@ -59,7 +59,7 @@ describe("settlement routes", () => {
         code: "TW-ETC-DISTANCE",
         name: "zone correction",
         effectiveFrom: "2014-01-01T00:00:00+08:00",
-        rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }],
+        rates: allClassRates(),
         zones: [{ gantryId: "01F3252S", zoneKmTenths: 0 }],
       },
     });

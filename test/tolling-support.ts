@@ -1,5 +1,6 @@
 import type { Queryable } from "../core/db/database.ts";
 import { loadTollZones } from "../core/seed/network-data.ts";
+import { DEFAULT_TARIFF } from "../core/seed/seeder.ts";
 
 /** Fixtures for the tolling integration tests: accounts, tags and passages written straight to the tables. */
 
@@ -9,6 +10,11 @@ export function keelungToRende(): string[] {
     .filter((z) => z.gantryId.startsWith("01F") && z.direction === "S" && z.gantryId >= "01F0005S" && z.gantryId <= "01F3252S")
     .map((z) => z.gantryId)
     .sort();
+}
+
+/** The seeded rates of every vehicle class, as POST /v1/tariffs takes them (an active tariff rates every class). */
+export function allClassRates(): { vehicleClass: number; rateTenthsPerKm: number }[] {
+  return Object.entries(DEFAULT_TARIFF.ratesTenthsPerKm).map(([c, r]) => ({ vehicleClass: Number(c), rateTenthsPerKm: r }));
 }
 
 export async function createAccount(q: Queryable, balanceTenths: number, thresholdTenths = 1000): Promise<number> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { problemOf } from "./tolling-support.ts";
+import { allClassRates, problemOf } from "./tolling-support.ts";
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -12,7 +12,7 @@ const newTariff = (over: Record<string, unknown> = {}) => ({
   code: "TW-ETC-DISTANCE",
   name: "x",
   effectiveFrom: "2025-01-01T00:00:00+08:00",
-  rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }],
+  rates: allClassRates(),
   ...over,
 });
 
@@ -38,6 +38,8 @@ describe("tariff route errors", () => {
     const cases: [Record<string, unknown>, string, number][] = [
       [newTariff({ rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }, { vehicleClass: 31, rateTenthsPerKm: 13 }] }), "body.rates", 400],
       [newTariff({ effectiveTo: "2024-01-01T00:00:00+08:00" }), "body.effectiveTo", 400],
+      // Found by test/gateway.fuzz.test.ts: a gantry twice was a 500 (ON CONFLICT cannot affect a row twice).
+      [newTariff({ status: "draft", zones: [{ gantryId: "01F0005S", zoneKmTenths: 1 }, { gantryId: "01F0017S", zoneKmTenths: 2 }, { gantryId: "01F0005S", zoneKmTenths: 3 }] }), "body.zones.2.gantryId", 400],
       [newTariff({ rates: [{ vehicleClass: 7, rateTenthsPerKm: 12 }] }), "body.rates.0.vehicleClass", 400],
       [newTariff({ code: "lower case" }), "body.code", 400],
       [newTariff({ copyZonesFrom: 987654 }), "body.copyZonesFrom", 422],
@@ -47,6 +49,35 @@ describe("tariff route errors", () => {
       expect([p.status, p.fields]).toEqual([status, expect.arrayContaining([field])]);
     }
     expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from tariffs")).n).toBe(1);
+  });
+
+  test("an active tariff that leaves a vehicle class unrated is a 422 naming the classes; nothing is stored", async () => {
+    const p = await problemOf(await gw.request("/v1/tariffs", { method: "POST", role: "admin", json: newTariff({ rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }] }) }));
+    expect([p.status, p.fields]).toEqual([422, ["body.rates"]]);
+    expect(p.detail).toContain("no rate for vehicle class 32, 41, 42, 5");
+    // Explicitly active, two classes missing.
+    const two = allClassRates().filter((r) => r.vehicleClass !== 41 && r.vehicleClass !== 5);
+    const q = await problemOf(await gw.request("/v1/tariffs", { method: "POST", role: "admin", json: newTariff({ status: "active", rates: two }) }));
+    expect([q.status, q.fields, q.detail.includes("no rate for vehicle class 41, 5")]).toEqual([422, ["body.rates"], true]);
+    expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from tariffs")).n).toBe(1);
+    expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from tariff_class_rates")).n).toBe(5);
+  });
+
+  test("an active tariff that leaves toll zones without a length is a 422 naming them", async () => {
+    // A new code has no version to copy zones from: only the two given are priced.
+    const zones = [{ gantryId: "01F0005S", zoneKmTenths: 11 }, { gantryId: "01F0017S", zoneKmTenths: 12 }];
+    const p = await problemOf(await gw.request("/v1/tariffs", { method: "POST", role: "admin", json: newTariff({ code: "TW-NEW", zones }) }));
+    const total = (await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from toll_zones")).n;
+    expect([p.status, p.fields]).toEqual([422, ["body.zones"]]);
+    expect(p.detail).toContain(`and ${total - 2 - 20} more`);
+    expect(p.detail).not.toContain("01F0005S,");
+    expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from tariffs where code = 'TW-NEW'")).n).toBe(0);
+  });
+
+  test("a draft may be incomplete (drafts never price)", async () => {
+    const res = await gw.request("/v1/tariffs", { method: "POST", role: "admin", json: newTariff({ code: "TW-DRAFT", status: "draft", rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }] }) });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ status: "draft", zoneCount: 0, rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }] });
   });
 
   test("a special day without the fields its kind needs is a 400 naming them", async () => {

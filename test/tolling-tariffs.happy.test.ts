@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { body } from "./tolling-support.ts";
+import { createTestGateway, expectJson, type TestGateway } from "./support/gateway.ts";
+import { allClassRates, body, keelungToRende } from "./tolling-support.ts";
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -34,7 +34,7 @@ describe("tariff routes", () => {
         code: "TW-ETC-DISTANCE",
         name: "Correction: 01F0005S zone",
         effectiveFrom: "2014-01-01T00:00:00+08:00",
-        rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }, { vehicleClass: 42, rateTenthsPerKm: 15 }],
+        rates: allClassRates(),
         zones: [{ gantryId: "01F0005S", zoneKmTenths: 21 }],
       },
     });
@@ -48,6 +48,28 @@ describe("tariff routes", () => {
     // The correction now prices quotes (same effective_from, higher version).
     const q = await body(await gw.request("/v1/toll-quotes", { method: "POST", role: "admin", json: { vehicleClass: 31, at: "2024-03-25T08:00:00+08:00", gantries: ["01F0005S"] } }));
     expect(q).toMatchObject({ tariffId: t.id, postedTotalTenths: 25 });
+  });
+
+  test("a complete tariff of a new code prices every class exactly; the official example still costs NT$328", async () => {
+    // Every toll zone given explicitly (no version to copy from: the seeded lengths), every class rated (the seeded rates).
+    const zones = (await gw.testDb.db.query<{ gantry_id: string; zone_km_tenths: number }>(
+      "select gantry_id, zone_km_tenths from tariff_zones where tariff_id = (select id from tariffs where code = 'TW-ETC-DISTANCE' and version = 1)",
+    )).map((z) => ({ gantryId: z.gantry_id, zoneKmTenths: z.zone_km_tenths }));
+    const rates = allClassRates();
+    const res = await gw.request("/v1/tariffs", {
+      method: "POST",
+      role: "admin",
+      json: { code: "TW-ETC-TEST", name: "complete", effectiveFrom: "2030-01-01T00:00:00+08:00", rates, zones },
+    });
+    const t = await expectJson(res, 201);
+    expect(t).toMatchObject({ code: "TW-ETC-TEST", version: 1, status: "active", zoneCount: zones.length });
+    expect(t.rates.map((r: { vehicleClass: number }) => r.vehicleClass).sort((a: number, b: number) => a - b)).toEqual([5, 31, 32, 41, 42]);
+    const quote = async (vehicleClass: number, at: string, gantries: string[]) =>
+      body(await gw.request("/v1/toll-quotes", { method: "POST", role: "admin", json: { vehicleClass, at, gantries } }));
+    // 01F0005S (1.1 km) + 01F0017S (1.2 km) for a trailer at 1.8/km: floor(11 x 18 / 10) + floor(12 x 18 / 10) = 19 + 21.
+    expect(await quote(5, "2030-03-25T08:00:00+08:00", ["01F0005S", "01F0017S"])).toMatchObject({ tariffId: t.id, postedTotalTenths: 40 });
+    // The official example (Keelung end -> Tainan/Rende, car) priced by the new tariff: NT$328.
+    expect(await quote(31, "2030-03-25T08:00:00+08:00", keelungToRende())).toMatchObject({ tariffId: t.id, postedTotalTenths: 3895, payableTenths: 3280, payableNtd: 328 });
   });
 
   test("special-day calendar: create, list, update, delete", async () => {

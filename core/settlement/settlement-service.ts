@@ -21,7 +21,10 @@ import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills
  * - a changed result (late passages, a corrected tariff) updates the row with revision + 1 and posts
  *   only the difference as a 'toll_adjustment' entry (or re-rates the plate bill).
  * Runs of the same day are serialised by a transaction-scoped advisory lock; the whole day commits
- * or nothing does. Each run leaves a settlement_runs row (status, counts, error).
+ * or nothing does. Each run leaves a settlement_runs row (status, counts, error, real start and end).
+ * A run whose process dies mid-run rolls back; its row, still 'running', is shown as failed
+ * ("abandoned") as soon as its connection is gone (its session lock is released with it), and the next
+ * run of any day records it so. The day can simply be run again. (Embedded PGlite: see runDay.)
  */
 export interface SettlementRunResult {
   runId: number;
@@ -76,6 +79,13 @@ interface SettlementRow extends Record<string, unknown> {
 }
 
 const LOCK_NAMESPACE = 7_462_250;
+/** Advisory lock (RUN_LOCK, run id) held by the session of a run while it runs (run ids fit an int4 for ~2 billion runs). */
+const RUN_LOCK = 7_462_252;
+const ABANDONED = "abandoned: the process running it ended before it finished";
+/** For a settlement_runs row `r`: nobody holds its lock, so a 'running' row's process is gone. */
+const OWNER_GONE = `not exists (select 1 from pg_locks l where l.locktype = 'advisory' and l.granted
+    and l.database = (select oid from pg_database where datname = current_database())
+    and l.classid = ${RUN_LOCK} and l.objid = r.id::oid and l.objsubid = 2)`;
 
 export class SettlementService {
   private readonly calendar: LocalCalendar;
@@ -99,27 +109,54 @@ export class SettlementService {
         fields: [{ field: "body.day", message: "day not over yet" }],
       });
     }
-    const run = await this.db.one<{ id: number }>("insert into settlement_runs (local_day, triggered_by) values ($1::date, $2) returning id", [day, opts.triggeredBy]);
-    const started = performance.now();
-    try {
-      const result = await this.db.tx(async (tx) => {
-        await tx.query("select pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, day]);
-        const r = await this.settle(tx, run.id, day, start, end);
-        await tx.query(
-          "update settlement_runs set status = 'done', vehicles = $2, payable_tenths = $3, adjustments = $4, finished_at = now() where id = $1",
-          [run.id, r.vehicles, r.payableTenths, r.adjustments],
+    // The run's session holds the advisory lock (RUN_LOCK, id) from before its row exists until it
+    // ends, and its row is written first, so a run shows as 'running' while it runs; a dead process's
+    // connection drops the lock, which is how its row is known to be abandoned.
+    return this.db.session(async (s) => {
+      const { id } = await s.one<{ id: number }>("select nextval(pg_get_serial_sequence('settlement_runs', 'id')) as id");
+      const begin = async (q: Queryable) => {
+        await q.query("insert into settlement_runs (id, local_day, triggered_by, started_at) values ($1, $2::date, $3, clock_timestamp())", [id, day, opts.triggeredBy]);
+        const reaped = await q.query<{ id: number }>(
+          `update settlement_runs r set status = 'failed', error = $1, finished_at = clock_timestamp() where r.status = 'running' and ${OWNER_GONE} returning id`,
+          [ABANDONED],
         );
-        await opts.beforeCommit?.(tx, r);
-        return r;
+        if (reaped.length > 0) this.logger.warn("settlement: runs abandoned by their process marked failed", { runIds: reaped.map((r) => r.id) });
+      };
+      await s.query("select pg_advisory_lock($1, $2::int)", [RUN_LOCK, id]);
+      await begin(s).catch(async (e) => {
+        await s.query("select pg_advisory_unlock($1, $2::int)", [RUN_LOCK, id]).catch(() => undefined);
+        throw e;
       });
-      this.logger.info("settlement: day settled", { ...result, ms: Math.round(performance.now() - started) });
-      return result;
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      await this.db.query("update settlement_runs set status = 'failed', error = $2, finished_at = now() where id = $1", [run.id, message]).catch(() => undefined);
-      this.logger.error("settlement: run failed", { day, runId: run.id, err: message });
-      throw e;
-    }
+      const started = performance.now();
+      try {
+        const result = await s.tx(async (tx) => {
+          await tx.query("select pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, day]);
+          const r = await this.settle(tx, id, day, start, end);
+          // clock_timestamp(): now() is the transaction's start, which would make every run last ~0 s.
+          await tx.query(
+            "update settlement_runs set status = 'done', vehicles = $2, payable_tenths = $3, adjustments = $4, finished_at = clock_timestamp() where id = $1",
+            [id, r.vehicles, r.payableTenths, r.adjustments],
+          );
+          await opts.beforeCommit?.(tx, r);
+          return r;
+        });
+        this.logger.info("settlement: day settled", { ...result, ms: Math.round(performance.now() - started) });
+        return result;
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        await this.db
+          .query(
+            `insert into settlement_runs (id, local_day, triggered_by, status, error, finished_at) values ($1, $2::date, $3, 'failed', $4, clock_timestamp())
+             on conflict (id) do update set status = 'failed', error = excluded.error, finished_at = excluded.finished_at`,
+            [id, day, opts.triggeredBy, message],
+          )
+          .catch(() => undefined);
+        this.logger.error("settlement: run failed", { day, runId: id, err: message });
+        throw e;
+      } finally {
+        await s.query("select pg_advisory_unlock($1, $2::int)", [RUN_LOCK, id]).catch(() => undefined);
+      }
+    });
   }
 
   private async settle(tx: Queryable, runId: number, day: string, start: Date, end: Date): Promise<SettlementRunResult> {
@@ -401,9 +438,12 @@ export class SettlementQueries {
       id: number; local_day: string; status: string; vehicles: number; payable_tenths: number; adjustments: number;
       triggered_by: string; started_at: Date; finished_at: Date | null; error: string | null;
     }>(
-      `select id, local_day::text as local_day, status, vehicles, payable_tenths, adjustments, triggered_by, started_at, finished_at, error
-         from settlement_runs where ($1::date is null or local_day = $1::date) order by id desc limit $2`,
-      [day ?? null, limit],
+      `select id, local_day::text as local_day, case when abandoned then 'failed' else status end as status, vehicles, payable_tenths,
+              adjustments, triggered_by, started_at, finished_at, case when abandoned then $3 else error end as error
+         from (select r.*, r.status = 'running' and ${OWNER_GONE} as abandoned from settlement_runs r
+                where ($1::date is null or r.local_day = $1::date) order by r.id desc limit $2) runs
+        order by id desc`,
+      [day ?? null, limit, ABANDONED],
     );
     return rows.map((r) => ({
       id: r.id,

@@ -1,5 +1,6 @@
 import type { Queryable } from "../db/database.ts";
-import { TollwayError } from "../errors/tollway-error.ts";
+import { TollwayError, type FieldIssue } from "../errors/tollway-error.ts";
+import { VEHICLE_CLASSES } from "../vehicle/vehicle-class.ts";
 import { SPECIAL_DAY_COLUMNS } from "./tariff-catalog.ts";
 
 /**
@@ -180,6 +181,13 @@ export class TariffAdmin {
   async create(tx: Queryable, t: NewTariff): Promise<TariffDetail> {
     const classes = new Set(t.rates.map((r) => r.vehicleClass));
     if (classes.size !== t.rates.length) throw new TollwayError("bad_request", "a vehicle class is rated twice", { fields: [{ field: "body.rates", message: "one rate per vehicle class" }] });
+    const gantries = new Set<string>();
+    for (const [i, z] of (t.zones ?? []).entries()) {
+      if (gantries.has(z.gantryId)) {
+        throw new TollwayError("bad_request", `gantry ${z.gantryId} is given twice in zones`, { fields: [{ field: `body.zones.${i}.gantryId`, message: "one zone length per gantry" }] });
+      }
+      gantries.add(z.gantryId);
+    }
     if (t.effectiveTo && t.effectiveTo <= t.effectiveFrom) {
       throw new TollwayError("bad_request", "effectiveTo must be after effectiveFrom", { fields: [{ field: "body.effectiveTo", message: "must be after effectiveFrom" }] });
     }
@@ -224,7 +232,39 @@ export class TariffAdmin {
         [row.id, t.zones.map((z) => z.gantryId), t.zones.map((z) => z.zoneKmTenths)],
       );
     }
+    if ((t.status ?? "active") === "active") await this.checkComplete(tx, row.id);
     return this.get(row.id, tx);
+  }
+
+  /**
+   * An active tariff prices every vehicle class and every toll zone of the network: a class without a
+   * rate or a zone without a length would price its passages at NULL, and they would settle to 0.
+   * Checked on what was stored (copied zones, then overrides), inside the caller's transaction, so a
+   * refusal stores nothing. Drafts may be incomplete; they never price.
+   */
+  private async checkComplete(tx: Queryable, tariffId: number): Promise<void> {
+    const rated = new Set(
+      (await tx.query<{ vehicle_class: number }>("select vehicle_class from tariff_class_rates where tariff_id = $1", [tariffId])).map((r) => r.vehicle_class),
+    );
+    const unratedClasses = VEHICLE_CLASSES.filter((c) => !rated.has(c));
+    const unpricedZones = (
+      await tx.query<{ gantry_id: string }>(
+        `select z.gantry_id from toll_zones z
+          where not exists (select 1 from tariff_zones t where t.tariff_id = $1 and t.gantry_id = z.gantry_id)
+          order by z.gantry_id`,
+        [tariffId],
+      )
+    ).map((r) => r.gantry_id);
+    const fields: FieldIssue[] = [];
+    if (unratedClasses.length > 0) fields.push({ field: "body.rates", message: `no rate for vehicle class ${unratedClasses.join(", ")}` });
+    if (unpricedZones.length > 0) {
+      const shown = unpricedZones.slice(0, 20).join(", ");
+      const more = unpricedZones.length > 20 ? ` and ${unpricedZones.length - 20} more` : "";
+      fields.push({ field: "body.zones", message: `no zone length for toll zone ${shown}${more} (give them in zones, or copy them with copyZonesFrom)` });
+    }
+    if (fields.length > 0) {
+      throw new TollwayError("unprocessable", `An active tariff must price every vehicle class and every toll zone: ${fields.map((f) => f.message).join("; ")}`, { fields });
+    }
   }
 
   async specialDays(from: string, to: string): Promise<SpecialDayView[]> {

@@ -41,7 +41,8 @@ export function problemBody(c: Context, status: number, code: string, detail: st
     status,
     detail,
     code,
-    instance: c.req.path,
+    // The path as sent (percent-encoded): a URI reference, never a decoded NUL.
+    instance: new URL(c.req.url).pathname,
     requestId: c.get("requestId") as string | undefined,
   };
   if (fields && fields.length > 0) p.fields = fields;

@@ -13,7 +13,7 @@ import type { AppEnv } from "../http/types.ts";
  * A key is remembered for 24 hours (then it may be reused); a claim whose request never finished
  * (process killed mid-request) is released after 5 minutes. Expired rows are purged now and then.
  */
-const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 const RETENTION = "24 hours";
 const ABANDONED = "5 minutes";
 /** Purging on ~1 claim in 200 keeps the table small without a separate job. */
@@ -28,7 +28,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header("idempotency-key");
     if (key === undefined) return next();
-    if (!KEY_SHAPE.test(key)) {
+    if (!IDEMPOTENCY_KEY_SHAPE.test(key)) {
       throw new TollwayError("bad_request", "Idempotency-Key must be 1-255 visible ASCII characters", {
         fields: [{ field: "header.idempotency-key", message: "must be 1-255 visible ASCII characters" }],
       });

@@ -12,7 +12,9 @@ export default defineRoute(
     path: "/v1/accounts/{id}",
     tags: ["accounts"],
     summary: "Change an account's name, contact, low-balance threshold or status",
-    description: "Status: active, suspended or closed (low_balance is set by the system). A closed account stays closed.",
+    description:
+      "Status: active, suspended or closed (low_balance is set by the system). " +
+      "Rules across fields: give at least one field (400). A closed account stays closed: changing it is a 409.",
     roles: CUSTOMER_WRITERS,
     request: {
       params: IdParams,
@@ -33,7 +35,10 @@ export default defineRoute(
         },
       },
     },
-    responses: { 200: { description: "The updated account", content: { "application/json": { schema: AccountSchema } } } },
+    responses: {
+      200: { description: "The updated account", content: { "application/json": { schema: AccountSchema } } },
+      409: { description: "The account is closed" },
+    },
   },
   async (c) => {
     const { id } = c.req.valid("param");

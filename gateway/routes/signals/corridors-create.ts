@@ -9,6 +9,11 @@ export default defineRoute(
     path: "/v1/corridors",
     tags: ["signals"],
     summary: "Create a signalised corridor (ordered intersections, speeds, phases)",
+    description:
+      "Rules across fields (422, `fields` names each): cycleMaxS >= cycleMinS; each speed's maxMs >= minMs; intersection names unique; " +
+      "distanceM > 0 after the first intersection; at least one phase per intersection and at most one arterial phase; either every phase " +
+      "has flow and saturation (Webster), or the arterial phase has greenS > 0 and redS >= 0 (fixed timing); Webster lost time shorter " +
+      "than cycleMinS; left-turn fractions together below 0.5. A corridor name already in use is a 409.",
     roles: TRAFFIC_OPERATORS,
     request: { body: { content: { "application/json": { schema: CorridorInput } } } },
     responses: {

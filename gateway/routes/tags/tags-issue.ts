@@ -12,7 +12,10 @@ export default defineRoute(
     path: "/v1/tags",
     tags: ["tags"],
     summary: "Issue a tag to an account (a fleet account holds several)",
-    description: "With vehicleId the tag carries that vehicle's class; without, vehicleClass is required.",
+    description:
+      "With vehicleId the tag carries that vehicle's class; without, vehicleClass is required (400). " +
+      "Rules across fields: the vehicle must belong to the account and, when both are given, vehicleClass must be the vehicle's class (422). " +
+      "A closed or suspended account, or a tag id already issued, is a 409.",
     roles: CUSTOMER_WRITERS,
     request: {
       body: {
@@ -28,7 +31,11 @@ export default defineRoute(
         },
       },
     },
-    responses: { 201: { description: "Issued", content: { "application/json": { schema: TagSchema } } } },
+    responses: {
+      201: { description: "Issued", content: { "application/json": { schema: TagSchema } } },
+      409: { description: "The account is closed or suspended, or the tag id is already issued (or Idempotency-Key reuse)" },
+      422: { description: "The account does not exist, the vehicle is not one of its vehicles, or vehicleClass is not the vehicle's class" },
+    },
   },
   async (c) => {
     const body = c.req.valid("json");

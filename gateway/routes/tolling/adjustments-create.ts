@@ -11,7 +11,11 @@ export default defineRoute(
     path: "/v1/adjustments",
     tags: ["adjustments"],
     summary: "Open an adjustment or dispute against an account, a settlement or a plate bill",
-    description: "It stays open until another key approves (applies it to the ledger or the bill) or rejects it.",
+    description:
+      "It stays open until another key approves (applies it to the ledger or the bill) or rejects it.\n\n" +
+      "Rules across fields (422): it applies to exactly one account or one plate bill: give `accountId` or `plateBillId`, or a " +
+      "`settlementId` whose vehicle has one; with both `settlementId` and `accountId`, the settlement must be that account's. " +
+      "The account, bill, settlement and reason code must exist.",
     roles: CUSTOMER_WRITERS,
     request: {
       body: {
@@ -35,7 +39,7 @@ export default defineRoute(
     },
     responses: {
       201: { description: "Opened", content: { "application/json": { schema: AdjustmentSchema } } },
-      422: { description: "Unknown account, bill, settlement or reason code" },
+      422: { description: "Unknown account, bill, settlement or reason code, or not exactly one account or plate bill" },
     },
   },
   async (c) => {

@@ -11,6 +11,7 @@ export default defineRoute(
     path: "/v1/plate-billing-policy",
     tags: ["plate billing"],
     summary: "Set due days and escalation amounts (applies to escalations from now on)",
+    description: "Rules across fields: escalation goes notice, then fee, then fine: noticeAfterDays <= feeAfterDays <= fineAfterDays (422).",
     roles: ADMINS,
     request: { body: { content: { "application/json": { schema: PlateBillingPolicySchema } }, required: true } },
     responses: {

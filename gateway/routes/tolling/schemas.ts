@@ -4,7 +4,8 @@ import { z } from "@hono/zod-openapi";
 
 export const Tenths = z.number().int().openapi({ description: "Money in NT$0.1 (tenths)", example: 3280 });
 export const LocalDay = z.iso.date().openapi({ description: "Local calendar day in the toll time zone (Asia/Taipei)", example: "2024-03-25" });
-export const GantryId = z.string().regex(/^[0-9]{2}[0-9A-Z][0-9]{4}[NSEW]$/, "must be a gantry id such as 01F0005S").openapi({ example: "01F0005S" });
+/** Freeway, road kind (F mainline, or a ramp letter as in 05FR113S), km x 10, direction. */
+export const GantryId = z.string().regex(/^[0-9]{2}[0-9A-Z]{2}[0-9]{3}[NSEW]$/, "must be a gantry id such as 01F0005S").openapi({ example: "01F0005S" });
 export const IdParams = z.object({
   id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });

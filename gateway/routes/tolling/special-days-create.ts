@@ -10,7 +10,10 @@ export default defineRoute(
     path: "/v1/tariff-special-days",
     tags: ["tariffs"],
     summary: "Add a special day: single-rate day, free hours, or a section discount",
-    description: "A single-rate day charges `ratePct` % of the posted prices with no free km and no long-distance discount. Re-run settled days to re-rate them.",
+    description:
+      "A single-rate day charges `ratePct` % of the posted prices with no free km and no long-distance discount. Re-run settled days to re-rate them.\n\n" +
+      "Rules across fields (400 naming the missing field): single_rate needs `ratePct`; free_hours needs `freeFrom` and `freeTo`; " +
+      "section_discount needs `gantryIds` (at least one) and `discountPct`. Fields of other kinds are ignored. A `tariffId` that names no tariff is a 422.",
     roles: ADMINS,
     request: { body: { content: { "application/json": { schema: SpecialDayInputSchema } } } },
     responses: {

@@ -11,6 +11,7 @@ export default defineRoute(
     path: "/v1/tariff-special-days",
     tags: ["tariffs"],
     summary: "The special-day calendar between two local days (at most one year)",
+    description: "Rules across fields: `to` is not before `from`, and at most 366 days after it (400 naming `query.to`).",
     roles: EVERYONE,
     request: { query: z.object({ from: LocalDay, to: LocalDay }) },
     responses: { 200: { description: "Special days", content: { "application/json": { schema: z.object({ items: z.array(SpecialDaySchema) }) } } } },

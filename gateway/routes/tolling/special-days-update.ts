@@ -10,6 +10,9 @@ export default defineRoute(
     path: "/v1/tariff-special-days/{id}",
     tags: ["tariffs"],
     summary: "Replace a special day",
+    description:
+      "Rules across fields (400 naming the missing field): single_rate needs `ratePct`; free_hours needs `freeFrom` and `freeTo`; " +
+      "section_discount needs `gantryIds` (at least one) and `discountPct`. Fields of other kinds are ignored. A `tariffId` that names no tariff is a 422.",
     roles: ADMINS,
     request: { params: IdParams, body: { content: { "application/json": { schema: SpecialDayInputSchema } }, required: true } },
     responses: {

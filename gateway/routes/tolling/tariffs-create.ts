@@ -17,7 +17,10 @@ export default defineRoute(
     description:
       "The version number is the next one for `code`. Zones are copied from `copyZonesFrom` (default: the latest version of the code) " +
       "and `zones` override them. A correction is a new version with the same `effectiveFrom`: it wins over the old one, and re-running " +
-      "the affected days re-rates them.",
+      "the affected days re-rates them.\n\n" +
+      "Rules across fields: an `active` tariff (the default) must rate every vehicle class (31, 32, 41, 42, 5) and give a zone length " +
+      "for every toll zone of GET /v1/toll-zones (copied or in `zones`), else 422 naming `body.rates` / `body.zones` with what is missing; " +
+      "a `draft` may be incomplete (drafts never price). Each vehicle class at most once in `rates` and each gantry at most once in `zones` (400); `effectiveTo` after `effectiveFrom` (400).",
     roles: ADMINS,
     request: {
       body: {
@@ -43,7 +46,7 @@ export default defineRoute(
     },
     responses: {
       201: { description: "The new version", content: { "application/json": { schema: TariffDetailSchema } } },
-      422: { description: "copyZonesFrom names no tariff" },
+      422: { description: "copyZonesFrom names no tariff, or an active tariff leaves a vehicle class or a toll zone unpriced" },
     },
   },
   async (c) => {

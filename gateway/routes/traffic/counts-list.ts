@@ -11,7 +11,7 @@ export default defineRoute(
     path: "/v1/traffic/counts",
     tags: ["traffic"],
     summary: "Vehicle counts per gantry, class and 5-min interval (TDCS M03A)",
-    description: "source ingest: counted by the ingest from reads; tdcs: imported files.",
+    description: "source ingest: counted by the ingest from reads; tdcs: imported files. Rules across fields: `to` after `from`, at most 31 days later (400).",
     roles: TRAFFIC_OPERATORS,
     request: {
       query: PeriodQuery.extend({

@@ -13,7 +13,8 @@ export default defineRoute(
     tags: ["traffic"],
     summary: "Congestion hotspots (PeMS bottlenecks), current or history, ranked by vehicle-hours of delay",
     description:
-      "current=true: hotspots now new (seen, not yet 5 of 7 intervals) or active. Otherwise give from and to: hotspots that overlap the period. A bottleneck is a segment below 64 km/h with the next segment more than 32 km/h faster, in at least 5 of 7 consecutive 5-min intervals.",
+      "current=true: hotspots now new (seen, not yet 5 of 7 intervals) or active. Otherwise give from and to: hotspots that overlap the period. A bottleneck is a segment below 64 km/h with the next segment more than 32 km/h faster, in at least 5 of 7 consecutive 5-min intervals. " +
+      "Rules across fields: without current=true, `from` and `to` are required, `to` after `from`, at most 31 days later (400).",
     roles: TRAFFIC_OPERATORS,
     request: {
       query: z.object({

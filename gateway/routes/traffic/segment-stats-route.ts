@@ -12,7 +12,7 @@ export function segmentStatsRoute(kind: "travel" | "speed", path: string, summar
       tags: ["traffic"],
       summary,
       description:
-        "A vehicle belongs to the interval in which it passed the segment's upstream gantry. Filter by segment (fromGantry, toGantry), freeway, direction and class; source computed (from reads) or tdcs (imported).",
+        "A vehicle belongs to the interval in which it passed the segment's upstream gantry. Filter by segment (fromGantry, toGantry), freeway, direction and class; source computed (from reads) or tdcs (imported). Rules across fields: `to` after `from`, at most 31 days later (400).",
       roles: TRAFFIC_OPERATORS,
       request: { query: SegmentQuery },
       responses: { 200: { description: "Rows in time order", content: { "application/json": { schema: limitedOf(SegmentStatSchema) } } } },

@@ -14,7 +14,8 @@ export default defineRoute(
     tags: ["traffic"],
     summary: "Open-data export in the Freeway Bureau's TDCS layouts (CSV, no header)",
     description:
-      "M03A counts (time as 2024-04-29 18:05), M04A travel times and M05A speeds (2024/03/25 00:00), M06A trips (times with seconds; by trip start). Local time (Asia/Taipei). At most 7 days per request; streamed.",
+      "M03A counts (time as 2024-04-29 18:05), M04A travel times and M05A speeds (2024/03/25 00:00), M06A trips (times with seconds; by trip start). Local time (Asia/Taipei). At most 7 days per request; streamed.\n\n" +
+      "Rules across fields: `to` after `from`, at most 7 days later (400 naming `query.to`).",
     roles: TRAFFIC_OPERATORS,
     request: {
       params: z.object({ product: z.enum(["M03A", "M04A", "M05A", "M06A"]).openapi({ param: { name: "product", in: "path" }, example: "M04A" }) }),

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { Database, type Queryable } from "../core/db/database.ts";
+import { SettlementQueries, SettlementService } from "../core/settlement/settlement-service.ts";
+import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
+
+/**
+ * A settlement run whose process is killed (SIGKILL, mid-run, on a real day of 200 000 passages) does
+ * not stay 'running' for ever: as soon as its connection is gone it reads as failed ("abandoned"), the
+ * day rolled back whole, and a new run settles it completely. Run durations are real (clock_timestamp()).
+ * On the embedded database (PGlite) a killed run rolls back without leaving a row.
+ */
+let t: TestDatabase;
+const DAY = "2024-03-21";
+const VEHICLES = 20_000;
+const PER_VEHICLE = 10;
+
+/** `vehicles` tagged vehicles with `perVehicle` southbound passages each on freeway 1, spread over the local day. */
+async function generateDay(q: Queryable, day: string, vehicles: number, perVehicle: number): Promise<void> {
+  const zones = (await q.query<{ gantry_id: string }>("select gantry_id from toll_zones where gantry_id like '01F%S' order by gantry_id")).map((r) => r.gantry_id);
+  await q.query("insert into accounts (name, kind, balance_tenths) select 'fleet ' || g, 'fleet', 10000000 from generate_series(1, 100) g");
+  await q.query(
+    `insert into tags (id, account_id, vehicle_class)
+     select 'E280' || lpad(upper(to_hex(g)), 20, '0'), 1 + g % 100, (array[31,31,31,32,41,42,5])[1 + g % 7] from generate_series(0, $1::int - 1) g`,
+    [vehicles],
+  );
+  // Vehicle v enters at zone (v mod (zones - passages)) at a time spread over the local day; one passage every 4 min.
+  await q.query(
+    `insert into passages (ts, gantry_id, tag_id, read_class, vehicle_class, account_id, batch_no)
+     select ($1::date::timestamp at time zone 'Asia/Taipei') + make_interval(secs => (v * 3.7)::int % 80000 + k * 240),
+            ($2::text[])[1 + v % (array_length($2::text[], 1) - $3::int) + k],
+            'E280' || lpad(upper(to_hex(v)), 20, '0'), c, c, 1 + v % 100, 1
+       from generate_series(0, $4::int - 1) v, generate_series(0, $3::int - 1) k,
+            lateral (select (array[31,31,31,32,41,42,5])[1 + v % 7]::smallint as c) cls`,
+    [day, zones, perVehicle, vehicles],
+  );
+}
+
+const child = (url: string, day: string) =>
+  Bun.spawn(["bun", join(import.meta.dir, "support", "settlement-run-child.ts"), url, day], { stdout: "pipe", stderr: "pipe" });
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await generateDay(t.db, DAY, VEHICLES, PER_VEHICLE);
+  await t.db.query("analyze passages");
+}, 120_000);
+afterAll(async () => t?.drop());
+
+const runsOf = (day: string) => new SettlementQueries(t.db).runs(day, 10);
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+describe("a settlement run whose process dies", () => {
+  test("is shown failed (abandoned) once its process is gone; the day is untouched and a new run settles it", async () => {
+    const proc = child(t.url, DAY);
+    // Mid-run: its row is there, 'running', and it reads as running (its process holds the run's lock).
+    const running = await until("the child's run to start", async () => (await runsOf(DAY)).find((r) => r.status === "running"), 60_000);
+    expect(running).toMatchObject({ localDay: DAY, triggeredBy: "child process", finishedAt: null, error: null });
+    await Bun.sleep(300);
+    expect((await runsOf(DAY)).find((r) => r.id === running.id)?.status).toBe("running");
+    proc.kill("SIGKILL");
+    expect(await proc.exited).not.toBe(0);
+
+    // As soon as the connection is gone (PostgreSQL notices the dead socket), the run is failed, not running for ever.
+    const dead = await until("the killed run to read as failed", async () => (await runsOf(DAY)).find((r) => r.id === running.id && r.status !== "running"), 60_000);
+    expect(dead).toMatchObject({ status: "failed", error: expect.stringContaining("abandoned") });
+    // Nothing of the killed run was kept: the day is one transaction.
+    expect(await t.db.one("select count(*)::int as n from settlements")).toEqual({ n: 0 });
+    expect(await t.db.one("select count(*)::int as n from ledger_entries")).toEqual({ n: 0 });
+
+    // The day can be run again, and completes.
+    const svc = new SettlementService(t.db, { timeZone: "Asia/Taipei" });
+    const started = performance.now();
+    const r = await svc.runDay(DAY, { triggeredBy: "after the kill" });
+    const elapsedMs = performance.now() - started;
+    expect(r).toMatchObject({ vehicles: VEHICLES, created: VEHICLES, revised: 0 });
+    expect(await t.db.one("select count(*)::int as n from ledger_entries where kind = 'toll'")).toEqual({ n: VEHICLES });
+    const runs = await runsOf(DAY);
+    expect(runs.map((x) => [x.id, x.status])).toEqual([
+      [r.runId, "done"],
+      [running.id, "failed"],
+    ]);
+    // The new run also wrote the abandoned one down as failed (not only the read that shows it so).
+    expect(await t.db.one("select status, error from settlement_runs where id = $1", [running.id])).toEqual({ status: "failed", error: expect.stringContaining("abandoned") });
+
+    // Durations are real: from the run's start to its commit, not ~0 (now() is the transaction's start).
+    const done = runs[0]!;
+    const recordedMs = Date.parse(done.finishedAt!) - Date.parse(done.startedAt);
+    expect(recordedMs).toBeGreaterThan(elapsedMs * 0.5);
+    expect(recordedMs).toBeLessThanOrEqual(elapsedMs + 50);
+  }, 180_000);
+});
