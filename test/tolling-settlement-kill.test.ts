@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { Database, type Queryable } from "../core/db/database.ts";
+import type { Queryable } from "../core/db/database.ts";
 import { SettlementQueries, SettlementService } from "../core/settlement/settlement-service.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
