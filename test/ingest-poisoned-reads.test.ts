@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../core/config/config.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
-import { decodeRawFrames } from "../ingest/service/group-builder.ts";
+import { decodeRawFrames } from "../ingest/service/dead-letters.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
