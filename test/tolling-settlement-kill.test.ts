@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Queryable } from "../core/db/database.ts";
-import { SettlementQueries, SettlementService } from "../core/settlement/settlement-service.ts";
+import { SettlementQueries } from "../core/settlement/settlement-queries.ts";
+import { SettlementService } from "../core/settlement/settlement-service.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { Database } from "../../core/db/database.ts";
-import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, type ReadCheck, type Tr1Header, type Tr1Reply } from "../protocol/tr1.ts";
+import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, checkRead, headerSchema, type ReadCheck, type Tr1Header } from "../protocol/tr1.ts";
 import type { IncomingMessage } from "../zmq/index.ts";
 import type { AntennaDedup, GantryState, PassageRef } from "./antenna-dedup.ts";
 import { encodeRawFrames, readDeadLetter } from "./dead-letters.ts";

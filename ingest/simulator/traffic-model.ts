@@ -4,7 +4,7 @@ import { cumulativeOf, hashString, Prng } from "./prng.ts";
 import { CLASS_COUNT, classIndex, VEHICLE_CLASSES, type VehicleClass } from "../../core/vehicle/vehicle-class.ts";
 import { GroundTruth, type TravelTimeRecord } from "./ground-truth.ts";
 import { MALFORMED_KINDS, type SimulatedRead, type WireRead } from "./simulated-read.ts";
-import { DEFAULT_SPEED_KMH, SLOT_MS, SLOTS_PER_DAY, segmentKey, type TrafficData } from "./traffic-data.ts";
+import { DEFAULT_SPEED_KMH, SLOT_MS, SLOTS_PER_DAY, type TrafficData } from "./traffic-data.ts";
 import { hex8, unregisteredPlate, type RegisteredTag } from "./vehicle-identities.ts";
 
 /**
