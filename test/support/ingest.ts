@@ -1,9 +1,9 @@
-import { freeLocalPort } from "../core/embedded/embedded-postgres.ts";
-import { createLogger, silentLogger } from "../core/log/logger.ts";
-import type { Database } from "../core/db/database.ts";
-import { IngestService, type IngestServiceOptions } from "../ingest/service/ingest-service.ts";
-import { Context, Dealer, Reactor, type DealerCurve, type Frame } from "../ingest/zmq/index.ts";
-import type { Tr1Reply } from "../ingest/protocol/tr1.ts";
+import { freeLocalPort } from "../../core/embedded/embedded-postgres.ts";
+import { createLogger, silentLogger } from "../../core/log/logger.ts";
+import type { Database } from "../../core/db/database.ts";
+import { IngestService, type IngestServiceOptions } from "../../ingest/service/ingest-service.ts";
+import { Context, Dealer, Reactor, type DealerCurve, type Frame } from "../../ingest/zmq/index.ts";
+import type { Tr1Reply } from "../../ingest/protocol/tr1.ts";
 
 /** Helpers for the ingest integration tests (real sockets, real PostgreSQL). */
 
