@@ -75,7 +75,7 @@ export const tagOf = (n: number): string => "E280" + n.toString(16).toUpperCase(
 /** Runs `bun run ingest` as a child process (for kill -9 tests). */
 export function spawnIngest(env: Record<string, string>): ReturnType<typeof Bun.spawn> {
   return Bun.spawn(["bun", "run", "ingest/main.ts"], {
-    cwd: new URL("..", import.meta.url).pathname,
+    cwd: new URL("../..", import.meta.url).pathname,
     env: {
       ...process.env,
       LOG_LEVEL: process.env.INGEST_TEST_LOG_LEVEL ?? "error",
