@@ -6,7 +6,7 @@ import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
 import { quantile } from "../ingest/metrics/prometheus.ts";
-import { passagesCopyBinary, PASSAGE_COLUMNS, type PassageValues } from "../ingest/service/plan-writer.ts";
+import { passagesCopyBinary, PASSAGE_COLUMNS, type PassageValues } from "../ingest/service/passage-copy.ts";
 import { Context, Reactor } from "../ingest/zmq/index.ts";
 
 /**

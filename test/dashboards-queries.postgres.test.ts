@@ -1,5 +1,5 @@
 import { createTestDatabase } from "./support/test-database.ts";
-import { definePanelQuerySuite } from "./dashboards/panel-query-suite.ts";
+import { definePanelQuerySuite } from "./support/dashboards/panel-query-suite.ts";
 
 // Plain PostgreSQL: the rollups are views and the datasource has timescaledb off.
 definePanelQuerySuite({

@@ -1,6 +1,6 @@
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
-import { definePanelQuerySuite } from "./dashboards/panel-query-suite.ts";
+import { definePanelQuerySuite } from "./support/dashboards/panel-query-suite.ts";
 import { startTimescale } from "./support/timescale.ts";
 
 // TimescaleDB 2.23 (PGlite build): hypertables, continuous aggregates, and time_bucket in $__timeGroup.

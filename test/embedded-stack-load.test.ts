@@ -3,6 +3,7 @@ import { Database } from "../core/db/database.ts";
 import { freeLocalPort } from "../core/embedded/embedded-postgres.ts";
 import { ApiKeyService } from "../gateway/auth/api-keys.ts";
 import type { Role } from "../gateway/http/roles.ts";
+import { readJson, requestInit, type GatewayRequestInit } from "./support/gateway.ts";
 import { Stack } from "./support/stack.ts";
 
 /**
@@ -50,9 +51,9 @@ async function mint(role: Role, name: string): Promise<string> {
   return (await new ApiKeyService(db).create({ name, role })).key;
 }
 
-async function call(path: string, key: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(gateway + path, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...(init.headers ?? {}) } });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+async function call(path: string, key: string, init: GatewayRequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(gateway + path, requestInit({ ...init, key }));
+  return { status: res.status, body: await readJson(res) };
 }
 
 test(`${ACCOUNTS} keys read ${ACCOUNTS} accounts for ${SECONDS} s while the simulator runs: only 200s, each with the account asked for`, async () => {
@@ -60,10 +61,10 @@ test(`${ACCOUNTS} keys read ${ACCOUNTS} accounts for ${SECONDS} s while the simu
   const accounts: { id: number; name: string; topUp: number; key: string }[] = [];
   for (let k = 0; k < ACCOUNTS; k++) {
     const name = `Load account ${k}`;
-    const made = await call("/v1/accounts", admin, { method: "POST", body: JSON.stringify({ name }) });
+    const made = await call("/v1/accounts", admin, { method: "POST", json: { name } });
     expect(made.status).toBe(201);
     const topUp = (k + 1) * 1000;
-    const credited = await call(`/v1/accounts/${made.body.id}/top-ups`, admin, { method: "POST", body: JSON.stringify({ amountTenths: topUp }), headers: { "idempotency-key": `load-${k}` } });
+    const credited = await call(`/v1/accounts/${made.body.id}/top-ups`, admin, { method: "POST", json: { amountTenths: topUp }, headers: { "idempotency-key": `load-${k}` } });
     expect(credited.status).toBe(201);
     accounts.push({ id: made.body.id as number, name, topUp, key: await mint(k % 2 ? "auditor" : "toll_operator", `load reader ${k}`) });
   }

@@ -3,7 +3,7 @@ import { Database } from "../core/db/database.ts";
 import { freeLocalPort } from "../core/embedded/embedded-postgres.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
 import { Context, Reactor } from "../ingest/zmq/index.ts";
-import { TEST_READ_WINDOW, expectedTotals, gantryStream, storedTotals, streamBody } from "./ingest-support.ts";
+import { TEST_READ_WINDOW, expectedTotals, gantryStream, storedTotals, streamBody } from "./support/ingest.ts";
 import { Stack } from "./support/stack.ts";
 
 /**

@@ -2,7 +2,7 @@ import { expect, setDefaultTimeout, test } from "bun:test";
 import type { RouteModule } from "../gateway/http/define-route.ts";
 import type { GatewayDeps } from "../gateway/http/types.ts";
 import { signalRoutes } from "../gateway/routes/signals/index.ts";
-import { littleCorridor } from "./greenwave-support.ts";
+import { littleCorridor } from "./support/green-wave.ts";
 import { createTestGateway, expectJson } from "./support/gateway.ts";
 
 // A HiGHS solve takes seconds when the shared machine is busy.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
+import { createTestGateway, expectProblem, type Problem, type TestGateway } from "./support/gateway.ts";
 import { fillPath, malformed, operations, plausible, resolve, SQL, wrongType, type Operation, type SchemaObject } from "./support/openapi-operations.ts";
 import { ROLES, type Role } from "../gateway/http/roles.ts";
 
@@ -25,11 +25,9 @@ afterAll(async () => {
   await limited?.close();
 });
 
-async function expectProblem(res: Response, status: number) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toContain("application/problem+json");
-  const body = (await res.json()) as { status: number; type: string; title: string; detail: string; fields?: { field: string }[] };
-  expect(body.status).toBe(status);
+/** The shared problem checks, and a typed problem that says what it is. */
+async function expectTypedProblem(res: Response, status: number): Promise<Problem> {
+  const body: Problem = await expectProblem(res, status);
   expect(body.type).toMatch(/^urn:tollway:problem:/);
   expect(body.detail.length).toBeGreaterThan(0);
   return body;
@@ -59,7 +57,7 @@ describe("every protected route", () => {
   test("without a key -> 401 problem (with WWW-Authenticate), before any validation", async () => {
     for (const op of protectedOps()) {
       const res = await gw.request(fillPath(op), { method: op.method, ...bodyFor(op, {}) });
-      const p = await expectProblem(res, 401);
+      const p = await expectTypedProblem(res, 401);
       expect(res.headers.get("www-authenticate")).toContain("Bearer");
       expect(p.title).toBe("Unauthorized");
     }
@@ -69,8 +67,8 @@ describe("every protected route", () => {
     const revoked = await gw.mintKey("admin", "to revoke");
     await gw.testDb.db.query("update api_keys set revoked_at = now() where id = $1", [revoked.id]);
     for (const op of protectedOps()) {
-      await expectProblem(await gw.request(fillPath(op), { method: op.method, key: revoked.key, ...bodyFor(op, {}) }), 401);
-      await expectProblem(await gw.request(fillPath(op), { method: op.method, key: `tw_${"A".repeat(43)}`, ...bodyFor(op, {}) }), 401);
+      await expectTypedProblem(await gw.request(fillPath(op), { method: op.method, key: revoked.key, ...bodyFor(op, {}) }), 401);
+      await expectTypedProblem(await gw.request(fillPath(op), { method: op.method, key: `tw_${"A".repeat(43)}`, ...bodyFor(op, {}) }), 401);
     }
   });
 
@@ -78,7 +76,7 @@ describe("every protected route", () => {
     let checked = 0;
     for (const op of protectedOps()) {
       for (const role of ROLES.filter((r) => !op.roles.includes(r))) {
-        const p = await expectProblem(await gw.request(fillPath(op), { method: op.method, role, ...bodyFor(op, {}) }), 403);
+        const p = await expectTypedProblem(await gw.request(fillPath(op), { method: op.method, role, ...bodyFor(op, {}) }), 403);
         expect(p.detail).toContain(role);
         checked++;
       }
@@ -119,7 +117,7 @@ describe("every protected route", () => {
         expect({ route: op.label, parameters: op.parameters.length }).toEqual({ route: op.label, parameters: op.parameters.filter((p) => malformed(p.schema) === undefined).length });
         continue;
       }
-      const p = await expectProblem(res, 400);
+      const p = await expectTypedProblem(res, 400);
       const named = (p.fields ?? []).map((f) => f.field);
       for (const field of expected) expect({ route: op.label, named: named.some((n) => n === field || n.startsWith(`${field}.`)) }).toEqual({ route: op.label, named: true });
       checked++;
@@ -156,7 +154,7 @@ describe("every protected route", () => {
       for (const c of cases) {
         const init = c.body !== undefined ? { body: c.body, headers: { "content-type": "application/json" } } : c.json !== undefined ? { json: c.json } : bodyFor(op, {});
         const res = await gw.request(c.url, { method: op.method, role, ...init });
-        const p = await expectProblem(res, 400);
+        const p = await expectTypedProblem(res, 400);
         expect({ route: op.label, field: c.field, named: (p.fields ?? []).map((f) => f.field) }).toEqual({ route: op.label, field: c.field, named: [c.field] });
         checked++;
       }
@@ -174,7 +172,7 @@ describe("every protected route", () => {
       ["/v1/corridors", { method: "POST", role: "traffic_operator", json: { name: "Zhongshan", intersections: [{ name: "a\u0000", distanceM: 0, phases: [] }] } }, "body.intersections.0.name"],
     ];
     for (const [url, init, field] of cases) {
-      const p = await expectProblem(await gw.request(url, init), 400);
+      const p = await expectTypedProblem(await gw.request(url, init), 400);
       expect({ url, fields: (p.fields ?? []).map((f) => f.field) }).toEqual({ url, fields: [field] });
       expect(p.detail).toContain(field);
     }
@@ -184,7 +182,7 @@ describe("every protected route", () => {
     for (const op of protectedOps().filter((o) => o.body)) {
       const required = new URLSearchParams(op.parameters.filter((p) => p.in === "query" && p.required).map((p): [string, string] => [p.name, plausible(p)]));
       const res = await gw.request(required.size > 0 ? `${fillPath(op)}?${required}` : fillPath(op), { method: op.method, role: op.roles[0] as Role, body: "{not json", headers: { "content-type": "application/json" } });
-      const p = await expectProblem(res, 400);
+      const p = await expectTypedProblem(res, 400);
       expect(p.fields?.[0]?.field).toBe("body");
     }
   });
@@ -228,7 +226,7 @@ describe("every protected route", () => {
     expect(status).toBe(429);
     for (const op of protectedOps()) {
       const res = await limited.request(fillPath(op), { method: op.method, key, ...bodyFor(op, {}) });
-      await expectProblem(res, 429);
+      await expectTypedProblem(res, 429);
       expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     }
     // Another key has its own budget.
@@ -236,7 +234,7 @@ describe("every protected route", () => {
     expect((await limited.request("/v1/audit-log", { key: other.key })).status).toBe(200);
     // Anonymous callers are limited per client address too.
     for (let i = 0; i < 3; i++) await limited.request("/v1/api-keys");
-    await expectProblem(await limited.request("/v1/api-keys"), 429);
+    await expectTypedProblem(await limited.request("/v1/api-keys"), 429);
     // Probes are never limited.
     expect((await limited.request("/healthz")).status).toBe(200);
   });

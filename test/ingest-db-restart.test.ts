@@ -5,7 +5,7 @@ import { Seeder } from "../core/seed/seeder.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { Context, Reactor } from "../ingest/zmq/index.ts";
-import { expectedTotals, gantryStream, startIngest, startThrowawayPostgres, storedTotals, streamBody, type ThrowawayPostgres } from "./ingest-support.ts";
+import { expectedTotals, gantryStream, startIngest, startThrowawayPostgres, storedTotals, streamBody, type ThrowawayPostgres } from "./support/ingest.ts";
 
 /**
  * Database restart mid-stream, on a throwaway PostgreSQL cluster: the ingest keeps running, its

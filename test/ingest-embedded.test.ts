@@ -3,7 +3,7 @@ import { Database } from "../core/db/database.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
-import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
+import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
 import { startEmbeddedPostgres, type EmbeddedTestServer } from "./support/embedded.ts";
 
 /** The ingest on the embedded PostgreSQL 17 (the `bun run start` default): binary COPY, as in production. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { expectedTotals, freePort, gantryStream, spawnIngest, storedTotals, streamBody } from "./ingest-support.ts";
+import { expectedTotals, freePort, gantryStream, spawnIngest, storedTotals, streamBody } from "./support/ingest.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
 import { Context, Reactor } from "../ingest/zmq/index.ts";
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../core/config/config.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
-import { decodeRawFrames } from "../ingest/service/group-builder.ts";
+import { decodeRawFrames } from "../ingest/service/dead-letters.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
+import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
 
 // Reads a gantry sends may hold text PostgreSQL cannot store (NUL, lone UTF-16 surrogates) or JSON
 // that jsonb refuses. None of it may cost the good reads of the batch: the batch is answered "ok",

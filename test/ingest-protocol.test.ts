@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
+import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
-import { decodeRawFrames } from "../ingest/service/group-builder.ts";
+import { decodeRawFrames } from "../ingest/service/dead-letters.ts";
 import { MAX_BODY_BYTES, MAX_FRAME_BYTES } from "../ingest/protocol/tr1.ts";
 
 const G = "01F0017N";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../core/config/config.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
+import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
 
 // Reads are plausible only near the ingest's clock: by default from 7 days before it to 300 s after.
 // Outside, a read is dead-lettered with its reason: not priced, not counted, not stored (year 0 or

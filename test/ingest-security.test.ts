@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
+import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { curveKeypair, type CurveKeyPair } from "../ingest/zmq/index.ts";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { freePort, gantryStream, spawnIngest, streamBody } from "./ingest-support.ts";
+import { freePort, gantryStream, spawnIngest, streamBody } from "./support/ingest.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
 
 /** SIGTERM: the ingest stops reading, commits and acks what it holds, writes a stats row, exits 0. */

@@ -3,7 +3,7 @@ import { loadConfig } from "../core/config/config.ts";
 import { TariffAdmin } from "../core/tariff/tariff-admin.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
+import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
 
 // A new tariff version takes effect at its exact start time: the ingest sees a change before it
 // builds its next group (not at its periodic reload, 30 s here), and prices every read by the

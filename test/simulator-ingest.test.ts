@@ -7,8 +7,10 @@ import { Outbox } from "../ingest/simulator/outbox.ts";
 import { provisionRegisteredTags } from "../ingest/simulator/provision.ts";
 import { Simulator } from "../ingest/simulator/simulator.ts";
 import { TrafficData } from "../ingest/simulator/traffic-data.ts";
-import { registeredTagPool, TrafficModel, type GroundTruth } from "../ingest/simulator/traffic-model.ts";
-import { startIngest } from "./ingest-support.ts";
+import type { GroundTruth } from "../ingest/simulator/ground-truth.ts";
+import { TrafficModel } from "../ingest/simulator/traffic-model.ts";
+import { registeredTagPool } from "../ingest/simulator/vehicle-identities.ts";
+import { startIngest } from "./support/ingest.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 // Loading the real network and TDCS days takes seconds on a loaded 2-core machine.

@@ -5,7 +5,7 @@ import { Seeder } from "../core/seed/seeder.ts";
 import { PlateBillService } from "../core/settlement/plate-bills.ts";
 import { SettlementService } from "../core/settlement/settlement-service.ts";
 import { startEmbeddedPostgres, type EmbeddedTestServer } from "./support/embedded.ts";
-import { createAccount, createTag, insertPassages, keelungToRende, trip } from "./tolling-support.ts";
+import { createAccount, createTag, insertPassages, keelungToRende, trip } from "./support/tolling.ts";
 
 /** The settlement on the embedded PostgreSQL the launcher starts without DATABASE_URL. */
 let pg: EmbeddedTestServer;

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadGantries, loadTollZones, mapZonesToGantries } from "../core/seed/network-data.ts";
 import { SettlementService } from "../core/settlement/settlement-service.ts";
 import type { IngestService } from "../ingest/service/ingest-service.ts";
-import { RawGantry, header, startIngest, tagOf } from "./ingest-support.ts";
+import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { keelungToRende } from "./tolling-support.ts";
+import { keelungToRende } from "./support/tolling.ts";
 
 /**
  * From the gantry to the ledger: a registered car and a plate-only car drive Keelung end -> Tainan

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTimescale, type TimescaleTestServer } from "../../test/support/timescale.ts";
 import type { Database } from "../db/database.ts";
-import type { GroupPlan } from "../../ingest/service/group-builder.ts";
+import type { GroupPlan } from "../../ingest/service/group-plan.ts";
 import { writeOthers } from "../../ingest/service/plan-writer.ts";
 import { Seeder } from "../seed/seeder.ts";
 import { Migrator, defaultSqlDir } from "./migrator.ts";

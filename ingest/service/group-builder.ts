@@ -1,8 +1,10 @@
 import type { Database } from "../../core/db/database.ts";
-import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, TR1, checkRead, headerSchema, type ReadCheck, type Tr1Header, type Tr1Reply } from "../protocol/tr1.ts";
+import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, checkRead, headerSchema, type ReadCheck, type Tr1Header } from "../protocol/tr1.ts";
 import type { IncomingMessage } from "../zmq/index.ts";
 import type { AntennaDedup, GantryState, PassageRef } from "./antenna-dedup.ts";
-import { passagesCopyBinary } from "./plan-writer.ts";
+import { encodeRawFrames, readDeadLetter } from "./dead-letters.ts";
+import type { CountRow, GantryStatusRow, GroupPlan, LaneCountRow } from "./group-plan.ts";
+import { passagesCopyBinary } from "./passage-copy.ts";
 import type { ClassPrices, GantryInfo, ReferenceData, TariffSpan, Tariffs } from "./reference-data.ts";
 import type { VehicleDirectory } from "./vehicle-directory.ts";
 
@@ -12,160 +14,12 @@ import type { VehicleDirectory } from "./vehicle-directory.ts";
  * written in one transaction; the replies go out after it commits.
  */
 
-export interface PassageRow {
-  ts: string;
-  /** ts in milliseconds (parseIsoTime). */
-  tsMs: number;
-  gantry: string;
-  tag: string | null;
-  plate: string | null;
-  conf: number | null;
-  lane: number | null;
-  readClass: number;
-  vehicleClass: number;
-  accountId: number | null;
-  tariffId: number | null;
-  price: number | null;
-  ref: PassageRef;
-  /** Fixed from ref when the plan is complete. */
-  rawReads: number;
-  batch: number;
-}
-
-export interface DeadLetterRow {
-  gantry: string | null;
-  batch: number | null;
-  readIndex: number | null;
-  reason: string;
-  /** The read as JSON text, for the jsonb column; null when jsonb cannot hold it (then payloadText). */
-  payload: string | null;
-  /** The read as JSON text when jsonb would refuse it (sql/600). */
-  payloadText: string | null;
-  raw: Uint8Array | null;
-}
-
-export interface BatchRow {
-  gantry: string;
-  batch: number;
-  sent: string;
-  reads: number;
-  accepted: number;
-  rejected: number;
-  antennaDuplicates: number;
-}
-
-export interface GantryStatusRow {
-  gantry: string;
-  lastBatch: number;
-  lastReadMs: number | null;
-}
-
-export interface CountRow {
-  bucketMs: number;
-  gantry: string;
-  direction: string;
-  vehicleClass: number;
-  volume: number;
-}
-
-/** Per gantry, lane (-1: none given) and 5-min bucket: what the gantry dashboard shows. */
-export interface LaneCountRow {
-  bucketMs: number;
-  gantry: string;
-  lane: number;
-  passages: number;
-  plateOnly: number;
-  plateReads: number;
-  plateConfSum: number;
-}
-
-export interface GroupPlan {
-  replies: { to: IncomingMessage; reply: Tr1Reply }[];
-  batches: BatchRow[];
-  passages: PassageRow[];
-  /** Stored passages that this group merged more antenna reads into. */
-  storedMerges: PassageRef[];
-  counts: CountRow[];
-  laneCounts: LaneCountRow[];
-  deadLetters: DeadLetterRow[];
-  gantryStatus: GantryStatusRow[];
-  /** Passage refs created by this group. */
-  newRefs: PassageRef[];
-  /** Binary COPY of the passages, fixed when the plan is built (later merges go to storedMerges of later groups). */
-  passageCopy: Uint8Array[];
-  /** (gantry#batch) -> counts, for the duplicate check of groups built while this one commits. */
-  batchKeys: Map<string, { accepted: number; rejected: number }>;
-  stats: { reads: number; acceptedReads: number; rejectedReads: number; antennaDuplicates: number; batches: number; rejectedBatches: number; duplicates: number; rejectReasons: Map<string, number> };
-}
-
 type Decoded =
   | { kind: "rejected"; msg: IncomingMessage; reason: string; gantry: string | null; batch: number | null }
   | { kind: "batch"; msg: IncomingMessage; header: Tr1Header; reads: unknown[]; minTs: number; maxTs: number };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const FIVE_MIN = 300_000;
-/** Stored raw bytes of a rejected message are capped: the reason says how big it was. */
-const MAX_RAW_KEPT = 64 * 1024;
-
-/** Frames of a rejected message as stored in dead_letters.raw: per frame a 4-byte big-endian length, then the bytes. */
-export function encodeRawFrames(frames: readonly Uint8Array[], cap = MAX_RAW_KEPT): Uint8Array {
-  let total = 0;
-  for (const f of frames) total += 4 + Math.min(f.length, cap);
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  let o = 0;
-  for (const f of frames) {
-    const n = Math.min(f.length, cap);
-    dv.setUint32(o, n);
-    out.set(f.subarray(0, n), o + 4);
-    o += 4 + n;
-  }
-  return out;
-}
-
-export function decodeRawFrames(raw: Uint8Array): Uint8Array[] {
-  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const out: Uint8Array[] = [];
-  for (let o = 0; o < raw.length; ) {
-    const n = dv.getUint32(o);
-    out.push(raw.slice(o + 4, o + 4 + n));
-    o += 4 + n;
-  }
-  return out;
-}
-
-/**
- * The dead letter of a bad read. Its value goes back to JSON text (NUL and lone surrogates come
- * out as \u escapes, so the text is exact); jsonb refuses those escapes and deep nesting, so such
- * a read goes to payload_text instead: the insert can never fail on what a gantry sent. Should the
- * value not even serialise, the body as received is kept raw.
- */
-export function readDeadLetter(gantry: string, batch: number, index: number, reason: string, read: unknown, body: Uint8Array): DeadLetterRow {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(read);
-  } catch {
-    json = undefined;
-  }
-  if (json === undefined) return { gantry, batch, readIndex: index, reason, payload: null, payloadText: null, raw: encodeRawFrames([body]) };
-  const jsonb = !JSONB_REFUSES.test(json) && nestingAtMost(read, MAX_JSONB_NESTING);
-  return { gantry, batch, readIndex: index, reason, payload: jsonb ? json : null, payloadText: jsonb ? null : json, raw: null };
-}
-
-/**
- * Escapes jsonb refuses (JSON.stringify writes NUL and lone surrogates only as these). An escaped
- * backslash before "u0000" matches too: that read then goes to payload_text, which loses nothing.
- */
-const JSONB_REFUSES = /\\u(0000|d[89a-f])/i;
-/** jsonb's parser recurses per level (2 MB of stack: 10 000-20 000 levels); reads are 1-2 deep. */
-const MAX_JSONB_NESTING = 64;
-
-function nestingAtMost(v: unknown, depth: number): boolean {
-  if (typeof v !== "object" || v === null) return true;
-  if (depth === 0) return false;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) if (!nestingAtMost(x, depth - 1)) return false;
-  return true;
-}
 
 export interface GroupBuilderDeps {
   /** Gantries and tariffs, checked for changes before each group. */

@@ -3,11 +3,16 @@ import { isTransientDbError, type Database } from "../../core/db/database.ts";
 import { retryTransient } from "../../core/db/retry.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import type { Logger } from "../../core/log/logger.ts";
-import { Registry, quantile } from "../metrics/prometheus.ts";
+import { Registry } from "../metrics/prometheus.ts";
 import { MAX_FRAME_BYTES, TR1 } from "../protocol/tr1.ts";
 import { RouterServer, type IncomingMessage } from "../zmq/index.ts";
 import { AntennaDedup } from "./antenna-dedup.ts";
-import { GroupBuilder, type GroupPlan } from "./group-builder.ts";
+import { GroupBuilder } from "./group-builder.ts";
+import type { GroupPlan } from "./group-plan.ts";
+import { IngestHttpServer } from "./ingest-http.ts";
+import { IngestMaintenance } from "./ingest-maintenance.ts";
+import { ingestMetrics } from "./ingest-metrics.ts";
+import { IngestStats } from "./ingest-stats.ts";
 import { writeOthers, writePassages } from "./plan-writer.ts";
 import { VehicleDirectory } from "./vehicle-directory.ts";
 import { loadGantryKeys, ReferenceData } from "./reference-data.ts";
@@ -59,8 +64,11 @@ export interface IngestServiceOptions {
   stopTimeoutMs?: number;
 }
 
-/** A group whose build failed for a reason other than the database being away. */
-const BUILD_FAILED = Symbol("build failed");
+/**
+ * How building a group ended. "database away": given up while the database is unreachable (a group
+ * is committing and will fail too, or stopping ran out of time); "failed": any other error.
+ */
+type BuildResult = { kind: "built"; plan: GroupPlan } | { kind: "database away" } | { kind: "failed" };
 
 /** Gantry and batch of a message, for logs, when its header says. */
 function messageLabel(m: IncomingMessage): { gantry?: string; batch?: number } {
@@ -73,9 +81,19 @@ function messageLabel(m: IncomingMessage): { gantry?: string; batch?: number } {
 }
 
 /** Thrown inside a transaction whose plan was built on top of a group that then failed. */
-const STALE = new Error("previous group failed; plan is stale");
+class StalePlanError extends TollwayError {
+  constructor() {
+    super("internal", "previous group failed; plan is stale");
+  }
+}
+
 /** Thrown inside a transaction that waited too long for the group before it (to free its connection). */
-const WAITED = new Error("waited too long for the previous group");
+class PreviousGroupWaitError extends TollwayError {
+  constructor() {
+    super("internal", "waited too long for the previous group");
+  }
+}
+
 const PREV_WAIT_MS = 5000;
 
 /**
@@ -88,7 +106,9 @@ export class IngestService {
   private readonly db: Database;
   private readonly logger: Logger;
   private router: RouterServer | undefined;
-  private metricsServer: ReturnType<typeof Bun.serve> | undefined;
+  private readonly http: IngestHttpServer;
+  private readonly maintenance: IngestMaintenance;
+  private readonly stats: IngestStats;
   private readonly dedup: AntennaDedup;
   private readonly vehicles = new VehicleDirectory();
   private readonly reference: ReferenceData;
@@ -96,29 +116,15 @@ export class IngestService {
   private readonly queue: IncomingMessage[] = [];
   /** Body bytes of the queued messages. */
   private queuedBytes = 0;
-  private summaryWarnedAt = 0;
   private lastCommitAt = 0;
   private current = 0;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private stopDeadline = Number.POSITIVE_INFINITY;
-  private timers: ReturnType<typeof setInterval>[] = [];
-  private commitMs: number[] = [];
-  private statsBase = { reads: 0, batches: 0, rejectedReads: 0, rejectedBatches: 0, duplicates: 0 };
   readonly instance: string;
 
   readonly registry = new Registry();
-  private readonly m = {
-    reads: this.registry.counter("tollway_ingest_reads_total", "Reads received in committed batches, by result"),
-    passages: this.registry.counter("tollway_ingest_passages_total", "Passages stored"),
-    batches: this.registry.counter("tollway_ingest_batches_total", "Gantry messages answered, by status"),
-    rejects: this.registry.counter("tollway_ingest_rejects_total", "Rejected messages and reads, by reason"),
-    commit: this.registry.histogram("tollway_ingest_commit_seconds", "Time to build and commit one group transaction", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
-    groupSize: this.registry.histogram("tollway_ingest_group_messages", "Gantry messages per transaction", [1, 2, 5, 10, 20, 50, 100, 200]),
-    retries: this.registry.counter("tollway_ingest_db_retries_total", "Group transactions retried after a database error"),
-    unstored: this.registry.counter("tollway_ingest_unstored_total", "Messages left unacknowledged because storing them failed for a reason other than the database being away (the gantry resends them)"),
-    zap: this.registry.counter("tollway_ingest_zap_total", "CURVE connection attempts, by result"),
-  };
+  private readonly m = ingestMetrics(this.registry);
 
   constructor(private readonly opts: IngestServiceOptions) {
     this.db = opts.db;
@@ -138,6 +144,27 @@ export class IngestService {
       readWindow,
       now,
     });
+    this.stats = new IngestStats({ db: this.db, logger: this.logger, instance: this.instance, metrics: this.m, inFlight: () => this.inFlight });
+    this.maintenance = new IngestMaintenance({
+      db: this.db,
+      logger: this.logger,
+      refreshReference: () => this.refresh(),
+      stats: this.stats,
+      refreshIntervalMs: opts.refreshIntervalMs ?? 30_000,
+      statsIntervalMs: opts.statsIntervalMs ?? 10_000,
+      rangeSummaryIntervalMs: opts.rangeSummaryIntervalMs ?? 1000,
+    });
+    this.http = new IngestHttpServer({
+      db: this.db,
+      registry: this.registry,
+      status: () => ({
+        socket: this.stopping ? "stopping" : this.router ? "bound" : "starting",
+        inFlight: this.inFlight,
+        lastCommitAt: this.lastCommitAt,
+        dedupPassages: this.dedup.size,
+        vehicleDirectory: this.vehicles.size,
+      }),
+    });
     this.registry.gauge("tollway_ingest_in_flight", "Messages received and not yet acked", () => this.inFlight);
     this.registry.gauge("tollway_ingest_dedup_passages", "Recent passages remembered for antenna-duplicate removal", () => this.dedup.size);
   }
@@ -148,12 +175,12 @@ export class IngestService {
   }
 
   get metricsUrl(): string | undefined {
-    return this.metricsServer ? `http://${this.metricsServer.hostname}:${this.metricsServer.port}/metrics` : undefined;
+    return this.http.url("/metrics");
   }
 
   /** /readyz on the metrics port (undefined without one). */
   get readyUrl(): string | undefined {
-    return this.metricsServer ? `http://${this.metricsServer.hostname}:${this.metricsServer.port}/readyz` : undefined;
+    return this.http.url("/readyz");
   }
 
   get inFlight(): number {
@@ -162,12 +189,11 @@ export class IngestService {
 
   async start(): Promise<void> {
     // Served from the start: /readyz says "starting" while reference data loads (or waits for the database).
-    if (this.opts.metricsPort !== undefined) this.metricsServer = this.serveHttp(this.opts.metricsPort, this.opts.metricsHost ?? "127.0.0.1");
+    if (this.opts.metricsPort !== undefined) this.http.listen(this.opts.metricsPort, this.opts.metricsHost ?? "127.0.0.1");
     try {
       await this.open();
     } catch (e) {
-      this.metricsServer?.stop(true);
-      this.metricsServer = undefined;
+      this.http.stop();
       throw e;
     }
   }
@@ -215,59 +241,8 @@ export class IngestService {
       },
       onError: (message) => this.logger.error("ROUTER worker failed", { err: message }),
     });
-    const refreshMs = this.opts.refreshIntervalMs ?? 30_000;
-    this.timers.push(setInterval(() => void this.refresh().catch((e) => this.logger.warn("reference data refresh failed", { err: String(e) })), refreshMs));
-    this.timers.push(setInterval(() => void this.writeStats(), this.opts.statsIntervalMs ?? 10_000));
-    // The ts index of passages is BRIN (sql/120): each full range written since the last run gets
-    // its min/max now, so time-range queries skip it again instead of reading it. Every second:
-    // the work is the same, in small steps (every 10 s, each step's CPU burst raised the ack p99).
-    this.timers.push(setInterval(() => void this.summarizePassageRanges(), this.opts.rangeSummaryIntervalMs ?? 1000));
-    // The live set is small (~100 MB at full rate) but the allocation rate is GBs a minute; a
-    // collection every 5 s keeps the process near its live set instead of letting it grow.
-    this.timers.push(setInterval(() => Bun.gc(false), 5000));
+    this.maintenance.start();
     this.logger.info("ingest listening", { endpoint: this.router.endpoint, metrics: this.metricsUrl, duplicateWindowSeconds: this.opts.duplicateWindowSeconds });
-  }
-
-  /**
-   * /metrics (Prometheus), /healthz (the process answers; /health adds memory figures) and /readyz:
-   * 200 only while the ROUTER is bound and the database answers, so a probe sees an ingest that is
-   * starting, stopping or cut off from its database (and a dead one does not answer at all).
-   */
-  private serveHttp(port: number, hostname: string): ReturnType<typeof Bun.serve> {
-    return Bun.serve({
-      port,
-      hostname,
-      fetch: async (req) => {
-        const path = new URL(req.url).pathname;
-        if (path === "/metrics") return new Response(this.registry.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
-        if (path === "/healthz") return Response.json({ status: "ok" });
-        if (path === "/readyz") return this.readiness();
-        if (path === "/health") {
-          const mem = process.memoryUsage();
-          return Response.json({ ok: true, inFlight: this.inFlight, rssMb: Math.round(mem.rss / 1e6), heapUsedMb: Math.round(mem.heapUsed / 1e6), dedupPassages: this.dedup.size, vehicleDirectory: this.vehicles.size });
-        }
-        return new Response("not found", { status: 404 });
-      },
-    });
-  }
-
-  private async readiness(): Promise<Response> {
-    const socket = this.stopping ? "stopping" : this.router ? "bound" : "starting";
-    let database: "ok" | "unreachable" = "ok";
-    let detail: string | undefined;
-    // A commit in the last seconds proves the database works; asking again under load would wait
-    // for a connection the groups are using.
-    if (Date.now() - this.lastCommitAt > 2000) {
-      try {
-        // Bounded: a hung database must not hang the probe.
-        await Promise.race([this.db.one("select 1 as ok"), Bun.sleep(2000).then(() => Promise.reject(new Error("timed out after 2 s")))]);
-      } catch (e) {
-        database = "unreachable";
-        detail = (e instanceof Error ? e.message : String(e)).slice(0, 200);
-      }
-    }
-    const ready = socket === "bound" && database === "ok";
-    return Response.json({ status: ready ? "ready" : "unavailable", socket, database, inFlight: this.inFlight, ...(detail ? { detail } : {}) }, { status: ready ? 200 : 503 });
   }
 
   /** Graceful: stop reading, commit and ack what is in flight, write a last stats row, close. */
@@ -279,11 +254,10 @@ export class IngestService {
     // Messages posted by the worker before it saw "stop reading" are still on their way.
     await Bun.sleep(50);
     if (this.loop) await this.loop;
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    await this.writeStats();
+    this.maintenance.stop();
+    await this.stats.write();
     await this.router?.close();
-    this.metricsServer?.stop(true);
+    this.http.stop();
     this.logger.info("ingest stopped", { unacked: this.queue.length });
   }
 
@@ -317,26 +291,26 @@ export class IngestService {
       if (!group.length) continue;
       this.current += group.length;
       let prev = outstanding[outstanding.length - 1];
-      let plan = await this.buildWithRetry(group, prev);
-      if (!plan && prev) {
+      let built = await this.buildWithRetry(group, prev);
+      if (built.kind === "database away" && prev) {
         // The database went away while a group was committing: let the earlier ones finish first.
         while (outstanding.length) await settle();
         prev = undefined;
         this.dedup.reset();
-        plan = await this.buildWithRetry(group, undefined);
+        built = await this.buildWithRetry(group, undefined);
       }
-      if (plan === BUILD_FAILED) {
+      if (built.kind === "failed") {
         // Not the database being away: commitPlan rebuilds it, and isolates what breaks.
         outstanding.push({ group, done: this.commitPlan(group, undefined, prev?.done) });
         continue;
       }
-      if (!plan) {
+      if (built.kind === "database away") {
         // Stopping while the database is away: no ack, the gantries resend.
         for (const m of group) this.router?.done(m);
         this.current -= group.length;
         continue;
       }
-      outstanding.push({ group, done: this.commitPlan(group, plan, prev?.done) });
+      outstanding.push({ group, done: this.commitPlan(group, built.plan, prev?.done) });
     }
     while (outstanding.length) await settle();
   }
@@ -359,16 +333,16 @@ export class IngestService {
     return this.queue.splice(0, n);
   }
 
-  /** A plan; undefined when stopping gave up on an unreachable database; BUILD_FAILED on any other error. */
-  private async buildWithRetry(group: IncomingMessage[], committing: { done: Promise<boolean> } | undefined): Promise<GroupPlan | typeof BUILD_FAILED | undefined> {
+  private async buildWithRetry(group: IncomingMessage[], committing: { done: Promise<boolean> } | undefined): Promise<BuildResult> {
     try {
-      return await retryTransient(() => this.locked(() => this.builder.build(this.db, group, this.inFlightBatches)), {
+      const plan = await retryTransient(() => this.locked(() => this.builder.build(this.db, group, this.inFlightBatches)), {
         // The group committing now will fail too: let it finish its own retries first.
         pause: async (attempt, e) => !committing && (await this.backoff(attempt, group.length, e)),
       });
+      return plan ? { kind: "built", plan } : { kind: "database away" };
     } catch (e) {
       this.logger.error("building a group failed", { messages: group.length, err: String(e) });
-      return BUILD_FAILED;
+      return { kind: "failed" };
     }
   }
 
@@ -414,15 +388,15 @@ export class IngestService {
             if (prev) {
               // Never hold a connection long while waiting: the group before may need one.
               const ok = await Promise.race([prev, Bun.sleep(PREV_WAIT_MS).then(() => undefined)]);
-              if (ok === undefined) throw WAITED;
+              if (ok === undefined) throw new PreviousGroupWaitError();
               prev = undefined;
-              if (!ok) throw STALE;
+              if (!ok) throw new StalePlanError();
             }
             await writeOthers(tx, p);
           });
         } catch (e) {
-          const cause = (e as { cause?: unknown }).cause;
-          if ((e === WAITED || cause === WAITED) && prev) {
+          // Database.tx passes a TollwayError through as it is (no wrapping).
+          if (e instanceof PreviousGroupWaitError && prev) {
             // Rolled back to free the connection; wait outside a transaction, then go again
             // (with the same plan if the group before committed).
             const ok = await prev;
@@ -433,7 +407,7 @@ export class IngestService {
           clean = false;
           plan = undefined;
           // The group before failed: rebuild on what it finally stored (it has settled now).
-          if (e === STALE || cause === STALE || e === WAITED || cause === WAITED) continue;
+          if (e instanceof StalePlanError || e instanceof PreviousGroupWaitError) continue;
           const conflict = (e as { code?: string }).code === "conflict";
           if (isTransientDbError(e) || (conflict && attempt < 3)) {
             if (await this.backoff(attempt, group.length, e)) continue;
@@ -484,7 +458,7 @@ export class IngestService {
     this.lastCommitAt = Date.now();
     this.m.commit.observe(seconds);
     this.m.groupSize.observe(messages);
-    if (this.commitMs.length < 100_000) this.commitMs.push(seconds * 1000);
+    this.stats.recordCommit(seconds * 1000);
     const s = plan.stats;
     this.m.reads.inc(s.acceptedReads - s.antennaDuplicates, { result: "passage" });
     this.m.reads.inc(s.antennaDuplicates, { result: "antenna_duplicate" });
@@ -513,41 +487,5 @@ export class IngestService {
         return true;
       },
     });
-  }
-
-  private async summarizePassageRanges(): Promise<void> {
-    try {
-      await this.db.query("select summarize_full_passage_ranges()");
-    } catch (e) {
-      // A lock wait (a vacuum on the table) passes; anything lasting leaves every time-range query
-      // reading the unsummarised tail, so say so, once a minute at most.
-      const now = Date.now();
-      if (now - this.summaryWarnedAt < 60_000) return;
-      this.summaryWarnedAt = now;
-      this.logger.warn("passage time ranges not summarised (retrying every second)", { err: String(e) });
-    }
-  }
-
-  private async writeStats(): Promise<void> {
-    const s = {
-      reads: this.m.reads.get({ result: "passage" }) + this.m.reads.get({ result: "antenna_duplicate" }) + this.m.reads.get({ result: "rejected" }),
-      batches: this.m.batches.get({ status: "ok" }),
-      rejectedReads: this.m.reads.get({ result: "rejected" }),
-      rejectedBatches: this.m.batches.get({ status: "rejected" }),
-      duplicates: this.m.batches.get({ status: "duplicate" }),
-    };
-    const b = this.statsBase;
-    const sorted = this.commitMs.sort((x, y) => x - y);
-    try {
-      await this.db.query(
-        `insert into ingest_stats (ts, instance, reads, batches, rejected_reads, rejected_batches, duplicates, commit_p50_ms, commit_p99_ms, in_flight)
-         values (now(), $1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
-        [this.instance, s.reads - b.reads, s.batches - b.batches, s.rejectedReads - b.rejectedReads, s.rejectedBatches - b.rejectedBatches, s.duplicates - b.duplicates, quantile(sorted, 0.5) ?? null, quantile(sorted, 0.99) ?? null, this.inFlight],
-      );
-      this.statsBase = s;
-      this.commitMs = [];
-    } catch (e) {
-      this.logger.debug("ingest_stats row skipped", { err: String(e) });
-    }
   }
 }

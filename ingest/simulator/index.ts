@@ -66,24 +66,10 @@
  */
 export { TrafficData, SLOT_MS, segmentKey, type Chain, type TravelTimeSource } from "./traffic-data.ts";
 export { VEHICLE_CLASSES, classIndex, type VehicleClass } from "../../core/vehicle/vehicle-class.ts";
-export {
-  TrafficModel,
-  GroundTruth,
-  generateReads,
-  registeredTagPool,
-  plateOf,
-  median,
-  MALFORMED_KINDS,
-  type TrafficModelOptions,
-  type SimulatedRead,
-  type WireRead,
-  type IncidentSpec,
-  type RegisteredTag,
-  type MalformedKind,
-  type CountRow,
-  type TravelTimeRecord,
-  type TravelTimeGroup,
-} from "./traffic-model.ts";
+export { TrafficModel, generateReads, type TrafficModelOptions, type IncidentSpec } from "./traffic-model.ts";
+export { GroundTruth, median, type CountRow, type TravelTimeRecord, type TravelTimeGroup } from "./ground-truth.ts";
+export { MALFORMED_KINDS, type SimulatedRead, type WireRead, type MalformedKind } from "./simulated-read.ts";
+export { registeredTagPool, plateOf, type RegisteredTag } from "./vehicle-identities.ts";
 export { Prng } from "./prng.ts";
 export { provisionRegisteredTags } from "./provision.ts";
 export { Simulator, type SimulatorOptions, type SimulatorSummary } from "./simulator.ts";

@@ -7,7 +7,9 @@ import { Outbox } from "./outbox.ts";
 import { provisionRegisteredTags } from "./provision.ts";
 import { Simulator } from "./simulator.ts";
 import { TrafficData } from "./traffic-data.ts";
-import { registeredTagPool, TrafficModel, type SimulatedRead } from "./traffic-model.ts";
+import type { SimulatedRead } from "./simulated-read.ts";
+import { TrafficModel } from "./traffic-model.ts";
+import { registeredTagPool } from "./vehicle-identities.ts";
 
 /**
  * `bun run sim`: every gantry of the real network (or a subset) streams simulated reads to the

@@ -1,5 +1,5 @@
 import type { Database } from "../../core/db/database.ts";
-import type { RegisteredTag } from "./traffic-model.ts";
+import type { RegisteredTag } from "./vehicle-identities.ts";
 
 /**
  * Puts a registered tag pool into the back office: one personal account per tag with a vehicle

@@ -2,7 +2,7 @@ import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import { GantryClient, type BatchResult } from "../gantry-client/index.ts";
 import { Context, Reactor, type DealerCurve } from "../zmq/index.ts";
 import type { Outbox, OutboxEntry } from "./outbox.ts";
-import type { SimulatedRead, WireRead } from "./traffic-model.ts";
+import type { SimulatedRead, WireRead } from "./simulated-read.ts";
 
 /**
  * Streams simulated reads to the ingest the way gantries do: one DEALER (GantryClient, Lazy Pirate)

@@ -2,7 +2,10 @@ import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { checkRead } from "../protocol/tr1.ts";
 import { classIndex, VEHICLE_CLASSES } from "../../core/vehicle/vehicle-class.ts";
 import { SLOT_MS, TrafficData } from "./traffic-data.ts";
-import { generateReads, median, registeredTagPool, type SimulatedRead, type TrafficModelOptions } from "./traffic-model.ts";
+import { median } from "./ground-truth.ts";
+import type { SimulatedRead } from "./simulated-read.ts";
+import { generateReads, type TrafficModelOptions } from "./traffic-model.ts";
+import { registeredTagPool } from "./vehicle-identities.ts";
 
 // Loading the real network and TDCS days takes seconds on a loaded 2-core machine.
 setDefaultTimeout(60_000);

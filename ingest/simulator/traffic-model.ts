@@ -2,36 +2,10 @@ import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { MinHeap } from "./heap.ts";
 import { cumulativeOf, hashString, Prng } from "./prng.ts";
 import { CLASS_COUNT, classIndex, VEHICLE_CLASSES, type VehicleClass } from "../../core/vehicle/vehicle-class.ts";
-import { DEFAULT_SPEED_KMH, SLOT_MS, SLOTS_PER_DAY, segmentKey, type TrafficData, type TravelTimeSource } from "./traffic-data.ts";
-
-/** One read as a gantry sends it in a TR1 body (malformed reads deliberately break these rules). */
-export interface WireRead {
-  tag?: string;
-  plate?: string;
-  ts: string;
-  lane: number;
-  class: number;
-  conf?: number;
-}
-
-export type MalformedKind = "bad_tag" | "bad_class" | "no_id" | "bad_ts";
-export const MALFORMED_KINDS: readonly MalformedKind[] = ["bad_tag", "bad_class", "no_id", "bad_ts"];
-
-export interface SimulatedRead {
-  gantryId: string;
-  read: WireRead;
-  /** Simulated time of the read (for bad_ts reads: when it was "sent", the read's ts is garbage). */
-  tsMs: number;
-  /** passage: the first read of a vehicle at a gantry; duplicate: an extra antenna read of it. */
-  kind: "passage" | "duplicate" | "malformed";
-  malformed?: MalformedKind;
-}
-
-export interface RegisteredTag {
-  tag: string;
-  plate: string;
-  vehicleClass: VehicleClass;
-}
+import { GroundTruth, type TravelTimeRecord } from "./ground-truth.ts";
+import { MALFORMED_KINDS, type SimulatedRead, type WireRead } from "./simulated-read.ts";
+import { DEFAULT_SPEED_KMH, SLOT_MS, SLOTS_PER_DAY, type TrafficData } from "./traffic-data.ts";
+import { hex8, unregisteredPlate, type RegisteredTag } from "./vehicle-identities.ts";
 
 /**
  * A capacity drop on one segment: vehicles entering it while it is active drive at `speedKmh`; the
@@ -94,131 +68,6 @@ export interface TrafficModelOptions {
   collectTravelTimes?: boolean;
 }
 
-export interface TravelTimeRecord {
-  vehicle: string;
-  vehicleClass: VehicleClass;
-  fromGantry: string;
-  toGantry: string;
-  /** Read time at fromGantry: its 5-min bucket is the M04A interval. */
-  departMs: number;
-  arriveMs: number;
-  seconds: number;
-  /** The median the vehicle's time was drawn around, and where it came from. */
-  medianSeconds: number;
-  source: TravelTimeSource | "incident" | "queue";
-}
-
-export interface CountRow {
-  bucketMs: number;
-  gantryId: string;
-  direction: string;
-  vehicleClass: VehicleClass;
-  volume: number;
-}
-
-export interface TravelTimeGroup {
-  fromGantry: string;
-  toGantry: string;
-  vehicleClass: VehicleClass;
-  bucketMs: number;
-  count: number;
-  /** Median of the generated travel times (mean of the middle two for even counts). */
-  medianSeconds: number;
-  /** Median of the source (M04A/M05A/default, or the incident speed) for that interval. */
-  sourceMedianSeconds: number;
-}
-
-/** What was actually emitted, so tests can compare what the system computes with it exactly. */
-export class GroundTruth {
-  /** Passages per 5-min bucket index: [gantry index * 5 + class index]; see countRows(). */
-  private readonly counts = new Map<number, Int32Array>();
-  readonly travelTimes: TravelTimeRecord[] = [];
-  /** Trips generated (journeys). */
-  trips = 0;
-  /**
-   * Trips as a builder that ends a trip after tripGapMs without a read sees them: a generated trip
-   * counts once more for each segment slower than that (the real M04A has medians over 30 min).
-   */
-  gapTrips = 0;
-  passages = 0;
-  taggedPassages = 0;
-  registeredPassages = 0;
-  duplicates = 0;
-  readonly malformed: Record<MalformedKind, number> = { bad_tag: 0, bad_class: 0, no_id: 0, bad_ts: 0 };
-  readonly tripsByClass: Record<number, number> = Object.fromEntries(VEHICLE_CLASSES.map((c) => [c, 0]));
-  taggedTrips = 0;
-  firstMs = Infinity;
-  lastMs = -Infinity;
-
-  constructor(
-    private readonly gantryIds: readonly string[],
-    private readonly directionOf: (gantryId: string) => string,
-  ) {}
-
-  /** Counts one passage (called by the model as it emits). */
-  countPassage(tsMs: number, gantryIndex: number, classIdx: number): void {
-    const bucket = Math.floor(tsMs / SLOT_MS);
-    let cells = this.counts.get(bucket);
-    if (!cells) this.counts.set(bucket, (cells = new Int32Array(this.gantryIds.length * CLASS_COUNT)));
-    cells[gantryIndex * CLASS_COUNT + classIdx]!++;
-  }
-
-  get malformedTotal(): number {
-    return MALFORMED_KINDS.reduce((a, k) => a + this.malformed[k], 0);
-  }
-
-  get reads(): number {
-    return this.passages + this.duplicates + this.malformedTotal;
-  }
-
-  /** M03A: passages per 5-min bucket (UTC-aligned, which is Taipei-aligned too), gantry and class. */
-  countRows(): CountRow[] {
-    const rows: CountRow[] = [];
-    for (const [bucket, cells] of this.counts) {
-      for (let i = 0; i < cells.length; i++) {
-        const volume = cells[i]!;
-        if (volume === 0) continue;
-        const gantryId = this.gantryIds[Math.floor(i / CLASS_COUNT)]!;
-        rows.push({ bucketMs: bucket * SLOT_MS, gantryId, direction: this.directionOf(gantryId), vehicleClass: VEHICLE_CLASSES[i % CLASS_COUNT]!, volume });
-      }
-    }
-    return rows.sort((a, b) => a.bucketMs - b.bucketMs || a.gantryId.localeCompare(b.gantryId) || a.vehicleClass - b.vehicleClass);
-  }
-
-  /** M04A: per segment, class and 5-min interval of departure. */
-  travelTimeGroups(minCount = 1): TravelTimeGroup[] {
-    const groups = new Map<string, TravelTimeRecord[]>();
-    for (const r of this.travelTimes) {
-      const key = `${r.fromGantry}|${r.toGantry}|${r.vehicleClass}|${Math.floor(r.departMs / SLOT_MS) * SLOT_MS}`;
-      let list = groups.get(key);
-      if (!list) groups.set(key, (list = []));
-      list.push(r);
-    }
-    const out: TravelTimeGroup[] = [];
-    for (const [key, list] of groups) {
-      if (list.length < minCount) continue;
-      const [fromGantry, toGantry, cls, bucket] = key.split("|");
-      out.push({
-        fromGantry: fromGantry!,
-        toGantry: toGantry!,
-        vehicleClass: Number(cls) as VehicleClass,
-        bucketMs: Number(bucket),
-        count: list.length,
-        medianSeconds: median(list.map((r) => r.seconds)),
-        sourceMedianSeconds: median(list.map((r) => r.medianSeconds)),
-      });
-    }
-    return out.sort((a, b) => a.bucketMs - b.bucketMs || a.fromGantry.localeCompare(b.fromGantry) || a.vehicleClass - b.vehicleClass);
-  }
-}
-
-export function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 interface Pending {
   ts: number;
   seq: number;
@@ -228,19 +77,6 @@ interface Pending {
   vehicleClass: VehicleClass;
   registered: boolean;
   segment: TravelTimeRecord | undefined;
-}
-
-/** Tags the back office knows, deterministic from the seed, split over classes by the data's mix. */
-export function registeredTagPool(size: number, seed: number | string = 1, classShare: readonly number[] = [0.63, 0.22, 0.02, 0.065, 0.065]): RegisteredTag[] {
-  if (size > POOL_PLATES) throw new TollwayError("bad_request", `a tag pool holds at most ${POOL_PLATES} tags`);
-  const rng = new Prng(`pool:${seed}`);
-  const cum = cumulativeOf(classShare);
-  const h = hashString(`pool:${seed}`);
-  const out: RegisteredTag[] = [];
-  for (let i = 0; i < size; i++) {
-    out.push({ tag: `E2801170${hex8(h)}${hex8(i)}`, plate: plateOf((h + i) % POOL_PLATES), vehicleClass: VEHICLE_CLASSES[rng.pickCumulative(cum)]! });
-  }
-  return out;
 }
 
 /**
@@ -395,7 +231,7 @@ export class TrafficModel {
       }
       tag ??= `E2801160${this.seedHex}${hex8(this.freshCount++)}`;
     } else {
-      plate = plateOf(POOL_PLATES + ((hashString(String(this.o.seed)) + this.freshCount++) % (PLATE_SPACE - POOL_PLATES)));
+      plate = unregisteredPlate(hashString(String(this.o.seed)) + this.freshCount++);
     }
     this.truth.trips++;
     this.truth.gapTrips++;
@@ -564,27 +400,4 @@ export function generateReads(options: TrafficModelOptions): { reads: Iterable<S
   return { reads: { [Symbol.iterator]: () => model.reads() }, truth: model.truth, model };
 }
 
-export { segmentKey };
-
 const iso = (ms: number) => new Date(ms).toISOString();
-const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, "0");
-
-const LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ";
-const PLATE_SPACE = 24 ** 3 * 10_000;
-
-/** Plate numbers below this belong to registered pools; trips without a tag use the rest. */
-const POOL_PLATES = 60_000_000;
-
-/** "ABC-1234": a scrambled bijection of n in [0, 138 240 000), so distinct n give distinct plates. */
-export function plateOf(n: number): string {
-  // The multiplier is coprime to the plate space (2^13 x 3^3 x 5^4).
-  const x = Number((BigInt(n % PLATE_SPACE) * 2654435761n) % BigInt(PLATE_SPACE));
-  const digits = x % 10_000;
-  let l = Math.floor(x / 10_000);
-  let letters = "";
-  for (let i = 0; i < 3; i++) {
-    letters = LETTERS[l % 24]! + letters;
-    l = Math.floor(l / 24);
-  }
-  return `${letters}-${String(digits).padStart(4, "0")}`;
-}

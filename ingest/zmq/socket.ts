@@ -20,10 +20,6 @@ export function zmqError(op: string): TollwayError {
   return new TollwayError("internal", `${op}: ${lib.zmq_strerror(errno)} (errno ${errno})`, { cause: { errno } });
 }
 
-export function errnoOf(e: unknown): number | undefined {
-  return ((e as { cause?: { errno?: number } } | undefined)?.cause as { errno?: number } | undefined)?.errno;
-}
-
 /** A libzmq context. Thread-safe: a Worker may open sockets on it through `Context.fromHandle`. */
 export class Context {
   private closed = false;

@@ -54,7 +54,8 @@ export function testConfig(gateway: Partial<Config["gateway"]> = {}, url?: strin
   };
 }
 
-export function requestInit(init: GatewayRequestInit, keys: Record<Role, string>): RequestInit {
+/** RequestInit of a request: its key (given, or by role from `keys`) as Bearer, `json` as the body. */
+export function requestInit(init: GatewayRequestInit, keys: Partial<Record<Role, string>> = {}): RequestInit {
   const headers = new Headers(init.headers);
   const key = init.key ?? (init.role ? keys[init.role] : undefined);
   if (key !== undefined) headers.set("authorization", `Bearer ${key}`);
@@ -105,6 +106,17 @@ export async function createTestGateway(opts: TestGatewayOptions = {}): Promise<
   };
 }
 
+/*
+ * The one set of HTTP helpers of the tests: read a JSON body, assert a status, read or assert a
+ * problem+json answer.
+ */
+
+/** The body of a JSON response, typed loosely for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read loosely typed JSON
+export async function readJson<T = Record<string, any>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
 /** Asserts the status (showing the body when it differs) and returns the parsed JSON body. */
 // biome-ignore lint/suspicious/noExplicitAny: tests read loosely typed JSON
 export async function expectJson(res: Response, status: number): Promise<any> {
@@ -113,10 +125,32 @@ export async function expectJson(res: Response, status: number): Promise<any> {
   return JSON.parse(text);
 }
 
+/** An application/problem+json body as the gateway sends it. */
+export interface Problem {
+  status: number;
+  code: string;
+  type: string;
+  title: string;
+  detail: string;
+  fields?: { field: string; message: string }[];
+}
+
 /** Asserts a problem+json response and returns it. */
-export async function expectProblem(res: Response, status: number): Promise<{ status: number; code: string; detail: string; fields?: { field: string; message: string }[] }> {
+export async function expectProblem(res: Response, status: number): Promise<Problem> {
   expect(res.headers.get("content-type") ?? "").toContain("application/problem+json");
   const body = await expectJson(res, status);
   expect(body.status).toBe(status);
   return body;
+}
+
+/** Asserts the response is problem+json (whatever its status) and returns the problem. */
+export async function readProblem(res: Response): Promise<Problem> {
+  expect(res.headers.get("content-type") ?? "").toContain("application/problem+json");
+  return (await res.json()) as Problem;
+}
+
+/** A problem+json response with its fields named, for error-path assertions. */
+export async function problemOf(res: Response): Promise<{ status: number; code: string; detail: string; fields: string[] }> {
+  const p = await readProblem(res);
+  return { status: p.status, code: p.code, detail: p.detail, fields: (p.fields ?? []).map((f) => f.field) };
 }

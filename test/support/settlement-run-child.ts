@@ -2,7 +2,7 @@ import { Database } from "../../core/db/database.ts";
 import { SettlementService } from "../../core/settlement/settlement-service.ts";
 
 /**
- * A process that settles one day and is killed by the test while it does (test/tolling-settlement-kill.test.ts).
+ * A process that settles one day and is killed by the test while it does (core/settlement/settlement-service.kill.test.ts).
  * Usage: bun test/support/settlement-run-child.ts <database url> <local day>
  */
 const [url, day] = process.argv.slice(2);

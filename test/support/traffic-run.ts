@@ -6,7 +6,7 @@ import { loadGantries } from "../../core/seed/network-data.ts";
 import { Outbox } from "../../ingest/simulator/outbox.ts";
 import { Simulator } from "../../ingest/simulator/simulator.ts";
 import type { TrafficModel } from "../../ingest/simulator/traffic-model.ts";
-import { startIngest } from "../ingest-support.ts";
+import { startIngest } from "./ingest.ts";
 
 /** Gantries of freeway 1, km 0-60, both directions: the stretch the control tests drive. */
 export function freeway1Km0To60(): string[] {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { SettlementQueries } from "../../../core/settlement/settlement-service.ts";
+import { SettlementQueries } from "../../../core/settlement/settlement-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { CUSTOMER_READERS } from "../../http/roles.ts";
 import { IdParams, SettlementSchema, Tenths } from "./schemas.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, expectJson, type TestGateway } from "../../../test/support/gateway.ts";
-import { TAG, loadTrafficFixture } from "./traffic-fixture.ts";
+import { TAG, loadTrafficFixture } from "../../../test/support/traffic-fixture.ts";
 
 let gw: TestGateway;
 beforeAll(async () => {

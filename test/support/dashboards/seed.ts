@@ -1,4 +1,4 @@
-import type { Database } from "../../core/db/database.ts";
+import type { Database } from "../../../core/db/database.ts";
 import { seedThroughIngest, type IngestSeedReport } from "./seed-ingest.ts";
 import { pickGantries, seedControlAndBilling } from "./seed-sql.ts";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import tollQuotesCreate from "../gateway/routes/tolling/toll-quotes-create.ts";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { keelungToRende } from "./tolling-support.ts";
+import tollQuotesCreate from "./toll-quotes-create.ts";
+import { createTestGateway, type TestGateway } from "../../../test/support/gateway.ts";
+import { keelungToRende } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 beforeAll(async () => {

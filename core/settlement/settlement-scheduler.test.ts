@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { SettlementScheduler } from "../core/settlement/settlement-scheduler.ts";
-import { SettlementService } from "../core/settlement/settlement-service.ts";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { createAccount, createTag, insertPassages, keelungToRende, trip } from "./tolling-support.ts";
+import { SettlementScheduler } from "./settlement-scheduler.ts";
+import { SettlementService } from "./settlement-service.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import { createAccount, createTag, insertPassages, keelungToRende, trip } from "../../test/support/tolling.ts";
 
 /** The automatic settlement after local midnight, with catch-up of missed days, on a pinned clock. */
 let t: TestDatabase;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Corridor } from "../control/signals/corridor.ts";
-import type { SignalPlan } from "../control/signals/plan-service.ts";
-import { ROLES, type Role } from "../gateway/http/roles.ts";
-import type { TestGateway } from "./support/gateway.ts";
-import { gatewayWithSignals, json, littleCorridor } from "./greenwave-support.ts";
+import type { Corridor } from "../../../control/signals/corridor.ts";
+import type { SignalPlan } from "../../../control/signals/plan-service.ts";
+import { ROLES, type Role } from "../../http/roles.ts";
+import { readJson, type TestGateway } from "../../../test/support/gateway.ts";
+import { gatewayWithSignals, littleCorridor } from "../../../test/support/green-wave.ts";
 
 // HiGHS solves take seconds when the shared machine is busy.
 setDefaultTimeout(60_000);
@@ -18,8 +18,8 @@ let planId = 0;
 
 beforeAll(async () => {
   gw = await gatewayWithSignals();
-  corridorId = (await json<Corridor>(await gw.request("/v1/corridors", { method: "POST", role: "traffic_operator", json: littleCorridor() }))).id;
-  planId = (await json<SignalPlan>(await gw.request(`/v1/corridors/${corridorId}/plans`, { method: "POST", role: "traffic_operator" }))).id;
+  corridorId = (await readJson<Corridor>(await gw.request("/v1/corridors", { method: "POST", role: "traffic_operator", json: littleCorridor() }))).id;
+  planId = (await readJson<SignalPlan>(await gw.request(`/v1/corridors/${corridorId}/plans`, { method: "POST", role: "traffic_operator" }))).id;
 });
 afterAll(() => gw.close());
 
@@ -64,7 +64,7 @@ describe("signal-plan permissions", () => {
   test("a traffic operator approves and activates; the audit names the key", async () => {
     const approve = await gw.request(`/v1/signal-plans/${planId}/approve`, { method: "POST", role: "traffic_operator" });
     expect(approve.status).toBe(200);
-    expect((await json<SignalPlan>(approve)).approvedBy).toBe(gw.keyIds.traffic_operator);
+    expect((await readJson<SignalPlan>(approve)).approvedBy).toBe(gw.keyIds.traffic_operator);
     expect((await gw.request(`/v1/signal-plans/${planId}/activate`, { method: "POST", role: "traffic_operator" })).status).toBe(200);
     const row = await gw.testDb.db.one<{ actor_key_id: number; actor: string; request_id: string | null; before: { status: string }; after: { status: string } }>(
       "select actor_key_id, actor, request_id, before, after from audit_log where action = 'signal_plan.approve' and entity_id = $1",
@@ -88,7 +88,7 @@ describe("signal-plan permissions", () => {
     const name = "x'); drop table signal_plans; --";
     const res = await gw.request("/v1/corridors", { method: "POST", role: "admin", json: littleCorridor(name) });
     expect(res.status).toBe(201);
-    expect((await json<Corridor>(res)).name).toBe(name);
+    expect((await readJson<Corridor>(res)).name).toBe(name);
     expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from signal_plans")).n).toBeGreaterThan(0);
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import type { TestGateway } from "./support/gateway.ts";
-import type { Corridor } from "../control/signals/corridor.ts";
-import type { CorridorSummary } from "../control/signals/corridor-service.ts";
-import type { ControllerExport, SignalPlan, SignalPlanDetail } from "../control/signals/plan-service.ts";
-import { flowCorridor, gatewayWithSignals, json, littleCorridor } from "./greenwave-support.ts";
+import { readJson, type TestGateway } from "../../../test/support/gateway.ts";
+import type { Corridor } from "../../../control/signals/corridor.ts";
+import type { CorridorSummary } from "../../../control/signals/corridor-service.ts";
+import type { ControllerExport, SignalPlan, SignalPlanDetail } from "../../../control/signals/plan-service.ts";
+import { flowCorridor, gatewayWithSignals, littleCorridor } from "../../../test/support/green-wave.ts";
 
 // HiGHS solves take seconds when the shared machine is busy.
 setDefaultTimeout(60_000);
@@ -25,19 +25,19 @@ describe("green-wave plans through the API", () => {
   test("create Little's arterial as a corridor", async () => {
     const res = await post("/v1/corridors", "traffic_operator", littleCorridor());
     expect(res.status).toBe(201);
-    const body = await json<Corridor>(res);
+    const body = await readJson<Corridor>(res);
     corridorId = body.id;
     expect(body.intersections).toHaveLength(10);
     expect(body.intersections.map((i) => i.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(body.speedChange).toEqual({ outboundSPerM: 0.0121, inboundSPerM: 0.0121 });
-    const list = await json<{ items: CorridorSummary[] }>(await get("/v1/corridors", "auditor"));
+    const list = await readJson<{ items: CorridorSummary[] }>(await get("/v1/corridors", "auditor"));
     expect(list.items.find((c) => c.id === corridorId)).toMatchObject({ intersectionCount: 10, activePlanId: null });
   });
 
   test("propose: MAXBAND reaches Little's optimum and stores offsets, splits and time-space rows", async () => {
     const res = await post(`/v1/corridors/${corridorId}/plans`);
     expect(res.status).toBe(201);
-    const plan = await json<SignalPlan>(res);
+    const plan = await readJson<SignalPlan>(res);
     firstPlan = plan.id;
     expect(plan).toMatchObject({ version: 1, status: "proposed", method: "maxband", solverStatus: "Optimal", corridorId });
     expect(Math.abs((plan.outboundBandS! + plan.inboundBandS!) / plan.cycleS - 0.5628)).toBeLessThan(0.001);
@@ -50,7 +50,7 @@ describe("green-wave plans through the API", () => {
     // Fixed timings are scaled to the plan's cycle.
     expect(plan.intersections[0]!.splits[0]!.greenS).toBeCloseTo(0.53 * plan.cycleS, 3);
 
-    const detail = await json<SignalPlanDetail>(await get(`/v1/signal-plans/${plan.id}`, "auditor"));
+    const detail = await readJson<SignalPlanDetail>(await get(`/v1/signal-plans/${plan.id}`, "auditor"));
     const rows = detail.result.timeSpace;
     expect(rows.filter((r) => r.kind === "green" && r.direction === "outbound").length).toBeGreaterThanOrEqual(20);
     expect(rows.filter((r) => r.kind === "band_lower" && r.direction === "inbound")).toHaveLength(18);
@@ -75,12 +75,12 @@ describe("green-wave plans through the API", () => {
     expect((await gw.request(`/v1/corridors/${corridorId}/active-plan/export`, { role: "traffic_operator" })).status).toBe(404);
     const approved = await post(`/v1/signal-plans/${firstPlan}/approve`);
     expect(approved.status).toBe(200);
-    expect(await json<SignalPlan>(approved)).toMatchObject({ status: "approved", approvedBy: gw.keyIds.traffic_operator });
+    expect(await readJson<SignalPlan>(approved)).toMatchObject({ status: "approved", approvedBy: gw.keyIds.traffic_operator });
     const active = await post(`/v1/signal-plans/${firstPlan}/activate`);
     expect(active.status).toBe(200);
-    expect((await json<SignalPlan>(active)).status).toBe("active");
+    expect((await readJson<SignalPlan>(active)).status).toBe("active");
 
-    const exp = await json<ControllerExport>(await get(`/v1/corridors/${corridorId}/active-plan/export`, "auditor"));
+    const exp = await readJson<ControllerExport>(await get(`/v1/corridors/${corridorId}/active-plan/export`, "auditor"));
     expect(exp).toMatchObject({ format: "tollway.signal-plan.v1", corridorId, planId: firstPlan, version: 1 });
     expect(exp.controllers).toHaveLength(10);
     expect(exp.controllers[0]).toMatchObject({ seq: 1, offsetS: 0, leftTurns: null });
@@ -90,17 +90,17 @@ describe("green-wave plans through the API", () => {
       expect(ctl.splits.map((s) => s.phase)).toEqual(["main", "side"]);
     }
 
-    const second = await json<SignalPlan>(await post(`/v1/corridors/${corridorId}/plans`, "admin"));
+    const second = await readJson<SignalPlan>(await post(`/v1/corridors/${corridorId}/plans`, "admin"));
     expect(second.version).toBe(2);
     expect((await post(`/v1/signal-plans/${second.id}/approve`, "admin")).status).toBe(200);
     expect((await post(`/v1/signal-plans/${second.id}/activate`, "admin")).status).toBe(200);
-    const plans = (await json<{ items: SignalPlan[] }>(await get(`/v1/corridors/${corridorId}/plans`))).items;
+    const plans = (await readJson<{ items: SignalPlan[] }>(await get(`/v1/corridors/${corridorId}/plans`))).items;
     expect(plans.map((p) => [p.id, p.status])).toEqual([
       [second.id, "active"],
       [firstPlan, "retired"],
     ]);
     expect(plans[1]!.retiredAt).not.toBeNull();
-    expect((await json<ControllerExport>(await get(`/v1/corridors/${corridorId}/active-plan/export`))).planId).toBe(second.id);
+    expect((await readJson<ControllerExport>(await get(`/v1/corridors/${corridorId}/active-plan/export`))).planId).toBe(second.id);
 
     const audit = await gw.testDb.db.query<{ action: string; entity_id: string; actor: string }>(
       "select action, entity_id, actor from audit_log where entity in ('signal_plan', 'corridor') order by id",
@@ -117,15 +117,15 @@ describe("green-wave plans through the API", () => {
     ]);
 
     const retired = await post(`/v1/signal-plans/${second.id}/retire`);
-    expect((await json<SignalPlan>(retired)).status).toBe("retired");
+    expect((await readJson<SignalPlan>(retired)).status).toBe("retired");
     expect((await get(`/v1/corridors/${corridorId}/active-plan/export`)).status).toBe(404);
   });
 
   test("flows: Webster per intersection, the critical cycle bounds the common cycle, left turns and queue clearance pass through", async () => {
-    const c = await json<Corridor>(await post("/v1/corridors", "admin", flowCorridor()));
-    const plan = await json<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
+    const c = await readJson<Corridor>(await post("/v1/corridors", "admin", flowCorridor()));
+    const plan = await readJson<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
     expect(plan.status).toBe("proposed");
-    const detail = await json<SignalPlanDetail>(await get(`/v1/signal-plans/${plan.id}`));
+    const detail = await readJson<SignalPlanDetail>(await get(`/v1/signal-plans/${plan.id}`));
     const ws = detail.result.intersections.map((i) => i.webster!);
     // B: Y = 800/1800 + 500/1600 = 0.757, L = 10 -> C0 = 20 / 0.243 = 82.4 s, the critical intersection.
     expect(ws[1]!.flowRatioSum).toBeCloseTo(800 / 1800 + 500 / 1600, 6);
@@ -153,9 +153,9 @@ describe("green-wave plans through the API", () => {
       rows,
     );
     const spec = { ...littleCorridor("Measured Rd"), outboundSpeed: { minMs: 10, maxMs: 20 }, measuredSpeeds: { outbound: { fromGantry: "RD-A", toGantry: "RD-B" }, windowHours: 72 } };
-    const c = await json<Corridor>(await post("/v1/corridors", "traffic_operator", spec));
-    const plan = await json<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
-    const detail = await json<SignalPlanDetail>(await get(`/v1/signal-plans/${plan.id}`));
+    const c = await readJson<Corridor>(await post("/v1/corridors", "traffic_operator", spec));
+    const plan = await readJson<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
+    const detail = await readJson<SignalPlanDetail>(await get(`/v1/signal-plans/${plan.id}`));
     const out = detail.result.speeds.outbound;
     expect(out.source).toBe("measured");
     // 15th-85th percentile of 40 buckets, 45..54 km/h four times each: positions 5.85 and 33.15 -> 46 and 53.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Corridor } from "../control/signals/corridor.ts";
-import type { SignalPlan, SignalPlanDetail } from "../control/signals/plan-service.ts";
-import type { TestGateway } from "./support/gateway.ts";
-import { flowCorridor, gatewayWithSignals, json, littleCorridor } from "./greenwave-support.ts";
+import type { Corridor } from "../../../control/signals/corridor.ts";
+import type { SignalPlan, SignalPlanDetail } from "../../../control/signals/plan-service.ts";
+import { readJson, type TestGateway } from "../../../test/support/gateway.ts";
+import { flowCorridor, gatewayWithSignals, littleCorridor } from "../../../test/support/green-wave.ts";
 
 // HiGHS solves take seconds when the shared machine is busy.
 setDefaultTimeout(60_000);
@@ -27,7 +27,7 @@ describe("corridor input", () => {
     const { intersections: _, ...noIntersections } = littleCorridor("x");
     const res = await post("/v1/corridors", { ...noIntersections, outboundSpeed: { minMs: "fast", maxMs: 17 } });
     expect(res.status).toBe(400);
-    const p = await json<Problem>(res);
+    const p = await readJson<Problem>(res);
     const fields = p.fields!.map((f) => f.field);
     expect(fields).toContain("body.intersections");
     expect(fields).toContain("body.outboundSpeed.minMs");
@@ -40,7 +40,7 @@ describe("corridor input", () => {
     spec.intersections[5]!.phases = [{ name: "main", greenS: 30 }];
     const res = await post("/v1/corridors", spec);
     expect(res.status).toBe(422);
-    const p = await json<Problem>(res);
+    const p = await readJson<Problem>(res);
     expect(p.fields!.map((f) => f.field).sort()).toEqual(["body.cycleMaxS", "body.intersections.3.distanceM", "body.intersections.5.phases"]);
     expect((await gw.testDb.db.query("select 1 from corridors where name = 'bad'")).length).toBe(0);
   });
@@ -71,8 +71,8 @@ describe("corridor input", () => {
 
 describe("plan lifecycle rules", () => {
   test("only proposed -> approved -> active -> retired; wrong steps are 409 and change nothing", async () => {
-    const c = await json<Corridor>(await post("/v1/corridors", littleCorridor("lifecycle")));
-    const plan = await json<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
+    const c = await readJson<Corridor>(await post("/v1/corridors", littleCorridor("lifecycle")));
+    const plan = await readJson<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
     expect((await post(`/v1/signal-plans/${plan.id}/activate`)).status).toBe(409);
     expect((await post(`/v1/signal-plans/${plan.id}/approve`)).status).toBe(200);
     expect((await post(`/v1/signal-plans/${plan.id}/approve`)).status).toBe(409);
@@ -81,16 +81,16 @@ describe("plan lifecycle rules", () => {
     expect((await post(`/v1/signal-plans/${plan.id}/retire`)).status).toBe(200);
     const again = await post(`/v1/signal-plans/${plan.id}/retire`);
     expect(again.status).toBe(409);
-    expect((await json<Problem>(again)).detail).toMatch(/already retired/);
+    expect((await readJson<Problem>(again)).detail).toMatch(/already retired/);
     expect((await post(`/v1/signal-plans/${plan.id}/approve`)).status).toBe(409);
     const rows = await gw.testDb.db.query<{ action: string }>("select action from audit_log where entity = 'signal_plan' and entity_id = $1 order by id", [String(plan.id)]);
     expect(rows.map((r) => r.action)).toEqual(["signal_plan.propose", "signal_plan.approve", "signal_plan.activate", "signal_plan.retire"]);
   });
 
   test("a rejected proposal is retired without ever being active", async () => {
-    const c = await json<Corridor>(await post("/v1/corridors", littleCorridor("rejected")));
-    const plan = await json<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
-    const res = await json<SignalPlan>(await post(`/v1/signal-plans/${plan.id}/retire`));
+    const c = await readJson<Corridor>(await post("/v1/corridors", littleCorridor("rejected")));
+    const plan = await readJson<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
+    const res = await readJson<SignalPlan>(await post(`/v1/signal-plans/${plan.id}/retire`));
     expect(res).toMatchObject({ status: "retired", activatedAt: null, approvedAt: null });
   });
 });
@@ -102,9 +102,9 @@ describe("guards in plan computation", () => {
       { name: "main", arterial: true, flow: 1300, saturation: 1800 },
       { name: "side", flow: 600, saturation: 1600 },
     ];
-    const c = await json<Corridor>(await post("/v1/corridors", spec));
-    const plan = await json<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
-    const detail = await json<SignalPlanDetail>(await gw.request(`/v1/signal-plans/${plan.id}`, { role: "traffic_operator" }));
+    const c = await readJson<Corridor>(await post("/v1/corridors", spec));
+    const plan = await readJson<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
+    const detail = await readJson<SignalPlanDetail>(await gw.request(`/v1/signal-plans/${plan.id}`, { role: "traffic_operator" }));
     expect(detail.result.intersections[2]!.webster!.oversaturated).toBe(true);
     expect(detail.result.warnings.join(" ")).toMatch(/C: oversaturated/);
     expect(plan.cycleS).toBeCloseTo(120, 3);
@@ -112,7 +112,7 @@ describe("guards in plan computation", () => {
 
   test("when MAXBAND has no solution the plan falls back to one-way progression and says so", async () => {
     // Fixed 60 s cycle and 10 m/s: each round trip is half a cycle, which 6 s greens cannot absorb.
-    const c = await json<Corridor>(
+    const c = await readJson<Corridor>(
       await post("/v1/corridors", {
         name: "infeasible",
         cycleMinS: 60,
@@ -126,10 +126,10 @@ describe("guards in plan computation", () => {
         ],
       }),
     );
-    const plan = await json<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
+    const plan = await readJson<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
     expect(plan).toMatchObject({ method: "one_way", solverStatus: "Infeasible", status: "proposed" });
     expect(plan.intersections[1]!.offsetS).toBeCloseTo(15, 3);
-    const detail = await json<SignalPlanDetail>(await gw.request(`/v1/signal-plans/${plan.id}`, { role: "traffic_operator" }));
+    const detail = await readJson<SignalPlanDetail>(await gw.request(`/v1/signal-plans/${plan.id}`, { role: "traffic_operator" }));
     expect(detail.result.warnings.join(" ")).toMatch(/one-way progression/);
   });
 });

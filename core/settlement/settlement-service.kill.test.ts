@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { Queryable } from "../core/db/database.ts";
-import { SettlementQueries, SettlementService } from "../core/settlement/settlement-service.ts";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
+import type { Queryable } from "../db/database.ts";
+import { SettlementQueries } from "./settlement-queries.ts";
+import { SettlementService } from "./settlement-service.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 
 /**
  * A settlement run whose process is killed (SIGKILL, mid-run, on a real day of 200 000 passages) does
@@ -37,7 +38,7 @@ async function generateDay(q: Queryable, day: string, vehicles: number, perVehic
 }
 
 const child = (url: string, day: string) =>
-  Bun.spawn(["bun", join(import.meta.dir, "support", "settlement-run-child.ts"), url, day], { stdout: "pipe", stderr: "pipe" });
+  Bun.spawn(["bun", join(import.meta.dir, "..", "..", "test", "support", "settlement-run-child.ts"), url, day], { stdout: "pipe", stderr: "pipe" });
 
 beforeAll(async () => {
   t = await createTestDatabase();

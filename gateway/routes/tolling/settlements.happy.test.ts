@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { allClassRates, body, createAccount, createTag, insertPassages, keelungToRende, trip } from "./tolling-support.ts";
+import { createTestGateway, readJson, type TestGateway } from "../../../test/support/gateway.ts";
+import { allClassRates, createAccount, createTag, insertPassages, keelungToRende, trip } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 let account: number;
@@ -24,7 +24,7 @@ describe("settlement routes", () => {
   test("POST /v1/settlements/run settles the day: the official example debits NT$328 once", async () => {
     const res = await run();
     expect(res.status).toBe(200);
-    expect(await body(res)).toMatchObject({ localDay: DAY, vehicles: 2, created: 2, revised: 0, payableTenths: 3280 });
+    expect(await readJson(res)).toMatchObject({ localDay: DAY, vehicles: 2, created: 2, revised: 0, payableTenths: 3280 });
     const a = await gw.testDb.db.one<{ balance_tenths: number }>("select balance_tenths from accounts where id = $1", [account]);
     expect(a.balance_tenths).toBe(10_000 - 3280);
     const audit = await gw.testDb.db.one<{ actor: string; after: { created: number } }>("select actor, after from audit_log where action = 'settlement.run'");
@@ -32,21 +32,21 @@ describe("settlement routes", () => {
   });
 
   test("running it again through the API changes nothing", async () => {
-    expect(await body(await run())).toMatchObject({ created: 0, revised: 0, unchanged: 2, adjustments: 0 });
+    expect(await readJson(await run())).toMatchObject({ created: 0, revised: 0, unchanged: 2, adjustments: 0 });
     expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from ledger_entries")).n).toBe(1);
   });
 
   test("GET /v1/settlements filters by day, account and vehicle, with keyset pages", async () => {
-    const all = await body(await gw.request(`/v1/settlements?day=${DAY}&limit=1`, { role: "auditor" }));
+    const all = await readJson(await gw.request(`/v1/settlements?day=${DAY}&limit=1`, { role: "auditor" }));
     expect(all.items.length).toBe(1);
     expect(all.nextCursor).not.toBeNull();
-    const next = await body(await gw.request(`/v1/settlements?day=${DAY}&limit=1&cursor=${all.nextCursor}`, { role: "auditor" }));
+    const next = await readJson(await gw.request(`/v1/settlements?day=${DAY}&limit=1&cursor=${all.nextCursor}`, { role: "auditor" }));
     expect(next.items.length).toBe(1);
     expect(next.nextCursor).toBeNull();
     expect(new Set([all.items[0].vehicleKey, next.items[0].vehicleKey])).toEqual(new Set([TAG, "plate:XYZ-9876"]));
-    const mine = await body(await gw.request(`/v1/settlements?accountId=${account}`, { role: "toll_operator" }));
+    const mine = await readJson(await gw.request(`/v1/settlements?accountId=${account}`, { role: "toll_operator" }));
     expect(mine.items.map((s: { vehicleKey: string }) => s.vehicleKey)).toEqual([TAG]);
-    const plate = await body(await gw.request(`/v1/settlements?vehicleKey=plate:XYZ-9876`, { role: "toll_operator" }));
+    const plate = await readJson(await gw.request(`/v1/settlements?vehicleKey=plate:XYZ-9876`, { role: "toll_operator" }));
     expect(plate.items[0]).toMatchObject({ plate: "XYZ-9876", accountId: null, passages: 2, payableTenths: 0 });
   });
 
@@ -64,11 +64,11 @@ describe("settlement routes", () => {
       },
     });
     expect(correction.status).toBe(201);
-    const r = await body(await run());
+    const r = await readJson(await run());
     // Both settlements now name the new tariff (revised); only the tag's amount changed (one adjustment).
     expect(r).toMatchObject({ revised: 2, adjustments: 1 });
-    const { items } = await body(await gw.request(`/v1/settlements?vehicleKey=${TAG}`, { role: "auditor" }));
-    const s = await body(await gw.request(`/v1/settlements/${items[0].id}`, { role: "auditor" }));
+    const { items } = await readJson(await gw.request(`/v1/settlements?vehicleKey=${TAG}`, { role: "auditor" }));
+    const s = await readJson(await gw.request(`/v1/settlements/${items[0].id}`, { role: "auditor" }));
     expect(s.revision).toBe(2);
     expect(s.ledgerEntries.map((e: { kind: string }) => e.kind)).toEqual(["toll", "toll_adjustment"]);
     expect(s.ledgerEntries[0].amountTenths + s.ledgerEntries[1].amountTenths).toBe(-s.payableTenths);
@@ -76,7 +76,7 @@ describe("settlement routes", () => {
   });
 
   test("GET /v1/settlement-runs lists the runs of a day", async () => {
-    const { items } = await body(await gw.request(`/v1/settlement-runs?day=${DAY}`, { role: "admin" }));
+    const { items } = await readJson(await gw.request(`/v1/settlement-runs?day=${DAY}`, { role: "admin" }));
     expect(items.length).toBe(3);
     expect(items.every((x: { status: string; triggeredBy: string }) => x.status === "done" && x.triggeredBy === "test-toll_operator")).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { SettlementService } from "../core/settlement/settlement-service.ts";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { createAccount, createTag, insertPassages, keelungToRende, trip } from "./tolling-support.ts";
+import { SettlementService } from "./settlement-service.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import { createAccount, createTag, insertPassages, keelungToRende, trip } from "../../test/support/tolling.ts";
 
 /** Daily settlement against the real database: exactly-once money, re-rating, low balance, local days, plate bills. */
 let t: TestDatabase;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { body, createAccount, problemOf } from "./tolling-support.ts";
+import { createTestGateway, problemOf, readJson, type TestGateway } from "../../../test/support/gateway.ts";
+import { createAccount } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 let account: number;
@@ -34,7 +34,7 @@ describe("adjustment route errors", () => {
   });
 
   test("four eyes: the opener cannot approve or reject; a resolved one cannot be resolved again", async () => {
-    const a = await body(await create({ accountId: account, reasonCode: "goodwill", amountTenths: 100 }));
+    const a = await readJson(await create({ accountId: account, reasonCode: "goodwill", amountTenths: 100 }));
     expect((await problemOf(await gw.request(`/v1/adjustments/${a.id}/approve`, { method: "POST", role: "toll_operator", json: {} }))).status).toBe(403);
     expect((await problemOf(await gw.request(`/v1/adjustments/${a.id}/reject`, { method: "POST", role: "toll_operator", json: { note: "x" } }))).status).toBe(403);
     expect((await gw.request(`/v1/adjustments/${a.id}/approve`, { method: "POST", role: "admin", json: {} })).status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type pg from "pg";
-import type { Database } from "../../core/db/database.ts";
-import { expandGrafanaSql, type ExpandOptions, type TemplateVariable } from "../../dashboards/sql/grafana-macros.ts";
+import type { Database } from "../../../core/db/database.ts";
+import { expandGrafanaSql, type ExpandOptions, type TemplateVariable } from "../../../dashboards/sql/grafana-macros.ts";
 import { alertQueries, committedDashboards, expectAlertShape, expectPanelShape, panelQueries, resolveVariables, runAsGrafana, type DashboardJson } from "./panel-queries.ts";
 import { seedDashboardData, type SeedReport } from "./seed.ts";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { body, createAccount, createTag, insertPassages, keelungToRende, trip } from "./tolling-support.ts";
+import { createTestGateway, readJson, type TestGateway } from "../../../test/support/gateway.ts";
+import { createAccount, createTag, insertPassages, keelungToRende, trip } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 let account: number;
@@ -18,7 +18,7 @@ beforeAll(async () => {
     ...trip("2024-03-25T09:00:00+08:00", zones, { plate: "DSP-0001" }),
   ]);
   await gw.request("/v1/settlements/run", { method: "POST", role: "admin", json: { day: "2024-03-25" } });
-  settlementId = (await body(await gw.request(`/v1/settlements?vehicleKey=${TAG}`, { role: "admin" }))).items[0].id;
+  settlementId = (await readJson(await gw.request(`/v1/settlements?vehicleKey=${TAG}`, { role: "admin" }))).items[0].id;
 });
 afterAll(async () => gw?.close());
 
@@ -26,11 +26,11 @@ const account$ = () => gw.testDb.db.one<{ balance_tenths: number; status: string
 
 describe("adjustment routes", () => {
   test("reason codes: the seeded list, and admins add one", async () => {
-    const { items } = await body(await gw.request("/v1/adjustment-reasons", { role: "auditor" }));
+    const { items } = await readJson(await gw.request("/v1/adjustment-reasons", { role: "auditor" }));
     expect(items.map((r: { code: string }) => r.code)).toContain("misread");
     const res = await gw.request("/v1/adjustment-reasons", { method: "POST", role: "admin", json: { code: "gantry_fault", description: "Gantry fault reported by maintenance" } });
     expect(res.status).toBe(201);
-    expect((await body(await gw.request("/v1/adjustment-reasons", { role: "auditor" }))).items).toContainEqual({ code: "gantry_fault", description: "Gantry fault reported by maintenance" });
+    expect((await readJson(await gw.request("/v1/adjustment-reasons", { role: "auditor" }))).items).toContainEqual({ code: "gantry_fault", description: "Gantry fault reported by maintenance" });
   });
 
   test("a dispute on a settlement: opened by an operator, approved by an admin, refunded to the ledger", async () => {
@@ -41,13 +41,13 @@ describe("adjustment routes", () => {
       json: { settlementId, reasonCode: "misread", kind: "dispute", amountTenths: 3280, note: "not my car" },
     });
     expect(created.status).toBe(201);
-    const a = await body(created);
+    const a = await readJson(created);
     expect(a).toMatchObject({ accountId: account, settlementId, status: "open", createdBy: gw.keyIds.toll_operator, ledgerEntryId: null });
     expect((await account$()).balance_tenths).toBe(2_000 - 3280); // nothing moves before approval
 
     const approved = await gw.request(`/v1/adjustments/${a.id}/approve`, { method: "POST", role: "admin", json: {} });
     expect(approved.status).toBe(200);
-    const after = await body(approved);
+    const after = await readJson(approved);
     expect(after).toMatchObject({ status: "applied", resolvedBy: gw.keyIds.admin });
     expect(after.ledgerEntryId).not.toBeNull();
     const entry = await gw.testDb.db.one<{ kind: string; amount_tenths: number; adjustment_id: number }>("select kind, amount_tenths, adjustment_id from ledger_entries where id = $1", [after.ledgerEntryId]);
@@ -60,26 +60,26 @@ describe("adjustment routes", () => {
   });
 
   test("a plate bill adjustment reduces the bill; rejection leaves everything alone", async () => {
-    const bill = (await body(await gw.request("/v1/plate-bills?plate=DSP-0001", { role: "admin" }))).items[0];
-    const a = await body(await gw.request("/v1/adjustments", { method: "POST", role: "admin", json: { plateBillId: bill.id, reasonCode: "goodwill", kind: "goodwill", amountTenths: 280 } }));
+    const bill = (await readJson(await gw.request("/v1/plate-bills?plate=DSP-0001", { role: "admin" }))).items[0];
+    const a = await readJson(await gw.request("/v1/adjustments", { method: "POST", role: "admin", json: { plateBillId: bill.id, reasonCode: "goodwill", kind: "goodwill", amountTenths: 280 } }));
     const ok = await gw.request(`/v1/adjustments/${a.id}/approve`, { method: "POST", role: "toll_operator", json: { note: "ok" } });
     expect([ok.status, await ok.text()]).toEqual([200, expect.any(String)]);
-    expect((await body(await gw.request(`/v1/plate-bills/${bill.id}`, { role: "admin" }))).tollTenths).toBe(bill.tollTenths - 280);
+    expect((await readJson(await gw.request(`/v1/plate-bills/${bill.id}`, { role: "admin" }))).tollTenths).toBe(bill.tollTenths - 280);
 
-    const r = await body(await gw.request("/v1/adjustments", { method: "POST", role: "toll_operator", json: { accountId: account, reasonCode: "goodwill", amountTenths: 999 } }));
+    const r = await readJson(await gw.request("/v1/adjustments", { method: "POST", role: "toll_operator", json: { accountId: account, reasonCode: "goodwill", amountTenths: 999 } }));
     const rejected = await gw.request(`/v1/adjustments/${r.id}/reject`, { method: "POST", role: "admin", json: { note: "no grounds" } });
-    expect(await body(rejected)).toMatchObject({ status: "rejected", note: "no grounds", ledgerEntryId: null });
+    expect(await readJson(rejected)).toMatchObject({ status: "rejected", note: "no grounds", ledgerEntryId: null });
     expect((await account$()).balance_tenths).toBe(2_000);
   });
 
   test("GET /v1/adjustments filters by account and status; GET /{id} shows one", async () => {
-    const applied = await body(await gw.request(`/v1/adjustments?accountId=${account}&status=applied`, { role: "auditor" }));
+    const applied = await readJson(await gw.request(`/v1/adjustments?accountId=${account}&status=applied`, { role: "auditor" }));
     expect(applied.items.length).toBe(1);
-    const one = await body(await gw.request(`/v1/adjustments/${applied.items[0].id}`, { role: "auditor" }));
+    const one = await readJson(await gw.request(`/v1/adjustments/${applied.items[0].id}`, { role: "auditor" }));
     expect(one).toEqual(applied.items[0]);
-    const page1 = await body(await gw.request(`/v1/adjustments?limit=2`, { role: "auditor" }));
+    const page1 = await readJson(await gw.request(`/v1/adjustments?limit=2`, { role: "auditor" }));
     expect(page1.items.length).toBe(2);
-    const page2 = await body(await gw.request(`/v1/adjustments?limit=2&cursor=${page1.nextCursor}`, { role: "auditor" }));
+    const page2 = await readJson(await gw.request(`/v1/adjustments?limit=2&cursor=${page1.nextCursor}`, { role: "auditor" }));
     expect(page2.items.length).toBe(1);
   });
 });

@@ -1,9 +1,9 @@
-import { freeLocalPort } from "../core/embedded/embedded-postgres.ts";
-import { createLogger, silentLogger } from "../core/log/logger.ts";
-import type { Database } from "../core/db/database.ts";
-import { IngestService, type IngestServiceOptions } from "../ingest/service/ingest-service.ts";
-import { Context, Dealer, Reactor, type DealerCurve, type Frame } from "../ingest/zmq/index.ts";
-import type { Tr1Reply } from "../ingest/protocol/tr1.ts";
+import { freeLocalPort } from "../../core/embedded/embedded-postgres.ts";
+import { createLogger, silentLogger } from "../../core/log/logger.ts";
+import type { Database } from "../../core/db/database.ts";
+import { IngestService, type IngestServiceOptions } from "../../ingest/service/ingest-service.ts";
+import { Context, Dealer, Reactor, type DealerCurve, type Frame } from "../../ingest/zmq/index.ts";
+import type { Tr1Reply } from "../../ingest/protocol/tr1.ts";
 
 /** Helpers for the ingest integration tests (real sockets, real PostgreSQL). */
 
@@ -75,7 +75,7 @@ export const tagOf = (n: number): string => "E280" + n.toString(16).toUpperCase(
 /** Runs `bun run ingest` as a child process (for kill -9 tests). */
 export function spawnIngest(env: Record<string, string>): ReturnType<typeof Bun.spawn> {
   return Bun.spawn(["bun", "run", "ingest/main.ts"], {
-    cwd: new URL("..", import.meta.url).pathname,
+    cwd: new URL("../..", import.meta.url).pathname,
     env: {
       ...process.env,
       LOG_LEVEL: process.env.INGEST_TEST_LOG_LEVEL ?? "error",

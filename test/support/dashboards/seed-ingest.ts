@@ -1,7 +1,7 @@
-import type { Database } from "../../core/db/database.ts";
-import { silentLogger } from "../../core/log/logger.ts";
-import { GantryClient } from "../../ingest/gantry-client/index.ts";
-import { IngestService } from "../../ingest/service/ingest-service.ts";
+import type { Database } from "../../../core/db/database.ts";
+import { silentLogger } from "../../../core/log/logger.ts";
+import { GantryClient } from "../../../ingest/gantry-client/index.ts";
+import { IngestService } from "../../../ingest/service/ingest-service.ts";
 import type { SeedScope } from "./seed-sql.ts";
 
 /**

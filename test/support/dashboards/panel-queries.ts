@@ -2,14 +2,14 @@ import { expect } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type pg from "pg";
-import { expandGrafanaSql, type ExpandOptions, type TemplateVariable } from "../../dashboards/sql/grafana-macros.ts";
-import { ALERTS_FILE, DASHBOARD_DIR } from "../../dashboards/render.ts";
+import { expandGrafanaSql, type ExpandOptions, type TemplateVariable } from "../../../dashboards/sql/grafana-macros.ts";
+import { ALERTS_FILE, DASHBOARD_DIR } from "../../../dashboards/render.ts";
 
 /**
  * Every SQL query Grafana will run for the committed dashboards and alert rules, and the shape each
  * panel needs from its result.
  */
-export const repoRoot = join(import.meta.dir, "..", "..");
+export const repoRoot = join(import.meta.dir, "..", "..", "..");
 
 interface Target {
   refId: string;

@@ -1,12 +1,12 @@
 import { join } from "node:path";
-import type { Database } from "../../../core/db/database.ts";
-import { HotspotJob } from "../../../control/hotspots/hotspot-job.ts";
-import { SegmentNetwork } from "../../../control/network/segment-network.ts";
-import { TdcsImporter } from "../../../control/tdcs/tdcs-importer.ts";
-import { TripsJob } from "../../../control/trips/trips-job.ts";
+import type { Database } from "../../core/db/database.ts";
+import { HotspotJob } from "../../control/hotspots/hotspot-job.ts";
+import { SegmentNetwork } from "../../control/network/segment-network.ts";
+import { TdcsImporter } from "../../control/tdcs/tdcs-importer.ts";
+import { TripsJob } from "../../control/trips/trips-job.ts";
 
 /** Test data for the traffic routes: the real TDCS fixtures imported, hotspots detected, one computed trip. */
-export const FIXTURES = join(import.meta.dir, "..", "..", "..", "test", "fixtures", "tdcs");
+export const FIXTURES = join(import.meta.dir, "..", "fixtures", "tdcs");
 export const TAG = "E2801160600002085BFC8A3A";
 
 export async function loadTrafficFixture(db: Database): Promise<void> {

@@ -1,7 +1,7 @@
-import { LITTLE_DISTANCES_M, LITTLE_GREENS } from "../control/greenwave/little-1966.ts";
-import type { CorridorSpec } from "../control/signals/corridor.ts";
-import { signalRoutes } from "../gateway/routes/signals/index.ts";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
+import { LITTLE_DISTANCES_M, LITTLE_GREENS } from "../../control/greenwave/little-1966.ts";
+import type { CorridorSpec } from "../../control/signals/corridor.ts";
+import { signalRoutes } from "../../gateway/routes/signals/index.ts";
+import { createTestGateway, type TestGateway } from "./gateway.ts";
 
 /** Shared fixtures for the green-wave API tests. */
 
@@ -50,5 +50,3 @@ export function flowCorridor(name = "Flow St"): CorridorSpec {
     ],
   };
 }
-
-export const json = async <T>(res: Response): Promise<T> => (await res.json()) as T;

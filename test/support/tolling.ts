@@ -1,6 +1,6 @@
-import type { Queryable } from "../core/db/database.ts";
-import { loadTollZones } from "../core/seed/network-data.ts";
-import { DEFAULT_TARIFF } from "../core/seed/seeder.ts";
+import type { Queryable } from "../../core/db/database.ts";
+import { loadTollZones } from "../../core/seed/network-data.ts";
+import { DEFAULT_TARIFF } from "../../core/seed/seeder.ts";
 
 /** Fixtures for the tolling integration tests: accounts, tags and passages written straight to the tables. */
 
@@ -58,16 +58,4 @@ export async function insertPassages(q: Queryable, list: readonly PassageFixture
 export function trip(start: string, gantries: readonly string[], v: Omit<PassageFixture, "ts" | "gantryId">): PassageFixture[] {
   const t0 = Date.parse(start);
   return gantries.map((g, i) => ({ ...v, gantryId: g, ts: new Date(t0 + i * 60_000) }));
-}
-
-/** The body of a JSON response, typed loosely for assertions. */
-export async function body<T = Record<string, any>>(res: Response): Promise<T> {
-  return (await res.json()) as T;
-}
-
-/** A problem+json response: its fields named, for error-path assertions. */
-export async function problemOf(res: Response): Promise<{ status: number; code: string; detail: string; fields: string[] }> {
-  if (!res.headers.get("content-type")?.includes("application/problem+json")) throw new Error(`not problem+json: ${res.status} ${await res.text()}`);
-  const p = (await res.json()) as { status: number; code: string; detail: string; fields?: { field: string }[] };
-  return { status: p.status, code: p.code, detail: p.detail, fields: (p.fields ?? []).map((f) => f.field) };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { allClassRates, problemOf } from "./tolling-support.ts";
+import { createTestGateway, problemOf, type TestGateway } from "../../../test/support/gateway.ts";
+import { allClassRates } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import tollQuotesCreate from "../gateway/routes/tolling/toll-quotes-create.ts";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
+import tollQuotesCreate from "./toll-quotes-create.ts";
+import { createTestGateway, readProblem, type TestGateway } from "../../../test/support/gateway.ts";
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -9,16 +9,12 @@ beforeAll(async () => {
 afterAll(async () => gw?.close());
 
 const quote = (json: unknown) => gw.request("/v1/toll-quotes", { method: "POST", role: "toll_operator", json });
-const problem = async (res: Response) => {
-  expect(res.headers.get("content-type")).toContain("application/problem+json");
-  return (await res.json()) as { code: string; fields?: { field: string }[] };
-};
 
 describe("POST /v1/toll-quotes errors", () => {
   test("an unknown gantry is a 400 naming its position", async () => {
     const res = await quote({ vehicleClass: 31, at: "2024-03-25T08:00:00+08:00", gantries: ["01F0005S", "09F9999S"] });
     expect(res.status).toBe(400);
-    expect((await problem(res)).fields?.map((f) => f.field)).toEqual(["body.gantries.1"]);
+    expect((await readProblem(res)).fields?.map((f) => f.field)).toEqual(["body.gantries.1"]);
   });
 
   test("a malformed class, time or gantry list is a 400 naming the field", async () => {
@@ -31,14 +27,14 @@ describe("POST /v1/toll-quotes errors", () => {
     for (const [json, field] of cases) {
       const res = await quote(json);
       expect(res.status).toBe(400);
-      expect((await problem(res)).fields?.map((f) => f.field)).toContain(field);
+      expect((await readProblem(res)).fields?.map((f) => f.field)).toContain(field);
     }
   });
 
   test("no tariff in force at the time is a 422", async () => {
     const res = await quote({ vehicleClass: 31, at: "2010-01-01T08:00:00+08:00", gantries: ["01F0005S"] });
     expect(res.status).toBe(422);
-    expect((await problem(res)).code).toBe("unprocessable");
+    expect((await readProblem(res)).code).toBe("unprocessable");
   });
 
   test("no key is a 401", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { body, insertPassages, keelungToRende, problemOf, trip } from "./tolling-support.ts";
+import { createTestGateway, problemOf, readJson, type TestGateway } from "../../../test/support/gateway.ts";
+import { insertPassages, keelungToRende, trip } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 let billId: number;
@@ -9,7 +9,7 @@ beforeAll(async () => {
   gw = await createTestGateway();
   await insertPassages(gw.testDb.db, trip("2024-03-25T08:00:00+08:00", keelungToRende(), { plate: "ERR-0001" }));
   await gw.request("/v1/settlements/run", { method: "POST", role: "admin", json: { day: "2024-03-25" } });
-  billId = (await body(await gw.request("/v1/plate-bills?plate=ERR-0001", { role: "admin" }))).items[0].id;
+  billId = (await readJson(await gw.request("/v1/plate-bills?plate=ERR-0001", { role: "admin" }))).items[0].id;
 });
 afterAll(async () => gw?.close());
 
@@ -17,7 +17,7 @@ describe("plate billing route errors", () => {
   test("a payment that is not the outstanding amount is a 422; the bill stays open", async () => {
     const p = await problemOf(await gw.request(`/v1/plate-bills/${billId}/payments`, { method: "POST", role: "toll_operator", json: { amountTenths: 100 } }));
     expect([p.status, p.fields]).toEqual([422, ["body.amountTenths"]]);
-    expect((await body(await gw.request(`/v1/plate-bills/${billId}`, { role: "admin" }))).status).toBe("open");
+    expect((await readJson(await gw.request(`/v1/plate-bills/${billId}`, { role: "admin" }))).status).toBe("open");
   });
 
   test("paying a paid bill is a 409; an unknown bill a 404", async () => {
@@ -41,7 +41,7 @@ describe("plate billing route errors", () => {
     expect([p.status, p.fields]).toEqual([422, ["body.feeAfterDays"]]);
     const neg = await problemOf(await gw.request("/v1/plate-billing-policy", { method: "PUT", role: "admin", json: { ...policy, noticeAfterDays: 0, fineTenths: -1 } }));
     expect(neg.fields).toEqual(["body.fineTenths"]);
-    expect((await body(await gw.request("/v1/plate-billing-policy", { role: "admin" }))).noticeAfterDays).toBe(0);
+    expect((await readJson(await gw.request("/v1/plate-billing-policy", { role: "admin" }))).noticeAfterDays).toBe(0);
   });
 
   test("traffic operators see no bills", async () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, type TestGateway } from "./support/gateway.ts";
-import { problemOf } from "./tolling-support.ts";
+import { createTestGateway, problemOf, type TestGateway } from "../../../test/support/gateway.ts";
 
 let gw: TestGateway;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
-import { createHighsLoader } from "../../control/greenwave/highs.ts";
-import { MaxbandSolver, oneWayProgression } from "../../control/greenwave/maxband.ts";
-import { littleArterial } from "../../control/greenwave/little-1966.ts";
-import { timeSpaceRows } from "../../control/greenwave/time-space.ts";
-import type { BulkColumn, Database } from "../../core/db/database.ts";
-import { SEGMENT_STATS_COLUMNS } from "../../control/traveltime/travel-time-job.ts";
+import { createHighsLoader } from "../../../control/greenwave/highs.ts";
+import { MaxbandSolver, oneWayProgression } from "../../../control/greenwave/maxband.ts";
+import { littleArterial } from "../../../control/greenwave/little-1966.ts";
+import { timeSpaceRows } from "../../../control/greenwave/time-space.ts";
+import type { BulkColumn, Database } from "../../../core/db/database.ts";
+import { SEGMENT_STATS_COLUMNS } from "../../../control/traveltime/travel-time-job.ts";
 
 /**
  * Rows for the tables the ingest does not write (control: segment stats, hotspots, signal plans;

@@ -1,0 +1,94 @@
+import type { Tr1Reply } from "../protocol/tr1.ts";
+import type { IncomingMessage } from "../zmq/index.ts";
+import type { PassageRef } from "./antenna-dedup.ts";
+
+/**
+ * What GroupBuilder makes of one group of gantry messages and plan-writer writes in one
+ * transaction: the rows of every table, and the replies that go out after it commits.
+ */
+
+export interface PassageRow {
+  ts: string;
+  /** ts in milliseconds (parseIsoTime). */
+  tsMs: number;
+  gantry: string;
+  tag: string | null;
+  plate: string | null;
+  conf: number | null;
+  lane: number | null;
+  readClass: number;
+  vehicleClass: number;
+  accountId: number | null;
+  tariffId: number | null;
+  price: number | null;
+  ref: PassageRef;
+  /** Fixed from ref when the plan is complete. */
+  rawReads: number;
+  batch: number;
+}
+
+export interface DeadLetterRow {
+  gantry: string | null;
+  batch: number | null;
+  readIndex: number | null;
+  reason: string;
+  /** The read as JSON text, for the jsonb column; null when jsonb cannot hold it (then payloadText). */
+  payload: string | null;
+  /** The read as JSON text when jsonb would refuse it (sql/600). */
+  payloadText: string | null;
+  raw: Uint8Array | null;
+}
+
+export interface BatchRow {
+  gantry: string;
+  batch: number;
+  sent: string;
+  reads: number;
+  accepted: number;
+  rejected: number;
+  antennaDuplicates: number;
+}
+
+export interface GantryStatusRow {
+  gantry: string;
+  lastBatch: number;
+  lastReadMs: number | null;
+}
+
+export interface CountRow {
+  bucketMs: number;
+  gantry: string;
+  direction: string;
+  vehicleClass: number;
+  volume: number;
+}
+
+/** Per gantry, lane (-1: none given) and 5-min bucket: what the gantry dashboard shows. */
+export interface LaneCountRow {
+  bucketMs: number;
+  gantry: string;
+  lane: number;
+  passages: number;
+  plateOnly: number;
+  plateReads: number;
+  plateConfSum: number;
+}
+
+export interface GroupPlan {
+  replies: { to: IncomingMessage; reply: Tr1Reply }[];
+  batches: BatchRow[];
+  passages: PassageRow[];
+  /** Stored passages that this group merged more antenna reads into. */
+  storedMerges: PassageRef[];
+  counts: CountRow[];
+  laneCounts: LaneCountRow[];
+  deadLetters: DeadLetterRow[];
+  gantryStatus: GantryStatusRow[];
+  /** Passage refs created by this group. */
+  newRefs: PassageRef[];
+  /** Binary COPY of the passages, fixed when the plan is built (later merges go to storedMerges of later groups). */
+  passageCopy: Uint8Array[];
+  /** (gantry#batch) -> counts, for the duplicate check of groups built while this one commits. */
+  batchKeys: Map<string, { accepted: number; rejected: number }>;
+  stats: { reads: number; acceptedReads: number; rejectedReads: number; antennaDuplicates: number; batches: number; rejectedBatches: number; duplicates: number; rejectReasons: Map<string, number> };
+}
