@@ -316,6 +316,22 @@ export class Database extends Session {
     }
   }
 
+  /**
+   * A connection outside the pool (same URL, host walk and options), for what lives as long as the
+   * process on one session: LISTEN, a leader's advisory lock. The caller ends it.
+   */
+  async dedicatedConnection(): Promise<pg.Client> {
+    const pool = this.pool as unknown as { Client: typeof pg.Client; options: pg.ClientConfig };
+    const client = new pool.Client(pool.options);
+    try {
+      await client.connect();
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw wrapPgError(e, "connect");
+    }
+    return client;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
