@@ -1,4 +1,5 @@
 import { runMain } from "../core/cli/main.ts";
+import { LeaderLease, LEASE_KEYS } from "../core/db/leader-lease.ts";
 import { retryTransient } from "../core/db/retry.ts";
 import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
@@ -42,7 +43,13 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
     ];
     logger.info("control started", { jobs: jobs.map((j) => j.name), segments: network.segmentCount, periodMs: config.control.periodMs, clock: config.control.clock, bottleneck: config.control.bottleneck });
     const clock = config.control.clock === "data" ? dataClock(db) : Date.now;
-    await new JobScheduler(jobs, logger, { periodMs: config.control.periodMs, clock }).run(stop.signal);
+    // Several control instances may run: the one holding the lease runs each period's jobs.
+    const lease = new LeaderLease(db, { key: LEASE_KEYS.control, name: "control", logger });
+    try {
+      await new JobScheduler(jobs, logger, { periodMs: config.control.periodMs, clock, lease }).run(stop.signal);
+    } finally {
+      await lease.close();
+    }
     logger.info("control stopped");
     return 0;
   } finally {

@@ -9,7 +9,8 @@ import { CorridorService } from "../control/signals/corridor-service.ts";
 import { PlanBuilder } from "../control/signals/plan-builder.ts";
 import { SignalPlanService } from "../control/signals/plan-service.ts";
 import { SpeedRangeSource } from "../control/signals/speed-source.ts";
-import { ApiKeyService } from "./auth/api-keys.ts";
+import { NotificationListener } from "../core/db/notification-listener.ts";
+import { ApiKeyService, KEY_REVOKED_CHANNEL } from "./auth/api-keys.ts";
 import { mountDocs } from "./docs/swagger-ui.ts";
 import type { RouteModule } from "./http/define-route.ts";
 import { problemResponse, tollwayProblem, validationProblem } from "./http/problem.ts";
@@ -53,10 +54,23 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
   const lpSolver = new WorkerLpSolver();
   const corridors = new CorridorService(deps.db);
   const plans = new SignalPlanService(deps.db, corridors, new PlanBuilder(new MaxbandSolver(lpSolver, { timeLimitS: 20 })), new SpeedRangeSource(deps.db, { now: clock }));
+  // With a key cache, revocations on other instances arrive by NOTIFY (api-keys.ts); a gap in
+  // listening may have missed some, so the cache is dropped whenever listening stops or resumes.
+  const revocations =
+    deps.config.gateway.keyCacheMs > 0
+      ? new NotificationListener(deps.db, {
+          channel: KEY_REVOKED_CHANNEL,
+          onNotify: (id) => apiKeys.forget(Number(id)),
+          onGap: () => apiKeys.forgetAll(),
+          logger: deps.logger.child({ component: "gateway", listener: "key-revocations" }),
+        })
+      : undefined;
+  const apiKeys = new ApiKeyService(deps.db, { cacheMs: deps.config.gateway.keyCacheMs, clock, revocations });
+  void revocations?.start();
   const full: GatewayDeps = {
     ...deps,
     clock,
-    apiKeys: new ApiKeyService(deps.db, { cacheMs: deps.config.gateway.keyCacheMs, clock }),
+    apiKeys,
     metrics: new GatewayMetrics(),
     signals: { corridors, plans, lpSolver },
   };
@@ -191,6 +205,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
   return Object.assign(app, {
     close: async () => {
       lpSolver.close();
+      await revocations?.close();
     },
   });
 }

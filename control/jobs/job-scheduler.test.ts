@@ -40,4 +40,16 @@ describe("JobScheduler", () => {
     expect(a.runs.length).toBeGreaterThanOrEqual(2);
     expect(now).toBeGreaterThan(0);
   });
+
+  test("a settle delay longer than the period still ticks once a period (offset by the delay, not added to it)", async () => {
+    const a = new Recorder("a");
+    const stop = new AbortController();
+    const s = new JobScheduler([a], createLogger({ level: "silent" }), { periodMs: 50, settleMs: 120 });
+    const running = s.run(stop.signal);
+    await Bun.sleep(600);
+    stop.abort();
+    await running;
+    // Every 50 ms: about 12 runs (adding the delay to the period gave one every 170 ms: 4).
+    expect(a.runs.length).toBeGreaterThanOrEqual(7);
+  });
 });

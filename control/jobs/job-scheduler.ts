@@ -6,13 +6,15 @@ import type { ControlJob } from "./control-job.ts";
  * Runs the control jobs one after the other, every periodMs, aligned to the period plus a small
  * settle delay (so reads of the interval that just closed have arrived). A failing job is logged
  * and retried at the next tick; the watermarks make the retry catch up. Stops between jobs when
- * the signal aborts.
+ * the signal aborts. With a lease, only the instance holding it runs them (checked every tick).
  */
 export interface SchedulerOptions {
   periodMs: number;
   settleMs: number;
   /** The time the jobs compute up to (the wall clock, or the data's clock for replays). */
   clock: () => number | Promise<number>;
+  /** With several instances: only the holder of the lease runs the jobs (core/db/leader-lease.ts). */
+  lease?: { hold(): Promise<boolean> };
 }
 
 export class JobScheduler {
@@ -47,13 +49,19 @@ export class JobScheduler {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        await this.tick(await this.opts.clock(), signal);
+        const period = Math.floor(Date.now() / this.opts.periodMs);
+        if (!this.opts.lease || (await this.opts.lease.hold())) {
+          const failed = await this.tick(await this.opts.clock(), signal);
+          this.logger.info("control jobs ran", { period, failed });
+        } else this.logger.debug("another instance leads; not running the jobs");
       } catch (e) {
         this.logger.warn("clock unavailable, skipping this run", { err: e });
       }
-      // ticks follow the wall clock, whatever clock the jobs compute by
+      // Ticks follow the wall clock, whatever clock the jobs compute by: the next period boundary
+      // plus the settle delay (a delay longer than the period shifts the ticks, never spaces them out).
       const now = Date.now();
-      const next = Math.floor(now / this.opts.periodMs) * this.opts.periodMs + this.opts.periodMs + this.opts.settleMs;
+      const { periodMs, settleMs } = this.opts;
+      const next = Math.floor((now - settleMs) / periodMs) * periodMs + periodMs + settleMs;
       await sleep(next - now, signal);
     }
   }

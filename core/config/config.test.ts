@@ -64,6 +64,16 @@ describe("loadConfig", () => {
     expect(e.fields.map((f) => f.field).sort()).toEqual(["DATABASE_URL", "GATEWAY_PORT", "INGEST_BIND", "TOLL_TIMEZONE"]);
   });
 
+  test("DATABASE_URL takes libpq's host list; DATABASE_READ_URL is optional; a bad target_session_attrs is named", () => {
+    const url = "postgres://tollway@db1:5432,db2:5432/toll?target_session_attrs=read-write";
+    const c = loadConfig({ DATABASE_URL: url, DATABASE_READ_URL: "postgres://grafana@db2:5432/toll" });
+    expect(c.databaseUrl).toBe(url);
+    expect(c.databaseReadUrl).toBe("postgres://grafana@db2:5432/toll");
+    expect(loadConfig({}).databaseReadUrl).toBeUndefined();
+    const e = configError({ DATABASE_URL: "postgres://db1,db2/toll?target_session_attrs=master" });
+    expect(e.fields).toEqual([expect.objectContaining({ field: "DATABASE_URL", message: expect.stringContaining("target_session_attrs must be one of") })]);
+  });
+
   test("CURVE keys must be 40-character Z85 and come with a secret", () => {
     expect(configError({ INGEST_CURVE_SECRET_KEY: "short" }).message).toContain("INGEST_CURVE_SECRET_KEY");
     const pub = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDatabaseUrl } from "../db/multi-host.ts";
 import { TollwayError } from "../errors/tollway-error.ts";
 
 /**
@@ -9,10 +10,17 @@ import { TollwayError } from "../errors/tollway-error.ts";
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const bool = (fallback: boolean) => z.stringbool().default(fallback);
 
+// One host or libpq's list (`postgres://u@h1:5432,h2:5432/db?target_session_attrs=read-write`).
 const postgresUrl = z
   .string()
   .trim()
-  .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL");
+  .superRefine((v, ctx) => {
+    try {
+      parseDatabaseUrl(v);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: `must be a postgres:// or postgresql:// URL: ${(e as Error).message}` });
+    }
+  });
 
 const zmqEndpoint = z
   .string()
@@ -25,6 +33,7 @@ const z85Key = z.string().trim().regex(/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40
 
 export const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
+  DATABASE_READ_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   TIMESCALEDB: z.enum(["auto", "on", "off"]).default("auto"),
   DATA_DIR: z.string().trim().min(1).default(".data"),
@@ -80,6 +89,11 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   /** Undefined means: start the embedded database (launcher only). */
   databaseUrl: string | undefined;
+  /**
+   * A read-only URL (a standby, or the hosts with target_session_attrs=prefer-standby) for readers
+   * that may lag: Grafana's datasource. Undefined: readers use databaseUrl.
+   */
+  databaseReadUrl: string | undefined;
   databasePoolMax: number;
   timescaledb: "auto" | "on" | "off";
   dataDir: string;
@@ -149,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     databaseUrl: e.DATABASE_URL,
+    databaseReadUrl: e.DATABASE_READ_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     timescaledb: e.TIMESCALEDB,
     dataDir: e.DATA_DIR,

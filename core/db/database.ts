@@ -2,6 +2,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { TollwayError } from "../errors/tollway-error.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
+import { multiHostClient, parseDatabaseUrl } from "./multi-host.ts";
 
 /**
  * The one database access layer: every module that talks to PostgreSQL goes through a Database.
@@ -218,11 +219,16 @@ export class Database extends Session {
 
   constructor(opts: DatabaseOptions) {
     if (!opts.url) throw new TollwayError("config", "Database needs a connection URL");
+    const target = parseDatabaseUrl(opts.url);
+    const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    // One host and any server: pg's own client. Otherwise libpq's host walk (multi-host.ts).
+    const single = target.hosts.length === 1 && target.targetSessionAttrs === "any";
     const pool = new pg.Pool({
-      connectionString: opts.url,
+      connectionString: single ? opts.url : target.urlFor(target.hosts[0]!),
+      ...(single ? {} : { Client: multiHostClient(target, Math.max(1000, Math.floor(connectTimeoutMs / target.hosts.length))) }),
       max: opts.max ?? 10,
       application_name: opts.applicationName ?? "tollway",
-      connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+      connectionTimeoutMillis: connectTimeoutMs,
       ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
       types: typeParsers,
     });
@@ -260,8 +266,9 @@ export class Database extends Session {
       client.release();
       return result;
     } catch (e) {
-      // A broken connection must not go back to the pool.
-      let broken: Error | undefined = lost;
+      // A broken connection must not go back to the pool, nor one to a server that became a
+      // standby (25006) or is shutting down: the next connection finds the primary.
+      let broken: Error | undefined = lost ?? (isTransientDbError(e) ? (e as Error) : undefined);
       try {
         await client.query("ROLLBACK");
       } catch (rollbackError) {
@@ -309,13 +316,33 @@ export class Database extends Session {
     }
   }
 
+  /**
+   * A connection outside the pool (same URL, host walk and options), for what lives as long as the
+   * process on one session: LISTEN, a leader's advisory lock. The caller ends it.
+   */
+  async dedicatedConnection(): Promise<pg.Client> {
+    const pool = this.pool as unknown as { Client: typeof pg.Client; options: pg.ClientConfig };
+    const client = new pool.Client(pool.options);
+    try {
+      await client.connect();
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw wrapPgError(e, "connect");
+    }
+    return client;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
 }
 
-/** Codes for connection loss and server shutdown: the caller may retry. */
-const TRANSIENT = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004", "53300"]);
+/**
+ * Codes for connection loss and server shutdown: the caller may retry. 25006 (read-only
+ * transaction) is a primary that became a standby in a failover: the connection is discarded and
+ * the retry reaches the new primary.
+ */
+const TRANSIENT = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004", "53300", "25006"]);
 
 export function isTransientDbError(e: unknown): boolean {
   const err = (e instanceof TollwayError ? e.cause : e) as { code?: string; message?: string } | undefined;

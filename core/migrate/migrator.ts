@@ -5,6 +5,7 @@ import type { Database, Queryable } from "../db/database.ts";
 import { TollwayError } from "../errors/tollway-error.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { appliedUnderCurrentNames, checkMigrationOrder, isTimescaleFile } from "./migration-order.ts";
+import { decideTimescale, isNotPreloadedError, PRELOAD_SETTING, type TimescaleAvailability } from "./timescale-mode.ts";
 
 /**
  * Applies sql/NNN_name.sql (portable core) and sql/NNN_name.timescale.sql (TimescaleDB layer) in one
@@ -56,17 +57,23 @@ export class Migrator {
   /** Whether the TimescaleDB layer applies on this server (creating the extension if needed). */
   async detectTimescale(q: Queryable = this.db): Promise<boolean> {
     if (this.mode === "off") return false;
-    const installed = await q.maybeOne("select 1 from pg_extension where extname = 'timescaledb'");
-    if (installed) return true;
-    const available = await q.maybeOne("select 1 from pg_available_extensions where name = 'timescaledb'");
-    if (!available) {
-      if (this.mode === "on") {
-        throw new TollwayError("config", "TIMESCALEDB=on but the server has no timescaledb extension: install it, or set TIMESCALEDB=auto");
-      }
-      return false;
+    const decision = decideTimescale(this.mode, await this.timescaleAvailability(q));
+    if (decision.warning) this.logger.warn(decision.warning, { setting: PRELOAD_SETTING });
+    return decision.apply;
+  }
+
+  private async timescaleAvailability(q: Queryable): Promise<TimescaleAvailability> {
+    if (await q.maybeOne("select 1 from pg_extension where extname = 'timescaledb'")) return "ready";
+    if (!(await q.maybeOne("select 1 from pg_available_extensions where name = 'timescaledb'"))) return "absent";
+    // The attempt is the test: shared_preload_libraries does not tell every server's truth (an
+    // in-process build loads the library without listing it).
+    try {
+      await q.query("create extension if not exists timescaledb");
+      return "ready";
+    } catch (e) {
+      if (isNotPreloadedError(e instanceof TollwayError ? (e.cause ?? e) : e)) return "not-preloaded";
+      throw e;
     }
-    await q.query("create extension if not exists timescaledb");
-    return true;
   }
 
   /** Hands TOLL_TIMEZONE to the database (sql/520), which rebuilds its local-day views when it changed. */

@@ -10,8 +10,8 @@ import type { SettlementService } from "./settlement-service.ts";
  * are caught up, oldest first, up to `maxCatchUpDays` back from yesterday; with no run on record it
  * starts at yesterday (older days are settled on purpose, through POST /v1/settlements/run).
  *
- * Several gateway instances may each run a scheduler: runs of a day are serialised in the database
- * and a second run of a settled day changes nothing.
+ * Several gateway instances may each run a scheduler: with a lease only one of them works; without,
+ * runs of a day are still serialised in the database and a second run of a settled day changes nothing.
  */
 export interface SettlementSchedulerOptions {
   timeZone: string;
@@ -22,6 +22,8 @@ export interface SettlementSchedulerOptions {
   /** Wait this long after local midnight before settling the day that ended. */
   graceMs?: number;
   maxCatchUpDays?: number;
+  /** With several gateways: only the holder of the lease settles and escalates (core/db/leader-lease.ts). */
+  lease?: { hold(): Promise<boolean> };
 }
 
 export interface TickReport {
@@ -105,6 +107,7 @@ export class SettlementScheduler {
 
   private async doTick(): Promise<TickReport> {
     const settled: string[] = [];
+    if (this.opts.lease && !(await this.opts.lease.hold())) return { settled, escalated: false };
     for (const day of await this.dueDays()) {
       if (this.stopping) break;
       await this.settlement.runDay(day, { triggeredBy: "schedule" });

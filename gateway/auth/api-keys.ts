@@ -51,16 +51,29 @@ const toRecord = (r: ApiKeyRow): ApiKeyRecord => ({
   lastUsedAt: r.last_used_at ? r.last_used_at.toISOString() : null,
 });
 
+/** The channel a revocation is announced on (NOTIFY, committed with the revoke); its payload is the key id. */
+export const KEY_REVOKED_CHANNEL = "tollway_api_key_revoked";
+
+/** While revocations are not heard (the listener is reconnecting), no cache entry lives longer. */
+export const UNHEARD_CACHE_MS = 500;
+
 export interface ApiKeyServiceOptions {
   /** Verified keys are trusted this long before the database is asked again (0: always ask). */
   cacheMs?: number;
   clock?: () => Date;
+  /**
+   * Whether revocations from other gateway instances reach this one (a NotificationListener on
+   * KEY_REVOKED_CHANNEL calling forget / forgetAll). Without it, or while it is not listening,
+   * cache entries live at most UNHEARD_CACHE_MS, so a revocation elsewhere holds within that.
+   */
+  revocations?: { readonly listening: boolean };
 }
 
 export class ApiKeyService {
   private readonly cache = new Map<string, { auth: AuthContext; until: number }>();
   private readonly cacheMs: number;
   private readonly clock: () => Date;
+  private readonly revocations: { readonly listening: boolean } | undefined;
 
   constructor(
     private readonly db: Queryable,
@@ -68,6 +81,7 @@ export class ApiKeyService {
   ) {
     this.cacheMs = opts.cacheMs ?? 0;
     this.clock = opts.clock ?? (() => new Date());
+    this.revocations = opts.revocations;
   }
 
   async create(input: { name: string; role: Role; createdBy?: number | null }, q: Queryable = this.db): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -100,6 +114,8 @@ export class ApiKeyService {
       `update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning ${COLUMNS}`,
       [id],
     );
+    // Delivered to every instance's listener when the caller's transaction commits.
+    await q.query("select pg_notify($1, $2)", [KEY_REVOKED_CHANNEL, String(id)]);
     this.forget(id);
     return { before, after: toRecord(row) };
   }
@@ -122,11 +138,18 @@ export class ApiKeyService {
       return undefined;
     }
     const auth: AuthContext = { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix };
-    if (this.cacheMs > 0) this.cache.set(hash, { auth, until: now + this.cacheMs });
+    const ttl = this.revocations?.listening ? this.cacheMs : Math.min(this.cacheMs, UNHEARD_CACHE_MS);
+    if (ttl > 0) this.cache.set(hash, { auth, until: now + ttl });
     return auth;
   }
 
-  private forget(id: number): void {
+  /** Drops a key from the cache (revoked here or on another instance). */
+  forget(id: number): void {
     for (const [hash, entry] of this.cache) if (entry.auth.keyId === id) this.cache.delete(hash);
+  }
+
+  /** Drops every cached key (revocations may have been missed). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 }
