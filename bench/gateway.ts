@@ -66,7 +66,9 @@ async function prepare(adminUrl: string): Promise<string> {
     const db = new Database({ url, max: 2 });
     try {
       const ok = await db
-        .maybeOne<{ n: number; tags: number }>(`select (select count(*) from passages)::bigint as n, (select value from bench_meta where key = 'tags')::bigint as tags`)
+        .maybeOne<{ n: number; tags: number }>(
+          `select (select count(*) from passages)::bigint as n, (select value from bench_meta where key = 'tags')::bigint as tags`,
+        )
         .catch(() => undefined);
       if (ok && ok.n === PASSAGES && ok.tags === TAGS) {
         progress(`reusing ${DB_NAME}: ${ok.n} passages, ${ok.tags} tags`);
@@ -261,7 +263,9 @@ await runMain("bench:gateway", async ({ logger }) => {
       directP50Ms: round(percentile(directSorted, 50)),
       ratioToDirect: round(latencies.length / elapsed / directRps),
     };
-    progress(`done: ${result.requests} requests, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.requestsPerSecond} req/s, ${errors} errors; straight on PostgreSQL ${result.directQueriesPerSecond} queries/s (ratio ${result.ratioToDirect})`);
+    progress(
+      `done: ${result.requests} requests, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.requestsPerSecond} req/s, ${errors} errors; straight on PostgreSQL ${result.directQueriesPerSecond} queries/s (ratio ${result.ratioToDirect})`,
+    );
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return errors > 0 ? 1 : 0;
   } finally {

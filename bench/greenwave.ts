@@ -35,7 +35,13 @@ await runMain("bench-greenwave", async ({ logger, args }) => {
         littleObjectiveCycles = plan.objectiveCycles;
         littleBaselineCycles = oneWayProgression(arterial, plan.cycleS).objectiveCycles;
       }
-      logger.info("solved", { signals: n, run: r + 1, seconds: Number(plan.solveSeconds.toFixed(3)), status: plan.solverStatus, objectiveCycles: plan.objectiveCycles });
+      logger.info("solved", {
+        signals: n,
+        run: r + 1,
+        seconds: Number(plan.solveSeconds.toFixed(3)),
+        status: plan.solverStatus,
+        objectiveCycles: plan.objectiveCycles,
+      });
     }
     times.sort((x, y) => x - y);
     solveSeconds[n] = Number(times[Math.floor(times.length / 2)]!.toFixed(3));

@@ -58,7 +58,12 @@ await runMain("bench-ingest", async ({ config, args }) => {
     log(`setting up ${name}`);
     await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
     await new Seeder(db).run();
-    const gantries = (await db.query<{ gantry_id: string }>("select distinct z.gantry_id from tariff_zones z join gantries g on g.id = z.gantry_id order by z.gantry_id limit $1", [gantryCount])).map((r) => r.gantry_id);
+    const gantries = (
+      await db.query<{ gantry_id: string }>(
+        "select distinct z.gantry_id from tariff_zones z join gantries g on g.id = z.gantry_id order by z.gantry_id limit $1",
+        [gantryCount],
+      )
+    ).map((r) => r.gantry_id);
     // A registered fleet: 150 000 tags of 200 000 seen on the road.
     const pool = 200_000;
     const tag = (n: number) => "E280" + n.toString(16).toUpperCase().padStart(20, "0");
@@ -93,15 +98,46 @@ await runMain("bench-ingest", async ({ config, args }) => {
         const cls = classes[Math.floor(rnd() * classes.length)]!;
         const lane = 1 + Math.floor(rnd() * 4);
         let json: string;
-        if (prev && rnd() < 0.03) json = prev.replace(/"ts":"[^"]+"/, `"ts":"${ts}"`); // antenna duplicate
+        if (prev && rnd() < 0.03)
+          json = prev.replace(/"ts":"[^"]+"/, `"ts":"${ts}"`); // antenna duplicate
         else if (rnd() < 0.94) {
           const tg = tag(Math.floor(rnd() * pool));
           json = `{"tag":"${tg}","ts":"${ts}","lane":${lane},"class":${cls}}`;
-          rows.push({ ts, tsMs: t, gantry: g, tag: tg, plate: null, conf: null, lane, readClass: cls, vehicleClass: cls, accountId: null, tariffId: 1, price: 100, rawReads: 1, batch: 1 });
+          rows.push({
+            ts,
+            tsMs: t,
+            gantry: g,
+            tag: tg,
+            plate: null,
+            conf: null,
+            lane,
+            readClass: cls,
+            vehicleClass: cls,
+            accountId: null,
+            tariffId: 1,
+            price: 100,
+            rawReads: 1,
+            batch: 1,
+          });
         } else {
           const plate = `B${Math.floor(rnd() * 90000 + 10000)}-${Math.floor(rnd() * 9000 + 1000)}`.slice(0, 10);
           json = `{"plate":"${plate}","ts":"${ts}","lane":${lane},"class":${cls},"conf":0.92}`;
-          rows.push({ ts, tsMs: t, gantry: g, tag: null, plate, conf: 0.92, lane, readClass: cls, vehicleClass: cls, accountId: null, tariffId: 1, price: 100, rawReads: 1, batch: 1 });
+          rows.push({
+            ts,
+            tsMs: t,
+            gantry: g,
+            tag: null,
+            plate,
+            conf: 0.92,
+            lane,
+            readClass: cls,
+            vehicleClass: cls,
+            accountId: null,
+            tariffId: 1,
+            price: 100,
+            rawReads: 1,
+            batch: 1,
+          });
         }
         parts.push(json);
         prev = json;
@@ -131,7 +167,16 @@ await runMain("bench-ingest", async ({ config, args }) => {
     // --profile: the ingest writes a CPU profile (markdown) into .profile/ when it exits.
     const profile = args.includes("--profile") ? ["--cpu-prof", "--cpu-prof-md", "--cpu-prof-dir=.profile"] : [];
     ingest = Bun.spawn(["bun", ...profile, "ingest/main.ts"], {
-      env: { ...process.env, DATABASE_URL: url, INGEST_BIND: endpoint, INGEST_METRICS_PORT: "0", LOG_LEVEL: "warn", INGEST_CURVE_SECRET_KEY: "", INGEST_READ_MAX_AGE_S: BENCH_READ_WINDOW_S, INGEST_READ_MAX_AHEAD_S: BENCH_READ_WINDOW_S },
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        INGEST_BIND: endpoint,
+        INGEST_METRICS_PORT: "0",
+        LOG_LEVEL: "warn",
+        INGEST_CURVE_SECRET_KEY: "",
+        INGEST_READ_MAX_AGE_S: BENCH_READ_WINDOW_S,
+        INGEST_READ_MAX_AHEAD_S: BENCH_READ_WINDOW_S,
+      },
       stdout: "inherit",
       stderr: "inherit",
     });
@@ -140,13 +185,17 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const clients = gantries.map((g) => new GantryClient({ endpoint, gantryId: g, maxInFlight: inFlight, ackTimeoutMs: 30_000, context: ctx, reactor }));
     const batchNo = new Map(gantries.map((g) => [g, 1]));
     // Warm up: one small batch per gantry (connections, caches, JIT).
-    const warmUp = Promise.all(clients.map((c) => c.send(batchNo.set(c.gantryId, batchNo.get(c.gantryId)! + 1).get(c.gantryId)! - 1, build(c.gantryId, 50).body)));
+    const warmUp = Promise.all(
+      clients.map((c) => c.send(batchNo.set(c.gantryId, batchNo.get(c.gantryId)! + 1).get(c.gantryId)! - 1, build(c.gantryId, 50).body)),
+    );
     const exited = ingest.exited.then((code) => {
       throw new Error(`the ingest exited with code ${code} before it was up`);
     });
     await Promise.race([warmUp, exited]);
     exited.catch(() => undefined);
-    log(`ingest up (pid ${ingest.pid}); max-rate phase: ${readsMax} reads from ${gantries.length} gantries, ${batchSize}-read batches, ${inFlight} in flight each`);
+    log(
+      `ingest up (pid ${ingest.pid}); max-rate phase: ${readsMax} reads from ${gantries.length} gantries, ${batchSize}-read batches, ${inFlight} in flight each`,
+    );
 
     let acked = 0;
     const rssMb = () => {
@@ -318,7 +367,9 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const ackP99Ms = Math.round((quantile(latencies, 0.99) ?? 0) * 10) / 10;
     const ackMaxMs = Math.round((latencies.at(-1) ?? 0) * 10) / 10;
     const halfRateCheckpoints = (await checkpoints()) - checkpoints0;
-    log(`ack latency at half rate: p50 ${ackP50Ms} ms, p99 ${ackP99Ms} ms, max ${ackMaxMs} ms (${latencies.length} batches; server checkpoints meanwhile: ${halfRateCheckpoints})`);
+    log(
+      `ack latency at half rate: p50 ${ackP50Ms} ms, p99 ${ackP99Ms} ms, max ${ackMaxMs} ms (${latencies.length} batches; server checkpoints meanwhile: ${halfRateCheckpoints})`,
+    );
 
     const status = readFileSync(`/proc/${ingest.pid}/status`, "utf8");
     const peakRssMb = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);

@@ -34,7 +34,9 @@ await runMain("bench-settlement", async ({ config, args }) => {
     log(`setting up ${name}`);
     await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
     await new Seeder(db).run();
-    const zones = (await db.query<{ gantry_id: string }>("select gantry_id from toll_zones where gantry_id like '01F%S' order by gantry_id")).map((r) => r.gantry_id);
+    const zones = (await db.query<{ gantry_id: string }>("select gantry_id from toll_zones where gantry_id like '01F%S' order by gantry_id")).map(
+      (r) => r.gantry_id,
+    );
     await db.query("insert into accounts (name, kind, balance_tenths) select 'fleet ' || g, 'fleet', 10000000 from generate_series(1, 1000) g");
     const tagged = Math.round((vehicles * (100 - platesPct)) / 100);
     await db.query(

@@ -39,7 +39,9 @@ await runMain("control-compute", async ({ config, logger, args, openDatabase }) 
         process.stderr.write(`\rtravel times: ${new Date(Math.min(to, t + step)).toISOString()} (${reads} reads)`);
       }
       process.stderr.write("\n");
-      console.log(`travel times: ${rows} segment_stats rows from ${reads} reads, ${rejected} implausible matches rejected, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `travel times: ${rows} segment_stats rows from ${reads} reads, ${rejected} implausible matches rejected, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
     }
     if (jobs.includes("trips")) {
       const n = await new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }).computeRange(from, to);

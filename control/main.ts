@@ -41,7 +41,13 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
       new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }),
       new HotspotJob(db, network, logger, { detector }),
     ];
-    logger.info("control started", { jobs: jobs.map((j) => j.name), segments: network.segmentCount, periodMs: config.control.periodMs, clock: config.control.clock, bottleneck: config.control.bottleneck });
+    logger.info("control started", {
+      jobs: jobs.map((j) => j.name),
+      segments: network.segmentCount,
+      periodMs: config.control.periodMs,
+      clock: config.control.clock,
+      bottleneck: config.control.bottleneck,
+    });
     const clock = config.control.clock === "data" ? dataClock(db) : Date.now;
     // Several control instances may run: the one holding the lease runs each period's jobs.
     const lease = new LeaderLease(db, { key: LEASE_KEYS.control, name: "control", logger });

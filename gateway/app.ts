@@ -53,7 +53,12 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
   // One HiGHS worker per app, started on first use: a solve never blocks the event loop.
   const lpSolver = new WorkerLpSolver();
   const corridors = new CorridorService(deps.db);
-  const plans = new SignalPlanService(deps.db, corridors, new PlanBuilder(new MaxbandSolver(lpSolver, { timeLimitS: 20 })), new SpeedRangeSource(deps.db, { now: clock }));
+  const plans = new SignalPlanService(
+    deps.db,
+    corridors,
+    new PlanBuilder(new MaxbandSolver(lpSolver, { timeLimitS: 20 })),
+    new SpeedRangeSource(deps.db, { now: clock }),
+  );
   // With a key cache, revocations on other instances arrive by NOTIFY (api-keys.ts); a gap in
   // listening may have missed some, so the cache is dropped whenever listening stops or resumes.
   const revocations =
@@ -136,7 +141,8 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
     "*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => problemResponse(c, 413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`, [{ field: "body", message: "too large" }]),
+      onError: (c) =>
+        problemResponse(c, 413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`, [{ field: "body", message: "too large" }]),
     }),
   );
 
@@ -195,7 +201,11 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
       // Hono raises these for unreadable bodies (malformed JSON, wrong content type).
       const status = err.status;
       const fields =
-        status === 400 ? [{ field: "body", message: err.message }] : status === 415 ? [{ field: "header.content-type", message: "must be application/json" }] : undefined;
+        status === 400
+          ? [{ field: "body", message: err.message }]
+          : status === 415
+            ? [{ field: "header.content-type", message: "must be application/json" }]
+            : undefined;
       return problemResponse(c, status, status === 400 ? "bad_request" : status === 415 ? "unsupported_media_type" : "http_error", err.message, fields);
     }
     log.error("unhandled error", { requestId: c.get("requestId"), err });
@@ -226,7 +236,12 @@ function methodsByPath(app: App): (path: string) => string[] {
       byPath.set(r.path, methods);
     }
     return [...byPath].map(([path, methods]) => ({
-      pattern: new RegExp(`^${path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/:[A-Za-z0-9_]+/g, "[^/]+")}$`),
+      pattern: new RegExp(
+        `^${path
+          .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, ".*")
+          .replace(/:[A-Za-z0-9_]+/g, "[^/]+")}$`,
+      ),
       methods,
     }));
   };

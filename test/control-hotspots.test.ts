@@ -36,17 +36,16 @@ const hotspots = () =>
     `select from_gantry, to_gantry, status, severity, started_at, ended_at, extent_upstream_km, min_speed_kmh, delay_vehicle_hours
        from hotspots where source = 'tdcs' order by started_at, from_gantry`,
   );
-const brief = (r: Row) =>
-  [
-    `${r.from_gantry}>${r.to_gantry}`,
-    r.status,
-    r.severity,
-    new Date(r.started_at.getTime() + 8 * 3600_000).toISOString().slice(11, 16),
-    r.ended_at ? new Date(r.ended_at.getTime() + 8 * 3600_000).toISOString().slice(11, 16) : null,
-    r.extent_upstream_km,
-    Math.round(r.min_speed_kmh),
-    Math.round(r.delay_vehicle_hours),
-  ];
+const brief = (r: Row) => [
+  `${r.from_gantry}>${r.to_gantry}`,
+  r.status,
+  r.severity,
+  new Date(r.started_at.getTime() + 8 * 3600_000).toISOString().slice(11, 16),
+  r.ended_at ? new Date(r.ended_at.getTime() + 8 * 3600_000).toISOString().slice(11, 16) : null,
+  r.extent_upstream_km,
+  Math.round(r.min_speed_kmh),
+  Math.round(r.delay_vehicle_hours),
+];
 
 describe("hotspots from the real M05A day", () => {
   /*

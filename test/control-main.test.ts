@@ -40,7 +40,9 @@ describe("control main", () => {
          ($1, '01F0005S', 'R1', 31, 31, 1), ($2, '01F0017S', 'R1', 31, 31, 1)`,
       [new Date(t), new Date(t + 60_000)],
     );
-    await tdb.db.query("insert into gantry_status (gantry_id, last_seen_at, last_batch_no, last_read_at) values ('01F0017S', now(), 1, $1)", [new Date(t + 60_000)]);
+    await tdb.db.query("insert into gantry_status (gantry_id, last_seen_at, last_batch_no, last_read_at) values ('01F0017S', now(), 1, $1)", [
+      new Date(t + 60_000),
+    ]);
     const proc = Bun.spawn(["bun", "run", join(import.meta.dir, "..", "control", "main.ts")], {
       env: { ...process.env, DATABASE_URL: tdb.url, LOG_LEVEL: "warn", CONTROL_CLOCK: "data" },
       stderr: "pipe",

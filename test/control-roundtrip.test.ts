@@ -40,7 +40,15 @@ let model: TrafficModel;
 beforeAll(async () => {
   t = await createTestDatabase();
   const data = TrafficData.load({ gantryIds: freeway1Km0To60() });
-  model = new TrafficModel({ data, startMs: START, durationMs: HOURS * 3600_000, seed: 5, vehiclesPerHour: 7000, duplicateRate: 0.1, tripGapMs: DEFAULT_TRIP_GAP_MS });
+  model = new TrafficModel({
+    data,
+    startMs: START,
+    durationMs: HOURS * 3600_000,
+    seed: 5,
+    vehiclesPerHour: 7000,
+    duplicateRate: 0.1,
+    tripGapMs: DEFAULT_TRIP_GAP_MS,
+  });
   await streamThroughIngest(t.db, model, START);
 }, 180_000);
 afterAll(async () => {

@@ -21,7 +21,10 @@ beforeAll(async () => {
 });
 afterAll(async () => tdb.drop());
 
-const fileLines = (path: string) => readCsvText(path).split(/\r?\n/).filter((l) => l.trim() !== "");
+const fileLines = (path: string) =>
+  readCsvText(path)
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
 
 async function exported(product: TdcsProduct, from: string, to: string): Promise<string[]> {
   const out: string[] = [];

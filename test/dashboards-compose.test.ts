@@ -24,18 +24,21 @@ function envExample(): Record<string, string> {
 
 /** Compose interpolation; throws like compose on a ${VAR:?message} whose variable is unset or empty. */
 export function interpolate(text: string, env: Record<string, string | undefined>): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, name?: string, op?: string, arg?: string, bare?: string) => {
-    if (whole === "$$") return "$";
-    if (bare) return env[bare] ?? "";
-    const value = env[name!];
-    const unsetOrEmpty = value === undefined || (op?.startsWith(":") && value === "");
-    if (op === ":-" || op === "-") return unsetOrEmpty ? arg! : value!;
-    if (op === ":?" || op === "?") {
-      if (unsetOrEmpty) throw new Error(`required variable ${name} is missing a value: ${arg}`);
-      return value!;
-    }
-    return value ?? "";
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, name?: string, op?: string, arg?: string, bare?: string) => {
+      if (whole === "$$") return "$";
+      if (bare) return env[bare] ?? "";
+      const value = env[name!];
+      const unsetOrEmpty = value === undefined || (op?.startsWith(":") && value === "");
+      if (op === ":-" || op === "-") return unsetOrEmpty ? arg! : value!;
+      if (op === ":?" || op === "?") {
+        if (unsetOrEmpty) throw new Error(`required variable ${name} is missing a value: ${arg}`);
+        return value!;
+      }
+      return value ?? "";
+    },
+  );
 }
 
 /** The Compose Specification schema; its $schema URL is draft-07 under another spelling, so the meta-check is skipped. */

@@ -23,7 +23,10 @@ describe("generated dashboards", () => {
     const uids = new Set<string>();
     for (const [path, text] of renderAll()) {
       if (!path.endsWith(".json")) continue;
-      const d = JSON.parse(text) as { uid: string; panels: { id: number; gridPos: { x: number; y: number; w: number; h: number }; datasource: unknown; targets: unknown[] }[] };
+      const d = JSON.parse(text) as {
+        uid: string;
+        panels: { id: number; gridPos: { x: number; y: number; w: number; h: number }; datasource: unknown; targets: unknown[] }[];
+      };
       expect(uids.has(d.uid)).toBe(false);
       uids.add(d.uid);
       const ids = d.panels.map((p) => p.id);

@@ -18,10 +18,12 @@ async function expectReadOnly(db: Database): Promise<void> {
     expect(await tx.query("select * from passages_daily limit 1")).toBeArray();
   });
   for (const sql of ["select * from api_keys", "select * from accounts", "insert into hotspots (from_gantry) values ('x')"]) {
-    await expect(db.tx(async (tx) => {
-      await tx.query("set local role tollway_grafana");
-      await tx.query(sql);
-    })).rejects.toThrow(/permission denied/);
+    await expect(
+      db.tx(async (tx) => {
+        await tx.query("set local role tollway_grafana");
+        await tx.query(sql);
+      }),
+    ).rejects.toThrow(/permission denied/);
   }
 }
 

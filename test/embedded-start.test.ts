@@ -46,7 +46,9 @@ describe("embedded default", () => {
     const first = await start(port);
     expect(first.out).toContain(`embedded database: postgres://postgres@127.0.0.1:${port}/postgres`);
     const counts = await withClient(port, async (c) => {
-      const r = await c.query("select (select count(*) from gantries)::int as g, (select count(*) from toll_zones)::int as z, current_setting('server_version_num')::int / 10000 as major");
+      const r = await c.query(
+        "select (select count(*) from gantries)::int as g, (select count(*) from toll_zones)::int as z, current_setting('server_version_num')::int / 10000 as major",
+      );
       await c.query("insert into accounts (name) values ('kept across restarts')");
       return r.rows[0];
     });
@@ -70,7 +72,10 @@ describe("embedded default", () => {
     await second.kill();
     const third = await start(port);
     expect(third.logsOf("removed a stale postmaster.pid (the embedded database had been killed)").length).toBe(1);
-    const after = await withClient(port, async (c) => (await c.query("select count(*)::int as n from accounts where name in ('kept across restarts', 'committed before the kill')")).rows[0].n);
+    const after = await withClient(
+      port,
+      async (c) => (await c.query("select count(*)::int as n from accounts where name in ('kept across restarts', 'committed before the kill')")).rows[0].n,
+    );
     expect(after).toBe(2);
     expect(await third.stop()).toBe(0);
   }, 180_000);

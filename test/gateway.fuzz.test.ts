@@ -147,7 +147,10 @@ class CaseBuilder {
     const mode = rng.pick(["valid", "valid", "valid", "hostile-param", "hostile-body", "hostile-body", "body-shape", "no-key", "other-role"]);
     const pathParams = op.parameters.filter((p) => p.in === "path");
     const query = op.parameters.filter((p) => p.in === "query");
-    const hostileParams = mode === "hostile-param" || (mode === "hostile-body" && !op.body) ? [rng.pick([...pathParams, ...query].length ? [...pathParams, ...query] : [undefined])] : [];
+    const hostileParams =
+      mode === "hostile-param" || (mode === "hostile-body" && !op.body)
+        ? [rng.pick([...pathParams, ...query].length ? [...pathParams, ...query] : [undefined])]
+        : [];
     const value = (p: Parameter) => {
       if (hostileParams.includes(p)) return String(this.sampler.hostile(p.schema, false));
       const name = p.in === "path" && p.name === "id" ? `id@${collectionOf(op.path)}` : p.name;
@@ -171,7 +174,14 @@ class CaseBuilder {
       }
     }
     const headers = new Headers();
-    const role: Role | undefined = mode === "no-key" ? undefined : mode === "other-role" ? rng.pick(ROLES) : rng.chance(0.85) ? "admin" : (rng.pick(op.roles.length ? op.roles : ROLES) as Role);
+    const role: Role | undefined =
+      mode === "no-key"
+        ? undefined
+        : mode === "other-role"
+          ? rng.pick(ROLES)
+          : rng.chance(0.85)
+            ? "admin"
+            : (rng.pick(op.roles.length ? op.roles : ROLES) as Role);
     if (role) headers.set("authorization", `Bearer ${this.keys[role]}`);
     let body: string | undefined;
     if (op.body) {
@@ -266,13 +276,29 @@ describe("every operation of the OpenAPI document, fuzzed", () => {
         // Allow names the listed methods, and only routable ones.
         const allowOk = listed.every((m) => allow.includes(m)) && allow.every((m) => routable.has(m));
         if (res.status !== 405 || (res.headers.get("content-type") ?? "") !== "application/problem+json" || !allowOk) {
-          findings.push({ check: "unsupported_method", route: `${method} ${path}`, mode: "method", status: res.status, request: url, detail: `Allow: ${res.headers.get("allow")} ${text}` });
+          findings.push({
+            check: "unsupported_method",
+            route: `${method} ${path}`,
+            mode: "method",
+            status: res.status,
+            request: url,
+            detail: `Allow: ${res.headers.get("allow")} ${text}`,
+          });
         }
       }
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      const histogram = [...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}:${n}`).join(" ");
+      const histogram = [...statuses]
+        .sort((a, b) => a[0] - b[0])
+        .map(([s, n]) => `${s}:${n}`)
+        .join(" ");
       if (process.env.FUZZ_VERBOSE) {
-        for (const [label, m] of [...perOperation].sort()) console.error(`fuzz: ${label} ${[...m].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${st}:${n}`).join(" ")}`);
+        for (const [label, m] of [...perOperation].sort())
+          console.error(
+            `fuzz: ${label} ${[...m]
+              .sort((a, b) => a[0] - b[0])
+              .map(([st, n]) => `${st}:${n}`)
+              .join(" ")}`,
+          );
       }
       console.error(`fuzz: seed ${SEED}, ${ops.length} operations, ${requests} requests in ${seconds} s; statuses ${histogram}; ${findings.length} findings`);
       // One finding per check, route and status is enough to act on.

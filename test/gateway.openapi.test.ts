@@ -28,7 +28,8 @@ const each: { label: string; path: string; method: string; op: OperationDoc }[] 
 beforeAll(async () => {
   gw = await createTestGateway({ database: { seed: false } });
   doc = (await (await gw.request("/openapi.json")).json()) as Doc;
-  for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(item)) each.push({ label: `${method.toUpperCase()} ${path}`, path, method, op });
+  for (const [path, item] of Object.entries(doc.paths))
+    for (const [method, op] of Object.entries(item)) each.push({ label: `${method.toUpperCase()} ${path}`, path, method, op });
 });
 afterAll(async () => gw?.close());
 
@@ -58,7 +59,8 @@ describe("the OpenAPI document", () => {
     expect(listed("POST /v1/tags")).toEqual(expect.arrayContaining(["409", "422"]));
     expect(listed("PATCH /v1/accounts/{id}")).toEqual(expect.arrayContaining(["404", "409"]));
     expect(listed("POST /v1/tariffs")).toContain("422");
-    for (const label of ["GET /v1/accounts/{id}", "GET /v1/tags/{id}", "GET /v1/gantries/{id}", "GET /v1/vehicles/{plate}", "GET /v1/accounts/{id}/tags"]) expect(listed(label)).toContain("404");
+    for (const label of ["GET /v1/accounts/{id}", "GET /v1/tags/{id}", "GET /v1/gantries/{id}", "GET /v1/vehicles/{plate}", "GET /v1/accounts/{id}/tags"])
+      expect(listed(label)).toContain("404");
   });
 
   test("every error status is application/problem+json with the Problem schema (429 with Retry-After)", () => {
@@ -67,7 +69,11 @@ describe("the OpenAPI document", () => {
         if (Number(status) < 400 || status === "431") continue;
         // /readyz answers its own 503 body (status of each dependency).
         if (label === "GET /readyz" && status === "503") continue;
-        expect({ label, status, schema: res.content?.["application/problem+json"]?.schema?.$ref }).toEqual({ label, status, schema: "#/components/schemas/Problem" });
+        expect({ label, status, schema: res.content?.["application/problem+json"]?.schema?.$ref }).toEqual({
+          label,
+          status,
+          schema: "#/components/schemas/Problem",
+        });
         if (status === "429") expect({ label, headers: Object.keys(res.headers ?? {}) }).toEqual({ label, headers: ["Retry-After"] });
       }
     }
@@ -75,7 +81,19 @@ describe("the OpenAPI document", () => {
 
   test("cross-field rules are stated in the operation's description", () => {
     const description = (label: string) => (each.find((e) => e.label === label)!.op as { description?: string }).description ?? "";
-    for (const label of ["POST /v1/tariffs", "POST /v1/tariff-special-days", "PUT /v1/tariff-special-days/{id}", "GET /v1/tariff-special-days", "POST /v1/adjustments", "PUT /v1/plate-billing-policy", "POST /v1/corridors", "PATCH /v1/accounts/{id}", "POST /v1/tags", "GET /v1/traffic/counts", "GET /v1/traffic/tdcs/{product}"]) {
+    for (const label of [
+      "POST /v1/tariffs",
+      "POST /v1/tariff-special-days",
+      "PUT /v1/tariff-special-days/{id}",
+      "GET /v1/tariff-special-days",
+      "POST /v1/adjustments",
+      "PUT /v1/plate-billing-policy",
+      "POST /v1/corridors",
+      "PATCH /v1/accounts/{id}",
+      "POST /v1/tags",
+      "GET /v1/traffic/counts",
+      "GET /v1/traffic/tdcs/{product}",
+    ]) {
       expect({ label, states: /Rules across fields/.test(description(label)) }).toEqual({ label, states: true });
     }
     for (const label of ["GET /v1/passages", "GET /v1/trips", "GET /v1/traffic/trips"]) expect(description(label)).toMatch(/at least one of|exactly one of/);
@@ -95,7 +113,12 @@ describe("the OpenAPI document", () => {
       );
       for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].filter((m) => !routable.has(m))) {
         const res = await gw.request(url, { method });
-        expect({ url, method, status: res.status, type: res.headers.get("content-type") }).toEqual({ url, method, status: 405, type: "application/problem+json" });
+        expect({ url, method, status: res.status, type: res.headers.get("content-type") }).toEqual({
+          url,
+          method,
+          status: 405,
+          type: "application/problem+json",
+        });
         const allow = (res.headers.get("allow") ?? "").split(", ");
         for (const m of Object.keys(item)) expect({ url, allow }).toEqual({ url, allow: expect.arrayContaining([m.toUpperCase()]) });
         expect(((await res.json()) as { code: string }).code).toBe("method_not_allowed");

@@ -93,7 +93,9 @@ describe("every protected route", () => {
       const bodyProps = Object.entries(op.body?.properties ?? {});
       // Only one input is broken at a time; required query parameters otherwise get plausible values,
       // since the validators stop at the first invalid input.
-      const requiredQuery = new URLSearchParams(op.parameters.filter((p) => p.in === "query" && p.required).map((p): [string, string] => [p.name, plausible(p)]));
+      const requiredQuery = new URLSearchParams(
+        op.parameters.filter((p) => p.in === "query" && p.required).map((p): [string, string] => [p.name, plausible(p)]),
+      );
       const withQuery = (path: string) => (requiredQuery.size > 0 ? `${path}?${requiredQuery}` : path);
       let res: Response;
       let expected: string[];
@@ -114,12 +116,16 @@ describe("every protected route", () => {
         expected = ["body"];
       } else {
         // Nothing to break: the operation takes no input at all.
-        expect({ route: op.label, parameters: op.parameters.length }).toEqual({ route: op.label, parameters: op.parameters.filter((p) => malformed(p.schema) === undefined).length });
+        expect({ route: op.label, parameters: op.parameters.length }).toEqual({
+          route: op.label,
+          parameters: op.parameters.filter((p) => malformed(p.schema) === undefined).length,
+        });
         continue;
       }
       const p = await expectTypedProblem(res, 400);
       const named = (p.fields ?? []).map((f) => f.field);
-      for (const field of expected) expect({ route: op.label, named: named.some((n) => n === field || n.startsWith(`${field}.`)) }).toEqual({ route: op.label, named: true });
+      for (const field of expected)
+        expect({ route: op.label, named: named.some((n) => n === field || n.startsWith(`${field}.`)) }).toEqual({ route: op.label, named: true });
       checked++;
     }
     expect(checked).toBeGreaterThan(20);
@@ -132,7 +138,9 @@ describe("every protected route", () => {
       const role = op.roles[0] as Role;
       const strings = (s: SchemaObject | undefined) => {
         const t = resolve(doc, s);
-        return t?.type === "string" || (Array.isArray(t?.type) && t.type.includes("string")) || (t?.anyOf ?? []).some((x) => resolve(doc, x)?.type === "string");
+        return (
+          t?.type === "string" || (Array.isArray(t?.type) && t.type.includes("string")) || (t?.anyOf ?? []).some((x) => resolve(doc, x)?.type === "string")
+        );
       };
       const pathText = op.parameters.filter((p) => p.in === "path" && strings(p.schema));
       const queryText = op.parameters.filter((p) => p.in === "query" && strings(p.schema));
@@ -152,7 +160,8 @@ describe("every protected route", () => {
         cases.push({ url: withQuery, body: `{"${k}":"AB\\ud800C"}`, field: `body.${k}` });
       }
       for (const c of cases) {
-        const init = c.body !== undefined ? { body: c.body, headers: { "content-type": "application/json" } } : c.json !== undefined ? { json: c.json } : bodyFor(op, {});
+        const init =
+          c.body !== undefined ? { body: c.body, headers: { "content-type": "application/json" } } : c.json !== undefined ? { json: c.json } : bodyFor(op, {});
         const res = await gw.request(c.url, { method: op.method, role, ...init });
         const p = await expectTypedProblem(res, 400);
         expect({ route: op.label, field: c.field, named: (p.fields ?? []).map((f) => f.field) }).toEqual({ route: op.label, field: c.field, named: [c.field] });
@@ -168,8 +177,16 @@ describe("every protected route", () => {
       ["/v1/accounts?q=%00", { role: "auditor" }, "query.q"],
       ["/v1/accounts", { method: "POST", role: "toll_operator", json: { name: "Lin\u0000" } }, "body.name"],
       ["/v1/accounts/1/top-ups", { method: "POST", role: "toll_operator", json: { amountTenths: 10, description: "\u0000" } }, "body.description"],
-      ["/v1/adjustments", { method: "POST", role: "toll_operator", json: { accountId: 1, reasonCode: "misread", amountTenths: 10, note: "x\u0000" } }, "body.note"],
-      ["/v1/corridors", { method: "POST", role: "traffic_operator", json: { name: "Zhongshan", intersections: [{ name: "a\u0000", distanceM: 0, phases: [] }] } }, "body.intersections.0.name"],
+      [
+        "/v1/adjustments",
+        { method: "POST", role: "toll_operator", json: { accountId: 1, reasonCode: "misread", amountTenths: 10, note: "x\u0000" } },
+        "body.note",
+      ],
+      [
+        "/v1/corridors",
+        { method: "POST", role: "traffic_operator", json: { name: "Zhongshan", intersections: [{ name: "a\u0000", distanceM: 0, phases: [] }] } },
+        "body.intersections.0.name",
+      ],
     ];
     for (const [url, init, field] of cases) {
       const p = await expectTypedProblem(await gw.request(url, init), 400);
@@ -181,7 +198,12 @@ describe("every protected route", () => {
   test("a body that is not JSON -> 400 naming the body", async () => {
     for (const op of protectedOps().filter((o) => o.body)) {
       const required = new URLSearchParams(op.parameters.filter((p) => p.in === "query" && p.required).map((p): [string, string] => [p.name, plausible(p)]));
-      const res = await gw.request(required.size > 0 ? `${fillPath(op)}?${required}` : fillPath(op), { method: op.method, role: op.roles[0] as Role, body: "{not json", headers: { "content-type": "application/json" } });
+      const res = await gw.request(required.size > 0 ? `${fillPath(op)}?${required}` : fillPath(op), {
+        method: op.method,
+        role: op.roles[0] as Role,
+        body: "{not json",
+        headers: { "content-type": "application/json" },
+      });
       const p = await expectTypedProblem(res, 400);
       expect(p.fields?.[0]?.field).toBe("body");
     }

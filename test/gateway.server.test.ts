@@ -28,7 +28,11 @@ describe("gateway over HTTP", () => {
 
   test("an account opened and topped up over HTTP; the retried top-up is replayed, not credited", async () => {
     const opened = await expectJson(
-      await fetch(`${server.url}/v1/accounts`, { method: "POST", headers: auth(gw.keys.toll_operator, { "content-type": "application/json" }), body: JSON.stringify({ name: "Wire" }) }),
+      await fetch(`${server.url}/v1/accounts`, {
+        method: "POST",
+        headers: auth(gw.keys.toll_operator, { "content-type": "application/json" }),
+        body: JSON.stringify({ name: "Wire" }),
+      }),
       201,
     );
     const topUp = () =>
@@ -47,7 +51,12 @@ describe("gateway over HTTP", () => {
 
   test("60 concurrent requests are all answered", async () => {
     const results = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => fetch(`${server.url}/v1/gantries?freeway=01F&direction=${i % 2 ? "N" : "S"}`, { headers: auth(gw.keys.auditor) }).then(async (r) => [r.status, ((await r.json()) as { items: unknown[] }).items.length])),
+      Array.from({ length: 60 }, (_, i) =>
+        fetch(`${server.url}/v1/gantries?freeway=01F&direction=${i % 2 ? "N" : "S"}`, { headers: auth(gw.keys.auditor) }).then(async (r) => [
+          r.status,
+          ((await r.json()) as { items: unknown[] }).items.length,
+        ]),
+      ),
     );
     expect(results.every(([s, n]) => s === 200 && (n as number) > 10)).toBe(true);
   });

@@ -40,48 +40,45 @@ afterAll(async () => {
   }
 }, 60_000);
 
-test(
-  "the database restarts mid-stream: the ingest survives, resumes and loses nothing",
-  async () => {
-    const gantries = (await db.query<{ id: string }>("select id from gantries order by id desc limit $1", [GANTRIES])).map((r) => r.id);
-    const streams = gantries.map((_, i) => gantryStream(i, BATCHES, PER_BATCH - 1, Date.parse("2026-11-26T06:00:00Z")).batches);
-    const expected = expectedTotals(gantries, streams);
-    ingest = await startIngest(db, { stopTimeoutMs: 5000 });
-    const endpoint = ingest.endpoint;
-    const ctx = Context.create();
-    const reactor = new Reactor();
-    const clients = gantries.map((g) => new GantryClient({ endpoint, gantryId: g, maxInFlight: 2, ackTimeoutMs: 4000, context: ctx, reactor }));
-    const total = GANTRIES * BATCHES;
-    let acked = 0;
-    let restarted: Promise<void> | undefined;
-    await Promise.all(
-      clients.map(async (c, gi) => {
-        for (let b = 0; b < BATCHES; b++) {
-          const r = await c.send(b + 1, streamBody(streams[gi]![b]!));
-          expect(["ok", "duplicate"]).toContain(r.reply.status);
-          acked++;
-          // A third of the way in: fast shutdown (connections killed), down for 1.5 s, back up.
-          if (acked === Math.floor(total / 3)) restarted = pg.restart(1500);
-        }
-      }),
-    );
-    await restarted;
-    for (const c of clients) c.close();
-    reactor.stop();
-    ctx.term();
+test("the database restarts mid-stream: the ingest survives, resumes and loses nothing", async () => {
+  const gantries = (await db.query<{ id: string }>("select id from gantries order by id desc limit $1", [GANTRIES])).map((r) => r.id);
+  const streams = gantries.map((_, i) => gantryStream(i, BATCHES, PER_BATCH - 1, Date.parse("2026-11-26T06:00:00Z")).batches);
+  const expected = expectedTotals(gantries, streams);
+  ingest = await startIngest(db, { stopTimeoutMs: 5000 });
+  const endpoint = ingest.endpoint;
+  const ctx = Context.create();
+  const reactor = new Reactor();
+  const clients = gantries.map((g) => new GantryClient({ endpoint, gantryId: g, maxInFlight: 2, ackTimeoutMs: 4000, context: ctx, reactor }));
+  const total = GANTRIES * BATCHES;
+  let acked = 0;
+  let restarted: Promise<void> | undefined;
+  await Promise.all(
+    clients.map(async (c, gi) => {
+      for (let b = 0; b < BATCHES; b++) {
+        const r = await c.send(b + 1, streamBody(streams[gi]![b]!));
+        expect(["ok", "duplicate"]).toContain(r.reply.status);
+        acked++;
+        // A third of the way in: fast shutdown (connections killed), down for 1.5 s, back up.
+        if (acked === Math.floor(total / 3)) restarted = pg.restart(1500);
+      }
+    }),
+  );
+  await restarted;
+  for (const c of clients) c.close();
+  reactor.stop();
+  ctx.term();
 
-    expect(ingest.registry.render()).toMatch(/tollway_ingest_db_retries_total [1-9]/);
-    const stored = await storedTotals(db);
-    expect(stored.batches).toBe(total);
-    expect(stored.batch_reads).toBe(expected.reads + total);
-    expect(stored.bad).toBe(total);
-    expect(stored.raw).toBe(expected.reads);
-    expect(stored.passages).toBe(expected.passages);
-    for (const [k, n] of expected.passagesByKey) if (stored.passagesByKey.get(k) !== n) throw new Error(`passages of ${k}: stored ${stored.passagesByKey.get(k)}, expected ${n}`);
-    expect(stored.counts.size).toBe(expected.counts.size);
-    for (const [k, n] of expected.counts) if (stored.counts.get(k) !== n) throw new Error(`count ${k}: stored ${stored.counts.get(k)}, expected ${n}`);
-    expect(stored.laneCountRows).toBeGreaterThan(0);
-    expect(stored.laneCountMismatches).toBe(0);
-  },
-  180_000,
-);
+  expect(ingest.registry.render()).toMatch(/tollway_ingest_db_retries_total [1-9]/);
+  const stored = await storedTotals(db);
+  expect(stored.batches).toBe(total);
+  expect(stored.batch_reads).toBe(expected.reads + total);
+  expect(stored.bad).toBe(total);
+  expect(stored.raw).toBe(expected.reads);
+  expect(stored.passages).toBe(expected.passages);
+  for (const [k, n] of expected.passagesByKey)
+    if (stored.passagesByKey.get(k) !== n) throw new Error(`passages of ${k}: stored ${stored.passagesByKey.get(k)}, expected ${n}`);
+  expect(stored.counts.size).toBe(expected.counts.size);
+  for (const [k, n] of expected.counts) if (stored.counts.get(k) !== n) throw new Error(`count ${k}: stored ${stored.counts.get(k)}, expected ${n}`);
+  expect(stored.laneCountRows).toBeGreaterThan(0);
+  expect(stored.laneCountMismatches).toBe(0);
+}, 180_000);

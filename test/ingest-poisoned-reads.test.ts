@@ -31,7 +31,8 @@ afterAll(async () => {
 }, 60_000);
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const goodReads = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ tag: tagOf(from + i), ts: iso(Date.now() - 60_000 + i * 10), lane: 1, class: 31 }));
+const goodReads = (n: number, from: number) =>
+  Array.from({ length: n }, (_, i) => ({ tag: tagOf(from + i), ts: iso(Date.now() - 60_000 + i * 10), lane: 1, class: 31 }));
 
 interface DeadLetter extends Record<string, unknown> {
   read_index: number | null;
@@ -42,8 +43,12 @@ interface DeadLetter extends Record<string, unknown> {
 }
 
 const deadLetters = (batch: number) =>
-  tdb.db.query<DeadLetter>("select read_index, reason, payload, payload_text, raw from dead_letters where gantry_id = $1 and batch_no = $2 order by read_index", [G, batch]);
-const passagesOf = async (batch: number) => (await tdb.db.one<{ n: number }>("select count(*)::int as n from passages where gantry_id = $1 and batch_no = $2", [G, batch])).n;
+  tdb.db.query<DeadLetter>(
+    "select read_index, reason, payload, payload_text, raw from dead_letters where gantry_id = $1 and batch_no = $2 order by read_index",
+    [G, batch],
+  );
+const passagesOf = async (batch: number) =>
+  (await tdb.db.one<{ n: number }>("select count(*)::int as n from passages where gantry_id = $1 and batch_no = $2", [G, batch])).n;
 
 describe("poisoned reads", () => {
   test("100 good reads and one whose plate holds \\u0000: ok, the 100 stored, the bad one dead-lettered with its reason and exact content", async () => {
@@ -110,7 +115,10 @@ describe("poisoned reads", () => {
     const nulBody = enc.encode('[{"tag":"E2801234","ts":"x","class":31}]\u0000');
     const cases: { frames: (string | Uint8Array)[]; reason: string }[] = [
       { frames: ["TR1", `{"gantry":"${G}","batch":10,"sent":"\\ud800"}`, "[]"], reason: "header: sent: must be an ISO 8601 time with a zone" },
-      { frames: ["TR1", `{"gantry":"01F0017\\u0000","batch":11,"sent":"${iso(Date.now())}"}`, "[]"], reason: "header: gantry: must be a gantry id such as 01F0017N" },
+      {
+        frames: ["TR1", `{"gantry":"01F0017\\u0000","batch":11,"sent":"${iso(Date.now())}"}`, "[]"],
+        reason: "header: gantry: must be a gantry id such as 01F0017N",
+      },
       // PostgreSQL has no year 0: storing this sent_at used to fail the whole group.
       { frames: ["TR1", JSON.stringify({ gantry: G, batch: 12, sent: "0000-06-01T00:00:00Z" }), "[]"], reason: "header: sent: year 0000 does not exist" },
       { frames: ["TR1", header(G, 13), nulBody], reason: "body: not JSON" },

@@ -44,7 +44,13 @@ describe("TR1 ingest", () => {
     blocker.release();
     const reply = await gantry.next();
     // The moment the ack is here, a fresh connection sees everything.
-    const rows = await tdb.db.query<{ tag_id: string | null; vehicle_class: number; account_id: number | null; posted_price_tenths: number | null; expected: number }>(
+    const rows = await tdb.db.query<{
+      tag_id: string | null;
+      vehicle_class: number;
+      account_id: number | null;
+      posted_price_tenths: number | null;
+      expected: number;
+    }>(
       `select p.tag_id, p.vehicle_class, p.account_id, p.posted_price_tenths,
               floor(z.zone_km_tenths * r.rate_tenths_per_km / 10.0)::int as expected
          from passages p join tariff_zones z on z.gantry_id = p.gantry_id and z.tariff_id = p.tariff_id
@@ -69,7 +75,10 @@ describe("TR1 ingest", () => {
       { vehicle_class: 41, volume: 1, direction: "N" },
       { vehicle_class: 42, volume: 1, direction: "N" },
     ]);
-    const lanes = await tdb.db.query("select lane, passages, plate_only, plate_reads, plate_conf_sum from gantry_lane_counts where gantry_id = $1 order by lane", [G]);
+    const lanes = await tdb.db.query(
+      "select lane, passages, plate_only, plate_reads, plate_conf_sum from gantry_lane_counts where gantry_id = $1 order by lane",
+      [G],
+    );
     expect(lanes).toEqual([
       { lane: 1, passages: 1, plate_only: 0, plate_reads: 0, plate_conf_sum: 0 },
       { lane: 2, passages: 1, plate_only: 0, plate_reads: 0, plate_conf_sum: 0 },
@@ -124,15 +133,32 @@ describe("TR1 ingest", () => {
     expect(dl[0]!.payload).toEqual(reads[1]);
     expect(r.errors.map((e) => e.reason)).toEqual(dl.map((d) => d.reason));
     expect((await tdb.db.one<{ n: number }>("select count(*)::int as n from passages where batch_no = 3 and gantry_id = $1", [G])).n).toBe(2);
-    const b = await tdb.db.one<{ reads: number; accepted: number; rejected: number }>("select reads, accepted, rejected from ingest_batches where gantry_id = $1 and batch_no = 3", [G]);
+    const b = await tdb.db.one<{ reads: number; accepted: number; rejected: number }>(
+      "select reads, accepted, rejected from ingest_batches where gantry_id = $1 and batch_no = 3",
+      [G],
+    );
     expect(b).toEqual({ reads: 7, accepted: 2, rejected: 5 });
   });
 
   test("antenna duplicates merge into one passage, also across batches", async () => {
     const t = T0 + 1_800_000;
     const v = tagOf(30);
-    await gantry.request(["TR1", header(G, 4), JSON.stringify([{ tag: v, ts: iso(t), class: 31 }, { tag: v, ts: iso(t + 200), class: 31 }])]);
-    const r = await gantry.request(["TR1", header(G, 5), JSON.stringify([{ tag: v, ts: iso(t + 5000), class: 31 }, { tag: v, ts: iso(t + 61_000), class: 31 }])]);
+    await gantry.request([
+      "TR1",
+      header(G, 4),
+      JSON.stringify([
+        { tag: v, ts: iso(t), class: 31 },
+        { tag: v, ts: iso(t + 200), class: 31 },
+      ]),
+    ]);
+    const r = await gantry.request([
+      "TR1",
+      header(G, 5),
+      JSON.stringify([
+        { tag: v, ts: iso(t + 5000), class: 31 },
+        { tag: v, ts: iso(t + 61_000), class: 31 },
+      ]),
+    ]);
     expect(r.accepted).toBe(2);
     const rows = await tdb.db.query<{ raw_reads: number; batch_no: number }>("select raw_reads, batch_no from passages where tag_id = $1 order by ts", [v]);
     // t, t+200, t+5000 are one passage (3 reads); t+61 s is outside the 60 s window: a new one.
@@ -140,7 +166,10 @@ describe("TR1 ingest", () => {
       { raw_reads: 3, batch_no: 4 },
       { raw_reads: 1, batch_no: 5 },
     ]);
-    const b = await tdb.db.query<{ antenna_duplicates: number }>("select antenna_duplicates from ingest_batches where gantry_id = $1 and batch_no in (4, 5) order by batch_no", [G]);
+    const b = await tdb.db.query<{ antenna_duplicates: number }>(
+      "select antenna_duplicates from ingest_batches where gantry_id = $1 and batch_no in (4, 5) order by batch_no",
+      [G],
+    );
     expect(b.map((x) => x.antenna_duplicates)).toEqual([1, 1]);
   });
 
@@ -187,17 +216,27 @@ describe("TR1 ingest", () => {
     const big = new RawGantry(ingest.endpoint);
     const other = new RawGantry(ingest.endpoint);
     try {
-      const before = await tdb.db.one<{ dl: number; b: number }>("select (select count(*)::int from dead_letters) as dl, (select count(*)::int from ingest_batches) as b");
+      const before = await tdb.db.one<{ dl: number; b: number }>(
+        "select (select count(*)::int from dead_letters) as dl, (select count(*)::int from ingest_batches) as b",
+      );
       await big.send(["TR1", header(G, 200), new Uint8Array(MAX_FRAME_BYTES + 1).fill(0x20)]);
       // Meanwhile another gantry is answered as usual.
       const r = await other.request(["TR1", header("01F0029S", 1), JSON.stringify([{ tag: tagOf(50), ts: iso(T0 + 3_000_000), class: 31 }])]);
       expect(r).toMatchObject({ status: "ok", accepted: 1 });
       await Bun.sleep(500);
       expect(big.replies.length).toBe(0);
-      const after = await tdb.db.one<{ dl: number; b: number }>("select (select count(*)::int from dead_letters) as dl, (select count(*)::int from ingest_batches) as b");
+      const after = await tdb.db.one<{ dl: number; b: number }>(
+        "select (select count(*)::int from dead_letters) as dl, (select count(*)::int from ingest_batches) as b",
+      );
       expect(after).toEqual({ dl: before.dl, b: before.b + 1 });
       // The largest batch TR1 allows still goes through.
-      const reads = Array.from({ length: 10_000 }, (_, i) => ({ tag: tagOf(100_000 + i), ts: iso(T0 + 3_600_000 + i), lane: 1 + (i % 3), class: 31, conf: 0.875 }));
+      const reads = Array.from({ length: 10_000 }, (_, i) => ({
+        tag: tagOf(100_000 + i),
+        ts: iso(T0 + 3_600_000 + i),
+        lane: 1 + (i % 3),
+        class: 31,
+        conf: 0.875,
+      }));
       const body = JSON.stringify(reads);
       expect(body.length).toBeGreaterThan(0.9 * MAX_BODY_BYTES);
       expect(body.length).toBeLessThanOrEqual(MAX_BODY_BYTES);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "../core/db/database.ts";
-import { EmbeddedPostgres, freeLocalPort } from "../core/embedded/embedded-postgres.ts";
+import { type EmbeddedPostgres, freeLocalPort } from "../core/embedded/embedded-postgres.ts";
 import { silentLogger } from "../core/log/logger.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
@@ -48,7 +48,16 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 30_000): Pro
 
 test("readyz: starting while the database is away, ready when bound and connected, unavailable when the database goes, gone after stop", async () => {
   await server.stop();
-  ingest = new IngestService({ db, logger: silentLogger, bind: "tcp://127.0.0.1:*", duplicateWindowSeconds: 60, metricsPort: 0, statsIntervalMs: 60_000, readMaxAgeSeconds: 604_800, readMaxAheadSeconds: 300 });
+  ingest = new IngestService({
+    db,
+    logger: silentLogger,
+    bind: "tcp://127.0.0.1:*",
+    duplicateWindowSeconds: 60,
+    metricsPort: 0,
+    statsIntervalMs: 60_000,
+    readMaxAgeSeconds: 604_800,
+    readMaxAheadSeconds: 300,
+  });
   const started = ingest.start();
   const readyUrl = ingest.readyUrl!;
   const healthUrl = readyUrl.replace("/readyz", "/healthz");

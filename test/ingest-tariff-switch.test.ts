@@ -17,7 +17,11 @@ let gantry: RawGantry;
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  ingest = await startIngest(tdb.db, { refreshIntervalMs: 30_000, readMaxAgeSeconds: defaults.readMaxAgeSeconds, readMaxAheadSeconds: defaults.readMaxAheadSeconds });
+  ingest = await startIngest(tdb.db, {
+    refreshIntervalMs: 30_000,
+    readMaxAgeSeconds: defaults.readMaxAgeSeconds,
+    readMaxAheadSeconds: defaults.readMaxAheadSeconds,
+  });
   gantry = new RawGantry(ingest.endpoint);
 });
 
@@ -93,7 +97,14 @@ describe("tariff switch", () => {
     // After the start, in real time: a late read from before it keeps the old price.
     while (Date.now() < start + 200) await Bun.sleep(50);
     const now = Date.now();
-    const r3 = await gantry.request(["TR1", header(G, 3), JSON.stringify([{ tag: tagOf(20), ts: iso(start - 500), class: 31 }, { tag: tagOf(21), ts: iso(now), class: 31 }])]);
+    const r3 = await gantry.request([
+      "TR1",
+      header(G, 3),
+      JSON.stringify([
+        { tag: tagOf(20), ts: iso(start - 500), class: 31 },
+        { tag: tagOf(21), ts: iso(now), class: 31 },
+      ]),
+    ]);
     expect(r3).toMatchObject({ status: "ok", accepted: 2 });
     expect(await pricedBatch(3)).toEqual([
       { tag_id: tagOf(20), tariff_id: old.id, posted_price_tenths: price(12) },
@@ -102,9 +113,7 @@ describe("tariff switch", () => {
   });
 
   test("a gantry registered a moment ago is accepted at once", async () => {
-    await tdb.db.query(
-      `insert into gantries (id, road_id, road_name, freeway, direction, km) values ('09Z0001N', '000099', 'test road', '09Z', 'N', 0.1)`,
-    );
+    await tdb.db.query(`insert into gantries (id, road_id, road_name, freeway, direction, km) values ('09Z0001N', '000099', 'test road', '09Z', 'N', 0.1)`);
     const r = await gantry.request(["TR1", header("09Z0001N", 1), JSON.stringify([{ tag: tagOf(30), ts: iso(Date.now()), class: 31 }])]);
     expect(r).toMatchObject({ status: "ok", accepted: 1 });
   });

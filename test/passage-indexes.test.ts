@@ -45,7 +45,9 @@ describe("passage indexes", () => {
     expect(byTag).toContain("passages_tag_hash_idx");
     const byPlate = await planOf("select id, ts from passages where plate = $1 order by ts desc, id desc limit 50", ["P-1234"]);
     expect(byPlate).toContain("passages_plate_hash_idx");
-    const byTags = await planOf("select id, ts from passages where tag_id = any($1::text[]) order by ts desc, id desc limit 50", [[tagId, "E28000000000000000000001"]]);
+    const byTags = await planOf("select id, ts from passages where tag_id = any($1::text[]) order by ts desc, id desc limit 50", [
+      [tagId, "E28000000000000000000001"],
+    ]);
     expect(byTags).toContain("passages_tag_hash_idx");
     const rows = await tdb.db.query<{ ts: Date }>("select ts from passages where tag_id = $1 order by ts desc, id desc", [tagId]);
     expect(rows.length).toBeGreaterThan(3);
@@ -68,7 +70,10 @@ describe("passage indexes", () => {
     const pagesOf = async (from: string, to: string) => {
       await tdb.db.query("set enable_seqscan = off");
       try {
-        const rows = await tdb.db.query<{ "QUERY PLAN": unknown }>("explain (analyze, format json) select count(*) from passages where ts >= $1 and ts < $2", [new Date(from), new Date(to)]);
+        const rows = await tdb.db.query<{ "QUERY PLAN": unknown }>("explain (analyze, format json) select count(*) from passages where ts >= $1 and ts < $2", [
+          new Date(from),
+          new Date(to),
+        ]);
         const heap = JSON.stringify(rows[0]!["QUERY PLAN"]);
         return Number(/"Lossy Heap Blocks":(\d+)/.exec(heap)?.[1] ?? Number.NaN);
       } finally {

@@ -63,8 +63,24 @@ async function expectDatabaseMatches(truth: GroundTruth, fromMs: number, toMs: n
 describe("simulator -> ingest -> database", () => {
   test("stores exactly what the model generated", async () => {
     const ingest = await startIngest(t.db);
-    const model = new TrafficModel({ data, startMs: day, durationMs: 900_000, seed: 21, vehiclesPerHour: 6000, registeredTags: pool(), malformedRate: 0.02, collectTravelTimes: false });
-    const sim = new Simulator({ endpoint: ingest.endpoint, reads: model.reads(), simStartMs: day, outbox: new Outbox(join(dir, "one"), { fsync: false }), acceleration: Infinity, maxBatchReads: 200 });
+    const model = new TrafficModel({
+      data,
+      startMs: day,
+      durationMs: 900_000,
+      seed: 21,
+      vehiclesPerHour: 6000,
+      registeredTags: pool(),
+      malformedRate: 0.02,
+      collectTravelTimes: false,
+    });
+    const sim = new Simulator({
+      endpoint: ingest.endpoint,
+      reads: model.reads(),
+      simStartMs: day,
+      outbox: new Outbox(join(dir, "one"), { fsync: false }),
+      acceleration: Infinity,
+      maxBatchReads: 200,
+    });
     const summary = await sim.run();
     await ingest.stop();
     const truth = model.truth;
@@ -83,8 +99,26 @@ describe("simulator -> ingest -> database", () => {
     const endpoint = first.endpoint;
     const start = day + 2 * 3_600_000;
     // 20 simulated minutes (trips cut at the end) at 120x: 10 s of wall time, the ingest down in the middle.
-    const model = new TrafficModel({ data, startMs: start, durationMs: 1_200_000, seed: 22, vehiclesPerHour: 6000, registeredTags: pool(), collectTravelTimes: false, drain: false });
-    const sim = new Simulator({ endpoint, reads: model.reads(), simStartMs: start, outbox: new Outbox(join(dir, "restart"), { fsync: false }), acceleration: 120, flushIntervalMs: 200, maxBatchReads: 100, ackTimeoutMs: 500 });
+    const model = new TrafficModel({
+      data,
+      startMs: start,
+      durationMs: 1_200_000,
+      seed: 22,
+      vehiclesPerHour: 6000,
+      registeredTags: pool(),
+      collectTravelTimes: false,
+      drain: false,
+    });
+    const sim = new Simulator({
+      endpoint,
+      reads: model.reads(),
+      simStartMs: start,
+      outbox: new Outbox(join(dir, "restart"), { fsync: false }),
+      acceleration: 120,
+      flushIntervalMs: 200,
+      maxBatchReads: 100,
+      ackTimeoutMs: 500,
+    });
     const running = sim.run();
     await Bun.sleep(3000);
     await first.stop();
@@ -113,7 +147,25 @@ describe("simulator -> ingest -> database", () => {
     const dataDir = join(dir, "cli");
     const runSim = async (seed: string) => {
       const proc = Bun.spawn(
-        ["bun", join(import.meta.dir, "..", "ingest", "simulator", "main.ts"), "--acceleration", "30", "--freeways", "01H", "--vehicles-per-hour", "20000", "--seed", seed, "--no-fsync", "--registered-tags", "200", "--progress-ms", "500", "--endpoint", ingest.endpoint],
+        [
+          "bun",
+          join(import.meta.dir, "..", "ingest", "simulator", "main.ts"),
+          "--acceleration",
+          "30",
+          "--freeways",
+          "01H",
+          "--vehicles-per-hour",
+          "20000",
+          "--seed",
+          seed,
+          "--no-fsync",
+          "--registered-tags",
+          "200",
+          "--progress-ms",
+          "500",
+          "--endpoint",
+          ingest.endpoint,
+        ],
         { env: { ...process.env, DATABASE_URL: t.url, DATA_DIR: dataDir, LOG_LEVEL: "warn", START_SIMULATOR: "false" }, stdout: "pipe", stderr: "pipe" },
       );
       // Wait until it has delivered something, then stop it the way the launcher does.
@@ -126,10 +178,23 @@ describe("simulator -> ingest -> database", () => {
       proc.kill("SIGTERM");
       const code = await proc.exited;
       const out = (await new Response(proc.stdout).text()).trim().split("\n");
-      return { code, summary: JSON.parse(out[out.length - 1]!) as { readsSent: number; readsAcked: number; batchesAcked: number; unackedBatches: number; numberCollisions: number } };
+      return {
+        code,
+        summary: JSON.parse(out[out.length - 1]!) as {
+          readsSent: number;
+          readsAcked: number;
+          batchesAcked: number;
+          unackedBatches: number;
+          numberCollisions: number;
+        },
+      };
     };
     const maxBatches = async () =>
-      new Map((await t.db.query<{ g: string; b: number }>("select gantry_id as g, max(batch_no) as b from ingest_batches where gantry_id like '01H%' group by 1")).map((r) => [r.g, r.b]));
+      new Map(
+        (
+          await t.db.query<{ g: string; b: number }>("select gantry_id as g, max(batch_no) as b from ingest_batches where gantry_id like '01H%' group by 1")
+        ).map((r) => [r.g, r.b]),
+      );
 
     const first = await runSim("cli-1");
     expect(first.code).toBe(0);
@@ -138,7 +203,9 @@ describe("simulator -> ingest -> database", () => {
     expect(first.summary.readsAcked).toBe(first.summary.readsSent);
     const afterFirst = await maxBatches();
     const firstKeys = new Set(
-      (await t.db.query<{ g: string; b: number }>("select gantry_id as g, batch_no as b from ingest_batches where gantry_id like '01H%'")).map((r) => `${r.g}|${r.b}`),
+      (await t.db.query<{ g: string; b: number }>("select gantry_id as g, batch_no as b from ingest_batches where gantry_id like '01H%'")).map(
+        (r) => `${r.g}|${r.b}`,
+      ),
     );
     const stored = (await t.db.one<{ n: number }>("select count(*)::int as n from ingest_batches where gantry_id like '01H%'")).n;
     expect(stored).toBe(first.summary.batchesAcked);
@@ -162,11 +229,28 @@ describe("simulator -> ingest -> database", () => {
     const endpoint = ingest.endpoint;
     const dataDir = join(dir, "kill9");
     const spawnSim = (args: string[]) =>
-      Bun.spawn(["bun", join(import.meta.dir, "..", "ingest", "simulator", "main.ts"), "--freeways", "01F", "--vehicles-per-hour", "20000", "--registered-tags", "0", "--warmup", "0", "--endpoint", endpoint, ...args], {
-        env: { ...process.env, DATABASE_URL: t2.url, DATA_DIR: dataDir, LOG_LEVEL: "warn" },
-        stdout: "pipe",
-        stderr: "ignore",
-      });
+      Bun.spawn(
+        [
+          "bun",
+          join(import.meta.dir, "..", "ingest", "simulator", "main.ts"),
+          "--freeways",
+          "01F",
+          "--vehicles-per-hour",
+          "20000",
+          "--registered-tags",
+          "0",
+          "--warmup",
+          "0",
+          "--endpoint",
+          endpoint,
+          ...args,
+        ],
+        {
+          env: { ...process.env, DATABASE_URL: t2.url, DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+          stdout: "pipe",
+          stderr: "ignore",
+        },
+      );
     try {
       const first = spawnSim(["--acceleration", "60", "--start", "2024-03-25T07:00:00+08:00", "--duration", "30m", "--seed", "k1"]);
       for (let i = 0; i < 200; i++) {

@@ -22,9 +22,7 @@ function bandPasses(a: Arterial, plan: ProgressionPlan, direction: "outbound" | 
     const l = (s.leftOut ?? 0) * C;
     const lb = (s.leftIn ?? 0) * C;
     const g = s.green * C;
-    return direction === "outbound"
-      ? { start: p.offsetS + (p.leadIn ? lb : 0), length: g - lb }
-      : { start: p.offsetS + (p.leadOut ? l : 0), length: g - l };
+    return direction === "outbound" ? { start: p.offsetS + (p.leadIn ? lb : 0), length: g - lb } : { start: p.offsetS + (p.leadOut ? l : 0), length: g - l };
   });
   const travel = plan.links.map((l) => l.distanceM / (direction === "outbound" ? l.outboundSpeedMs : l.inboundSpeedMs));
   const order = direction === "outbound" ? [...windows.keys()] : [...windows.keys()].reverse();

@@ -82,7 +82,15 @@ interface SolvedVars {
 }
 
 /** Builds the plan (windows, offsets, links) from a cycle, signal start times and travel times. */
-export function buildTiming(a: Arterial, cycleS: number, arterialStartS: number[], outTravelS: number[], inTravelS: number[], leadOut: boolean[], leadIn: boolean[]) {
+export function buildTiming(
+  a: Arterial,
+  cycleS: number,
+  arterialStartS: number[],
+  outTravelS: number[],
+  inTravelS: number[],
+  leadOut: boolean[],
+  leadIn: boolean[],
+) {
   const pos = positions(a.signals);
   const base = arterialStartS[0]!;
   const signals: SignalTiming[] = a.signals.map((s, i) => {
@@ -180,13 +188,31 @@ export function maxbandLp(a: Arterial): string {
   const redIn = (s: ArterialSignal) => 1 - s.green + (s.leftOut ?? 0);
 
   if (a.equalBands) rows.push(` equal: b - bb = 0`);
-  if (k !== 1) rows.push(` ratio:${expr([[1 - k, "bb"], [-(1 - k) * k, "b"]])} >= 0`);
+  if (k !== 1)
+    rows.push(
+      ` ratio:${expr([
+        [1 - k, "bb"],
+        [-(1 - k) * k, "b"],
+      ])} >= 0`,
+    );
 
   a.signals.forEach((s, idx) => {
     const i = idx + 1;
     rows.push(` gout${i}: w${i} + b <= ${fmt(1 - red(s))}`);
-    rows.push(` gin${i}:${expr([[1, `wb${i}`], [1, "bb"], [s.queueInS ?? 0, "z"]])} <= ${fmt(1 - redIn(s))}`);
-    if ((s.queueOutS ?? 0) > 0) rows.push(` qout${i}:${expr([[1, `w${i}`], [-(s.queueOutS ?? 0), "z"]])} >= 0`);
+    rows.push(
+      ` gin${i}:${expr([
+        [1, `wb${i}`],
+        [1, "bb"],
+        [s.queueInS ?? 0, "z"],
+      ])} <= ${fmt(1 - redIn(s))}`,
+    );
+    if ((s.queueOutS ?? 0) > 0)
+      rows.push(
+        ` qout${i}:${expr([
+          [1, `w${i}`],
+          [-(s.queueOutS ?? 0), "z"],
+        ])} >= 0`,
+      );
     for (const [dir, lead, len] of [
       ["dOut", s.leadOut, s.leftOut ?? 0],
       ["dIn", s.leadIn, s.leftIn ?? 0],
@@ -232,10 +258,30 @@ export function maxbandLp(a: Arterial): string {
     rows.push(` loop${i}:${expr(terms)} = ${fmt(rhs)}`);
 
     const d = sj.distanceM;
-    rows.push(` tminout${i}:${expr([[1, `t${i}`], [-d / a.outboundSpeed.maxMs, "z"]])} >= 0`);
-    rows.push(` tmaxout${i}:${expr([[1, `t${i}`], [-d / a.outboundSpeed.minMs, "z"]])} <= 0`);
-    rows.push(` tminin${i}:${expr([[1, `tb${i}`], [-d / a.inboundSpeed.maxMs, "z"]])} >= 0`);
-    rows.push(` tmaxin${i}:${expr([[1, `tb${i}`], [-d / a.inboundSpeed.minMs, "z"]])} <= 0`);
+    rows.push(
+      ` tminout${i}:${expr([
+        [1, `t${i}`],
+        [-d / a.outboundSpeed.maxMs, "z"],
+      ])} >= 0`,
+    );
+    rows.push(
+      ` tmaxout${i}:${expr([
+        [1, `t${i}`],
+        [-d / a.outboundSpeed.minMs, "z"],
+      ])} <= 0`,
+    );
+    rows.push(
+      ` tminin${i}:${expr([
+        [1, `tb${i}`],
+        [-d / a.inboundSpeed.maxMs, "z"],
+      ])} >= 0`,
+    );
+    rows.push(
+      ` tmaxin${i}:${expr([
+        [1, `tb${i}`],
+        [-d / a.inboundSpeed.minMs, "z"],
+      ])} <= 0`,
+    );
     // Loose bounds on m keep the branch-and-bound finite: t + tb is at most 2 d / vmin cycles.
     const mMax = Math.ceil((d / a.outboundSpeed.minMs + d / a.inboundSpeed.minMs) / a.cycleMinS) + 3;
     bounds.push(`  -3 <= m${i} <= ${mMax}`);
@@ -293,7 +339,8 @@ export class MaxbandSolver {
     const solveSeconds = (performance.now() - started) / 1000;
     const col = (name: string): number => res.Columns[name]?.Primal ?? 0;
     // A limit may stop the solve with an incumbent (usable) or without one (no primal values).
-    const hasSolution = res.Status === "Optimal" || ((res.Status === "Time limit reached" || res.Status === "Iteration limit reached") && res.Columns["z"]?.Primal !== undefined);
+    const hasSolution =
+      res.Status === "Optimal" || ((res.Status === "Time limit reached" || res.Status === "Iteration limit reached") && res.Columns["z"]?.Primal !== undefined);
     if (!hasSolution || !(col("z") > 0)) {
       const cycle = a.cycleMinS;
       const plan = oneWayProgression(a, cycle, `MAXBAND gave no solution (${res.Status}); one-way progression at the minimum cycle`);

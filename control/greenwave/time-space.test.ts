@@ -5,16 +5,59 @@ import { timeSpaceRows, widestBand } from "./time-space.ts";
 
 describe("widestBand", () => {
   test("aligned greens give the smallest green; a shift narrows the band", () => {
-    expect(widestBand(60, [{ startS: 0, durationS: 30 }, { startS: 10, durationS: 20 }], [0, 10]).widthS).toBeCloseTo(20, 9);
-    const shifted = widestBand(60, [{ startS: 0, durationS: 30 }, { startS: 25, durationS: 30 }], [0, 10]);
+    expect(
+      widestBand(
+        60,
+        [
+          { startS: 0, durationS: 30 },
+          { startS: 10, durationS: 20 },
+        ],
+        [0, 10],
+      ).widthS,
+    ).toBeCloseTo(20, 9);
+    const shifted = widestBand(
+      60,
+      [
+        { startS: 0, durationS: 30 },
+        { startS: 25, durationS: 30 },
+      ],
+      [0, 10],
+    );
     expect(shifted.widthS).toBeCloseTo(15, 9);
     expect(shifted.startS).toBeCloseTo(15, 9);
-    expect(widestBand(60, [{ startS: 0, durationS: 20 }, { startS: 30, durationS: 20 }], [0, 0]).widthS).toBe(0);
+    expect(
+      widestBand(
+        60,
+        [
+          { startS: 0, durationS: 20 },
+          { startS: 30, durationS: 20 },
+        ],
+        [0, 0],
+      ).widthS,
+    ).toBe(0);
   });
 
   test("windows that wrap around the cycle end are handled", () => {
-    expect(widestBand(60, [{ startS: 50, durationS: 30 }, { startS: 115, durationS: 20 }], [0, 0]).widthS).toBeCloseTo(20, 9);
-    expect(widestBand(60, [{ startS: 50, durationS: 30 }, { startS: 0, durationS: 30 }], [0, 0])).toEqual({ widthS: expect.closeTo(20, 9), startS: expect.closeTo(0, 9) });
+    expect(
+      widestBand(
+        60,
+        [
+          { startS: 50, durationS: 30 },
+          { startS: 115, durationS: 20 },
+        ],
+        [0, 0],
+      ).widthS,
+    ).toBeCloseTo(20, 9);
+    expect(
+      widestBand(
+        60,
+        [
+          { startS: 50, durationS: 30 },
+          { startS: 0, durationS: 30 },
+        ],
+        [0, 0],
+      ),
+    ).toEqual({ widthS: expect.closeTo(20, 9), startS: expect.closeTo(0, 9) });
   });
 });
 

@@ -103,7 +103,13 @@ export function timeSpaceRows(cycleS: number, signals: readonly SignalTiming[], 
   });
   const { outbound, inbound, outArrival, inArrival } = measureBands(cycleS, signals, links);
   const n = signals.length;
-  const edges = (direction: TimeSpaceRow["direction"], band: { widthS: number; startS: number }, arrival: number[], order: SignalTiming[], seqOf: (k: number) => number) => {
+  const edges = (
+    direction: TimeSpaceRow["direction"],
+    band: { widthS: number; startS: number },
+    arrival: number[],
+    order: SignalTiming[],
+    seqOf: (k: number) => number,
+  ) => {
     if (band.widthS <= EPS) return;
     for (const k of [0, 1]) {
       const t0 = band.startS + k * cycleS;

@@ -89,13 +89,18 @@ export class TrafficQueries {
 
   /** Throws a 400 unless the period is non-empty and at most maxSpanDays long. */
   checkPeriod(p: Period): void {
-    if (!(p.toMs > p.fromMs)) throw new TollwayError("bad_request", "`to` must be after `from`", { fields: [{ field: "query.to", message: "must be after from" }] });
+    if (!(p.toMs > p.fromMs))
+      throw new TollwayError("bad_request", "`to` must be after `from`", { fields: [{ field: "query.to", message: "must be after from" }] });
     if (p.toMs - p.fromMs > this.maxSpanDays * DAY) {
-      throw new TollwayError("bad_request", `The period may span at most ${this.maxSpanDays} days`, { fields: [{ field: "query.to", message: `at most ${this.maxSpanDays} days after from` }] });
+      throw new TollwayError("bad_request", `The period may span at most ${this.maxSpanDays} days`, {
+        fields: [{ field: "query.to", message: `at most ${this.maxSpanDays} days after from` }],
+      });
     }
   }
 
-  async counts(f: Period & { source: "ingest" | "tdcs"; gantryId?: string; direction?: string; vehicleClass?: number; limit: number }): Promise<Limited<CountItem>> {
+  async counts(
+    f: Period & { source: "ingest" | "tdcs"; gantryId?: string; direction?: string; vehicleClass?: number; limit: number },
+  ): Promise<Limited<CountItem>> {
     this.checkPeriod(f);
     const rows = await this.db.query<{ b: Date; g: string; d: string; c: number; s: string; v: number }>(
       `select bucket as b, gantry_id as g, direction as d, vehicle_class as c, source as s, volume as v from vehicle_counts
@@ -121,7 +126,17 @@ export class TrafficQueries {
           and ($7::text is null or coalesce(rs.direction, right(st.from_gantry, 1)) = $7)
           and ($8::smallint is null or st.vehicle_class = $8)
         order by st.bucket, st.from_gantry, st.to_gantry, st.vehicle_class limit $9`,
-      [f.source, new Date(f.fromMs), new Date(f.toMs), f.fromGantry ?? null, f.toGantry ?? null, f.freeway ?? null, f.direction ?? null, f.vehicleClass ?? null, f.limit + 1],
+      [
+        f.source,
+        new Date(f.fromMs),
+        new Date(f.toMs),
+        f.fromGantry ?? null,
+        f.toGantry ?? null,
+        f.freeway ?? null,
+        f.direction ?? null,
+        f.vehicleClass ?? null,
+        f.limit + 1,
+      ],
     );
     return limited(rows, f.limit, (r) => ({
       bucket: r.b.toISOString(),
@@ -139,9 +154,23 @@ export class TrafficQueries {
   async trips(f: { tagId?: string; plate?: string; fromMs?: number; toMs?: number; source: "computed" | "tdcs"; limit: number }): Promise<Limited<TripItem>> {
     const key = f.tagId ?? (f.plate ? plateKey(f.plate) : undefined);
     if (!key || (f.tagId && f.plate)) {
-      throw new TollwayError("bad_request", "Give exactly one of tagId or plate", { fields: [{ field: "query", message: "needs exactly one of tagId, plate" }] });
+      throw new TollwayError("bad_request", "Give exactly one of tagId or plate", {
+        fields: [{ field: "query", message: "needs exactly one of tagId, plate" }],
+      });
     }
-    const rows = await this.db.query<{ id: number; k: string; c: number; s: Date; e: Date; sg: string; eg: string; l: number; te: boolean; src: string; p: { ts: string; gantry: string }[] }>(
+    const rows = await this.db.query<{
+      id: number;
+      k: string;
+      c: number;
+      s: Date;
+      e: Date;
+      sg: string;
+      eg: string;
+      l: number;
+      te: boolean;
+      src: string;
+      p: { ts: string; gantry: string }[];
+    }>(
       `select id, vehicle_key as k, vehicle_class as c, start_ts as s, end_ts as e, start_gantry as sg, end_gantry as eg,
               length_km as l, trip_end as te, source as src, path as p
          from trips where vehicle_key = $1 and source = $2 and ($3::timestamptz is null or end_ts >= $3) and ($4::timestamptz is null or start_ts < $4)
@@ -180,7 +209,9 @@ export class TrafficQueries {
   }): Promise<Limited<HotspotItem>> {
     if (!f.current) {
       if (f.fromMs === undefined || f.toMs === undefined) {
-        throw new TollwayError("bad_request", "History needs `from` and `to` (or ask for current=true)", { fields: [{ field: "query.from", message: "required unless current=true" }] });
+        throw new TollwayError("bad_request", "History needs `from` and `to` (or ask for current=true)", {
+          fields: [{ field: "query.from", message: "required unless current=true" }],
+        });
       }
       this.checkPeriod({ fromMs: f.fromMs, toMs: f.toMs });
     }

@@ -87,7 +87,18 @@ export class CorridorService {
       `insert into corridors (name, description, cycle_min_s, cycle_max_s, outbound_speed_min_ms, outbound_speed_max_ms,
                               inbound_speed_min_ms, inbound_speed_max_ms, band_ratio, settings)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) returning id`,
-      [spec.name, spec.description ?? null, spec.cycleMinS, spec.cycleMaxS, spec.outboundSpeed.minMs, spec.outboundSpeed.maxMs, spec.inboundSpeed.minMs, spec.inboundSpeed.maxMs, spec.bandRatio, JSON.stringify(settings)],
+      [
+        spec.name,
+        spec.description ?? null,
+        spec.cycleMinS,
+        spec.cycleMaxS,
+        spec.outboundSpeed.minMs,
+        spec.outboundSpeed.maxMs,
+        spec.inboundSpeed.minMs,
+        spec.inboundSpeed.maxMs,
+        spec.bandRatio,
+        JSON.stringify(settings),
+      ],
     );
     let seq = 0;
     for (const i of spec.intersections) {
@@ -119,6 +130,13 @@ export class CorridorService {
               (select p.id from signal_plans p where p.corridor_id = c.id and p.status = 'active') as active
          from corridors c order by c.id`,
     );
-    return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, intersectionCount: r.n, activePlanId: r.active, createdAt: r.created_at.toISOString() }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      intersectionCount: r.n,
+      activePlanId: r.active,
+      createdAt: r.created_at.toISOString(),
+    }));
   }
 }

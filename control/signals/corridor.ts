@@ -98,7 +98,8 @@ export function validateCorridor(c: CorridorSpec): void {
     const mode = timingMode(i);
     const art = arterialPhase(i);
     if (mode === "fixed") {
-      if (art.greenS === undefined || art.redS === undefined) bad(`${at}.phases`, "give every phase flow and saturation, or the arterial phase greenS and redS");
+      if (art.greenS === undefined || art.redS === undefined)
+        bad(`${at}.phases`, "give every phase flow and saturation, or the arterial phase greenS and redS");
       else if (!(art.greenS > 0) || art.redS < 0) bad(`${at}.phases`, "arterial greenS must be > 0 and redS >= 0");
     } else {
       const stages = new Set(i.phases.map((p) => p.stage ?? p.name)).size;

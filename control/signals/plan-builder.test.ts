@@ -22,7 +22,14 @@ const corridor = (): CorridorSpec => ({
   intersections: [
     { name: "A", distanceM: 0, lostTimeS: 16, phases: flows(500, 300) },
     { name: "B", distanceM: 250, lostTimeS: 12, phases: flows(640, 480) },
-    { name: "C", distanceM: 300, phases: [{ name: "main", greenS: 40, redS: 30 }, { name: "side", greenS: 24 }] },
+    {
+      name: "C",
+      distanceM: 300,
+      phases: [
+        { name: "main", greenS: 40, redS: 30 },
+        { name: "side", greenS: 24 },
+      ],
+    },
   ],
 });
 

@@ -116,7 +116,10 @@ export class PlanBuilder {
     const signals: ArterialSignal[] = c.intersections.map((i, k) => {
       const lead = { out: leadOf(i.leftTurn?.outbound), in: leadOf(i.leftTurn?.inbound) };
       const green = arterialFraction(i, c, cycleRange[0]);
-      if (!(green > 0 && green < 1)) throw new TollwayError("unprocessable", `${i.name}: arterial green fraction ${green.toFixed(3)} leaves no band`, { fields: [{ field: `body.intersections.${k}.phases`, message: "arterial green must be between 0 and the cycle" }] });
+      if (!(green > 0 && green < 1))
+        throw new TollwayError("unprocessable", `${i.name}: arterial green fraction ${green.toFixed(3)} leaves no band`, {
+          fields: [{ field: `body.intersections.${k}.phases`, message: "arterial green must be between 0 and the cycle" }],
+        });
       return {
         name: i.name,
         distanceM: k === 0 ? 0 : i.distanceM,

@@ -74,7 +74,10 @@ export interface ControllerExport {
 
 const OFFSET_REFERENCE = "start of the arterial green relative to the start of the arterial green at intersection seq 1, seconds, 0 <= offset < cycle";
 
-function leftTurnsOf(spec: { outboundFraction?: number; inboundFraction?: number } | undefined, plan: { leadOut: boolean; leadIn: boolean } | undefined): ControllerExport["controllers"][number]["leftTurns"] {
+function leftTurnsOf(
+  spec: { outboundFraction?: number; inboundFraction?: number } | undefined,
+  plan: { leadOut: boolean; leadIn: boolean } | undefined,
+): ControllerExport["controllers"][number]["leftTurns"] {
   const out = (spec?.outboundFraction ?? 0) > 0;
   const inn = (spec?.inboundFraction ?? 0) > 0;
   if (!plan || (!out && !inn)) return null;
@@ -133,7 +136,17 @@ export class SignalPlanService {
       `insert into signal_plans (corridor_id, version, status, method, cycle_s, outbound_band_s, inbound_band_s, efficiency, solver_status, result, created_by)
        values ($1, coalesce((select max(version) from signal_plans where corridor_id = $1), 0) + 1, 'proposed', $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
        returning id`,
-      [corridorId, computed.method, computed.cycleS, computed.outboundBandS, computed.inboundBandS, computed.efficiency, computed.solverStatus, JSON.stringify(computed), createdBy],
+      [
+        corridorId,
+        computed.method,
+        computed.cycleS,
+        computed.outboundBandS,
+        computed.inboundBandS,
+        computed.efficiency,
+        computed.solverStatus,
+        JSON.stringify(computed),
+        createdBy,
+      ],
     );
     for (const [k, i] of computed.intersections.entries()) {
       await q.query("insert into signal_plan_intersections (plan_id, intersection_id, offset_s, splits) values ($1, $2, $3, $4::jsonb)", [
@@ -193,10 +206,7 @@ export class SignalPlanService {
 
   async exportActive(corridorId: number, q: Queryable = this.db): Promise<ControllerExport> {
     const corridor = await this.corridors.get(corridorId, q);
-    const row = await q.maybeOne<PlanRow>(
-      `select ${PLAN_COLUMNS}, result from signal_plans where corridor_id = $1 and status = 'active'`,
-      [corridorId],
-    );
+    const row = await q.maybeOne<PlanRow>(`select ${PLAN_COLUMNS}, result from signal_plans where corridor_id = $1 and status = 'active'`, [corridorId]);
     if (!row) throw new TollwayError("not_found", `Corridor ${corridorId} has no active plan`);
     const plan = await this.toPlan(row, q);
     const result = row.result!;

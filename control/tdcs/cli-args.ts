@@ -30,7 +30,11 @@ export function parseArgs(args: readonly string[]): { positional: string[]; opti
 export function parseTimeArg(text: string | undefined, name: string, timeZone: string): number {
   if (!text) throw new TollwayError("bad_request", `--${name} is required`);
   const date = /^(\d{4})[-/](\d{2})[-/](\d{2})$/.exec(text);
-  const ms = date ? parseTdcsTime(`${date[1]}-${date[2]}-${date[3]} 00:00`, timeZone) : /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? Date.parse(text) : parseTdcsTime(text, timeZone);
+  const ms = date
+    ? parseTdcsTime(`${date[1]}-${date[2]}-${date[3]} 00:00`, timeZone)
+    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(text)
+      ? Date.parse(text)
+      : parseTdcsTime(text, timeZone);
   if (Number.isNaN(ms)) throw new TollwayError("bad_request", `--${name}: not a time: ${JSON.stringify(text)}`);
   return ms;
 }

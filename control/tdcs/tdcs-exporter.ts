@@ -62,7 +62,16 @@ export class TdcsExporter {
         );
         for (const r of rows) {
           yield formatTrip(
-            { vehicleClass: r.c, startMs: r.s.getTime(), startGantry: r.sg, endMs: r.e.getTime(), endGantry: r.eg, lengthKm: Number(r.l), tripEnd: r.te, path: r.p },
+            {
+              vehicleClass: r.c,
+              startMs: r.s.getTime(),
+              startGantry: r.sg,
+              endMs: r.e.getTime(),
+              endGantry: r.eg,
+              lengthKm: Number(r.l),
+              tripEnd: r.te,
+              path: r.p,
+            },
             tz,
           );
         }

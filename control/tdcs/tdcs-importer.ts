@@ -62,13 +62,21 @@ export class TdcsImporter {
           `insert into vehicle_counts (bucket, gantry_id, direction, vehicle_class, source, volume)
            select b, g, d, c, 'tdcs', v from unnest($1::timestamptz[], $2::text[], $3::text[], $4::smallint[], $5::int[]) as u(b, g, d, c, v)
            on conflict (bucket, gantry_id, vehicle_class, source) do update set volume = excluded.volume, direction = excluded.direction`,
-          [list.map((c) => new Date(c.bucketMs)), list.map((c) => c.gantryId), list.map((c) => c.direction), list.map((c) => c.vehicleClass), list.map((c) => c.volume)],
+          [
+            list.map((c) => new Date(c.bucketMs)),
+            list.map((c) => c.gantryId),
+            list.map((c) => c.direction),
+            list.map((c) => c.vehicleClass),
+            list.map((c) => c.volume),
+          ],
         );
         return list.length;
       }
       case "M04A":
       case "M05A": {
-        const byKey = new Map(rows.map((r, i) => parsePair(r, tz, firstLine + i)).map((p) => [`${p.bucketMs}|${p.fromGantry}|${p.toGantry}|${p.vehicleClass}`, p]));
+        const byKey = new Map(
+          rows.map((r, i) => parsePair(r, tz, firstLine + i)).map((p) => [`${p.bucketMs}|${p.fromGantry}|${p.toGantry}|${p.vehicleClass}`, p]),
+        );
         const column = product === "M04A" ? "travel_time_s" : "speed_kmh";
         const list = [...byKey.values()];
         const upsert = (from: string) =>

@@ -23,7 +23,12 @@ export interface TripsJobOptions {
   initialLookbackMs: number;
 }
 
-export const DEFAULT_TRIPS_JOB: TripsJobOptions = { gapMs: DEFAULT_TRIP_GAP_MS, trailingMs: 30 * 60_000, lookbackMs: 6 * 3600_000, initialLookbackMs: 6 * 3600_000 };
+export const DEFAULT_TRIPS_JOB: TripsJobOptions = {
+  gapMs: DEFAULT_TRIP_GAP_MS,
+  trailingMs: 30 * 60_000,
+  lookbackMs: 6 * 3600_000,
+  initialLookbackMs: 6 * 3600_000,
+};
 
 const TRIP_COLUMNS = [
   { name: "start_ts", type: "timestamptz" },
@@ -79,7 +84,18 @@ export class TripsJob implements ControlJob {
       await tx.bulkInsert(
         "trips",
         TRIP_COLUMNS,
-        trips.map((t) => [new Date(t.startMs), new Date(t.endMs), t.vehicleKey, t.vehicleClass, t.startGantry, t.endGantry, t.lengthKm, t.tripEnd, t.path, "computed"]),
+        trips.map((t) => [
+          new Date(t.startMs),
+          new Date(t.endMs),
+          t.vehicleKey,
+          t.vehicleClass,
+          t.startGantry,
+          t.endGantry,
+          t.lengthKm,
+          t.tripEnd,
+          t.path,
+          "computed",
+        ]),
       );
     });
     return trips.length;

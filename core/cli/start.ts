@@ -25,8 +25,18 @@ interface Component {
 }
 
 const COMPONENTS: Component[] = [
-  { name: "ingest", entry: "ingest/main.ts", wanted: () => true, readyUrl: (c) => (c.ingest.metricsPort ? `http://${probeHost(c.ingest.metricsHost)}:${c.ingest.metricsPort}/readyz` : undefined) },
-  { name: "gateway", entry: "gateway/main.ts", wanted: () => true, readyUrl: (c) => (c.gateway.port ? `http://${probeHost(c.gateway.host)}:${c.gateway.port}/readyz` : undefined) },
+  {
+    name: "ingest",
+    entry: "ingest/main.ts",
+    wanted: () => true,
+    readyUrl: (c) => (c.ingest.metricsPort ? `http://${probeHost(c.ingest.metricsHost)}:${c.ingest.metricsPort}/readyz` : undefined),
+  },
+  {
+    name: "gateway",
+    entry: "gateway/main.ts",
+    wanted: () => true,
+    readyUrl: (c) => (c.gateway.port ? `http://${probeHost(c.gateway.host)}:${c.gateway.port}/readyz` : undefined),
+  },
   { name: "control", entry: "control/main.ts", wanted: () => true },
   { name: "sim", entry: "ingest/simulator/main.ts", wanted: (c) => c.startSimulator },
 ];
@@ -56,7 +66,9 @@ await runMain("start", async ({ config, logger }) => {
     if (!url) {
       const dataDir = resolve(root, config.dataDir);
       if (existsSync(join(dataDir, "pglite"))) {
-        logger.warn("the PGlite data of earlier versions is no longer used; the embedded database is PostgreSQL now (starts empty)", { unused: join(dataDir, "pglite") });
+        logger.warn("the PGlite data of earlier versions is no longer used; the embedded database is PostgreSQL now (starts empty)", {
+          unused: join(dataDir, "pglite"),
+        });
       }
       embedded = new EmbeddedPostgres({ dataDir: join(dataDir, "postgres"), port: config.embeddedDbPort, logger });
       url = await embedded.start();
@@ -74,7 +86,11 @@ await runMain("start", async ({ config, logger }) => {
     const selected = config.startComponents;
     const components = COMPONENTS.filter(
       (c) =>
-        !stopRequested && existsSync(join(root, c.entry)) && c.wanted(config) && !selected.includes("none") && (selected.includes("all") || selected.includes(c.name)),
+        !stopRequested &&
+        existsSync(join(root, c.entry)) &&
+        c.wanted(config) &&
+        !selected.includes("none") &&
+        (selected.includes("all") || selected.includes(c.name)),
     );
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
@@ -87,8 +103,12 @@ await runMain("start", async ({ config, logger }) => {
     console.log(
       [
         `Tollway is running (${embedded ? `embedded database: ${url}, log ${embedded.logFile}` : `external database: ${url.replace(/:[^:@/]*@/, ":***@")}`})`,
-        components.some((c) => c.name === "gateway") ? `  gateway  http://${config.gateway.host}:${config.gateway.port}  (docs at /docs, readiness at /readyz)` : "",
-        components.some((c) => c.name === "ingest") ? `  ingest   ${config.ingest.bind}  (${ingestReady ? `readiness at ${ingestReady}, metrics at /metrics` : "no HTTP endpoint"})` : "",
+        components.some((c) => c.name === "gateway")
+          ? `  gateway  http://${config.gateway.host}:${config.gateway.port}  (docs at /docs, readiness at /readyz)`
+          : "",
+        components.some((c) => c.name === "ingest")
+          ? `  ingest   ${config.ingest.bind}  (${ingestReady ? `readiness at ${ingestReady}, metrics at /metrics` : "no HTTP endpoint"})`
+          : "",
         `  components: ${components.map((c) => c.name).join(", ") || "none"} (restarted when they exit; see the log)`,
         "Press Ctrl-C to stop.",
       ]

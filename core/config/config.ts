@@ -29,7 +29,10 @@ const zmqEndpoint = z
 
 const HUNDRED_YEARS_S = 3_155_760_000;
 
-const z85Key = z.string().trim().regex(/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/, "must be a 40-character Z85 CURVE key");
+const z85Key = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/, "must be a 40-character Z85 CURVE key");
 
 export const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
@@ -64,7 +67,12 @@ export const envSchema = z.object({
   INGEST_DUPLICATE_WINDOW_S: z.coerce.number().int().min(0).max(3600).default(60),
   // Plausible read times around the ingest's clock; at most 100 years, so every accepted time
   // stays where binary COPY's microseconds are exact (years 1685-2255).
-  INGEST_READ_MAX_AGE_S: z.coerce.number().int().min(0).max(HUNDRED_YEARS_S).default(7 * 86_400),
+  INGEST_READ_MAX_AGE_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(HUNDRED_YEARS_S)
+    .default(7 * 86_400),
   INGEST_READ_MAX_AHEAD_S: z.coerce.number().int().min(0).max(HUNDRED_YEARS_S).default(300),
 
   CONTROL_PERIOD_S: z.coerce.number().int().min(10).max(3600).default(300),
@@ -80,8 +88,16 @@ export const envSchema = z.object({
   START_COMPONENTS: z
     .string()
     .default("all")
-    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
-    .refine((list) => list.every((c) => ["all", "none", "gateway", "ingest", "control", "sim"].includes(c)), "must be all, none, or a comma-separated list of gateway, ingest, control, sim"),
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((c) => ["all", "none", "gateway", "ingest", "control", "sim"].includes(c)),
+      "must be all, none, or a comma-separated list of gateway, ingest, control, sim",
+    ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -180,9 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bind: e.INGEST_BIND,
       metricsPort: e.INGEST_METRICS_PORT,
       metricsHost: /^tcp:\/\/([0-9.]+):/.exec(e.INGEST_BIND)?.[1] ?? "0.0.0.0",
-      curve: e.INGEST_CURVE_SECRET_KEY
-        ? { secretKey: e.INGEST_CURVE_SECRET_KEY, publicKey: e.INGEST_CURVE_PUBLIC_KEY }
-        : undefined,
+      curve: e.INGEST_CURVE_SECRET_KEY ? { secretKey: e.INGEST_CURVE_SECRET_KEY, publicKey: e.INGEST_CURVE_PUBLIC_KEY } : undefined,
       duplicateWindowSeconds: e.INGEST_DUPLICATE_WINDOW_S,
       readMaxAgeSeconds: e.INGEST_READ_MAX_AGE_S,
       readMaxAheadSeconds: e.INGEST_READ_MAX_AHEAD_S,

@@ -19,8 +19,26 @@ describe("BinaryCopyWriter", () => {
   test("every type, nulls and extremes arrive exactly, across chunk boundaries", async () => {
     const cases = [
       { s: 0, i: 0, b: 0, r: 0, d: 0, us: Date.UTC(2000, 0, 1) * 1000, t: "", raw: new Uint8Array() },
-      { s: -32768, i: -2147483648, b: -Number.MAX_SAFE_INTEGER, r: -1.5, d: -1e300, us: Date.UTC(1969, 11, 31, 23, 59, 59) * 1000 + 999_999, t: "E2801160600002085BFC8A3A", raw: new Uint8Array([0, 255, 10]) },
-      { s: 32767, i: 2147483647, b: Number.MAX_SAFE_INTEGER, r: 0.92, d: Math.PI, us: Date.UTC(2026, 10, 26, 8, 0, 0) * 1000 + 123_456, t: "台北 tab\there \\N", raw: new Uint8Array(300).fill(7) },
+      {
+        s: -32768,
+        i: -2147483648,
+        b: -Number.MAX_SAFE_INTEGER,
+        r: -1.5,
+        d: -1e300,
+        us: Date.UTC(1969, 11, 31, 23, 59, 59) * 1000 + 999_999,
+        t: "E2801160600002085BFC8A3A",
+        raw: new Uint8Array([0, 255, 10]),
+      },
+      {
+        s: 32767,
+        i: 2147483647,
+        b: Number.MAX_SAFE_INTEGER,
+        r: 0.92,
+        d: Math.PI,
+        us: Date.UTC(2026, 10, 26, 8, 0, 0) * 1000 + 123_456,
+        t: "台北 tab\there \\N",
+        raw: new Uint8Array(300).fill(7),
+      },
       { s: 5, i: 4_294_967, b: 4_294_967_296, r: 1, d: 0.1, us: Date.UTC(2199, 0, 1) * 1000 + 1, t: "x".repeat(1000), raw: new Uint8Array([1]) },
     ];
     // 64-byte chunks: rows and long fields are cut into many chunks.
@@ -67,7 +85,9 @@ describe("BinaryCopyWriter", () => {
     w.row(9);
     w.int4(1000);
     const chunks = w.finish();
-    await expect(tdb.db.tx((tx) => tx.copyEncoded("copy_binary_probe", COLS, chunks, { binary: true }))).rejects.toThrow(/row field count|unexpected EOF|field/i);
+    await expect(tdb.db.tx((tx) => tx.copyEncoded("copy_binary_probe", COLS, chunks, { binary: true }))).rejects.toThrow(
+      /row field count|unexpected EOF|field/i,
+    );
     expect(await tdb.db.maybeOne("select 1 from copy_binary_probe where n = 1000")).toBeUndefined();
   });
 

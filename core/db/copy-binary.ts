@@ -93,7 +93,10 @@ export class BinaryCopyWriter {
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       // Not ASCII: nothing was committed yet (pos unchanged), encode the whole string instead.
-      if (c > 0x7f) return this.bytes(utf8.encode(s));
+      if (c > 0x7f) {
+        this.bytes(utf8.encode(s));
+        return;
+      }
       b[start + i] = c;
     }
     this.view.setInt32(this.pos, n);

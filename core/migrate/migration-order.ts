@@ -46,7 +46,10 @@ export function checkMigrationOrder(files: readonly string[], applying: readonly
     const number = f.slice(0, 3);
     const other = byNumber.get(number);
     if (other !== undefined && other !== migrationOf(f)) {
-      throw new TollwayError("config", `migrations ${other} and ${migrationOf(f)} share the number ${number}: give one of them a number above every existing migration`);
+      throw new TollwayError(
+        "config",
+        `migrations ${other} and ${migrationOf(f)} share the number ${number}: give one of them a number above every existing migration`,
+      );
     }
     byNumber.set(number, migrationOf(f));
   }

@@ -32,11 +32,13 @@ describe("Migrator on plain PostgreSQL", () => {
     expect(report.applied).toEqual(portable);
     expect(report.applied.some((f) => f.endsWith(".timescale.sql"))).toBe(false);
     // Rollups exist as plain views with the names the dashboards use.
-    const views = await t.db.query<{ table_name: string }>(
-      "select table_name from information_schema.views where table_schema = 'public' order by 1",
+    const views = await t.db.query<{ table_name: string }>("select table_name from information_schema.views where table_schema = 'public' order by 1");
+    expect(views.map((v) => v.table_name)).toEqual(
+      expect.arrayContaining(["passages_daily", "passages_hourly", "segment_stats_hourly", "vehicle_counts_hourly"]),
     );
-    expect(views.map((v) => v.table_name)).toEqual(expect.arrayContaining(["passages_daily", "passages_hourly", "segment_stats_hourly", "vehicle_counts_hourly"]));
-    const tables = await t.db.query<{ n: number }>("select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'");
+    const tables = await t.db.query<{ n: number }>(
+      "select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'",
+    );
     expect(tables[0]!.n).toBeGreaterThan(30);
   });
 
@@ -55,7 +57,9 @@ describe("Migrator on plain PostgreSQL", () => {
   });
 
   test("TIMESCALEDB=on without the extension is a clear error", async () => {
-    await expect(new Migrator({ db: t.db, sqlDir: defaultSqlDir, timescaledb: "on", tollTimezone: "Asia/Taipei" }).run()).rejects.toThrow(/no timescaledb extension/);
+    await expect(new Migrator({ db: t.db, sqlDir: defaultSqlDir, timescaledb: "on", tollTimezone: "Asia/Taipei" }).run()).rejects.toThrow(
+      /no timescaledb extension/,
+    );
   });
 
   test("an applied migration that was edited is refused", async () => {
@@ -76,7 +80,10 @@ describe("Migrator on plain PostgreSQL", () => {
     const dir = copyOfSqlDir();
     writeFileSync(join(dir, "150_added_late.sql"), "create table added_late (x int);\n");
     // The newest portable migration of the tree, whichever it is when this runs.
-    const newest = readdirSync(defaultSqlDir).filter((f) => /^\d+_.*(?<!\.timescale)\.sql$/.test(f)).sort().at(-1)!;
+    const newest = readdirSync(defaultSqlDir)
+      .filter((f) => /^\d+_.*(?<!\.timescale)\.sql$/.test(f))
+      .sort()
+      .at(-1)!;
     const next = Number.parseInt(newest, 10) + 1;
     await expect(new Migrator({ db: t.db, sqlDir: dir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run()).rejects.toThrow(
       new RegExp(`150_added_late\\.sql was never applied but sorts before ${newest.replace(".", "\\.")}.*from ${next}`),
@@ -88,11 +95,15 @@ describe("Migrator on plain PostgreSQL", () => {
     const dir = copyOfSqlDir();
     writeFileSync(join(dir, "999_one.sql"), "select 1;\n");
     writeFileSync(join(dir, "999_two.sql"), "select 2;\n");
-    await expect(new Migrator({ db: t.db, sqlDir: dir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run()).rejects.toThrow(/999_one and 999_two share the number 999/);
+    await expect(new Migrator({ db: t.db, sqlDir: dir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run()).rejects.toThrow(
+      /999_one and 999_two share the number 999/,
+    );
   });
 
   test("the daily rollup buckets local days in TOLL_TIMEZONE and follows it when it changes", async () => {
-    await t.db.query("insert into passages (ts, gantry_id, tag_id, read_class, vehicle_class, batch_no) values ('2024-03-25T20:00:00Z', '01F0005S', 'AAAA0000', 31, 31, 1)");
+    await t.db.query(
+      "insert into passages (ts, gantry_id, tag_id, read_class, vehicle_class, batch_no) values ('2024-03-25T20:00:00Z', '01F0005S', 'AAAA0000', 31, 31, 1)",
+    );
     const day = async () => (await t.db.one<{ bucket: Date }>("select bucket from passages_daily")).bucket.toISOString();
     // 20:00 UTC is 04:00 on the 26th in Taipei.
     expect(await day()).toBe("2024-03-25T16:00:00.000Z");
@@ -105,7 +116,9 @@ describe("Migrator on plain PostgreSQL", () => {
   });
 
   test("an unknown TOLL_TIMEZONE is a clear error and changes nothing", async () => {
-    await expect(new Migrator({ db: t.db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Mars/Olympus_Mons" }).run()).rejects.toThrow(/TOLL_TIMEZONE Mars\/Olympus_Mons/);
+    await expect(new Migrator({ db: t.db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Mars/Olympus_Mons" }).run()).rejects.toThrow(
+      /TOLL_TIMEZONE Mars\/Olympus_Mons/,
+    );
     expect((await t.db.one<{ z: string }>("select toll_timezone() as z")).z).toBe("Asia/Taipei");
   });
 });

@@ -73,7 +73,9 @@ describe("Migrator with TimescaleDB", () => {
     // A passage with neither tag nor plate is refused by the schema.
     await expect(db.bulkInsert("passages", columns, [[ts, "01F0017N", null, null, 31, 31, 14, 1]])).rejects.toThrow();
 
-    const hourly = await db.query("select passages, plate_only, posted_tenths from passages_hourly where gantry_id = '01F0017N' and bucket = '2026-11-26T08:00:00Z'");
+    const hourly = await db.query(
+      "select passages, plate_only, posted_tenths from passages_hourly where gantry_id = '01F0017N' and bucket = '2026-11-26T08:00:00Z'",
+    );
     expect(hourly).toEqual([{ passages: 2, plate_only: 1, posted_tenths: 28 }]);
     const daily = await db.one<{ bucket: Date }>("select bucket from passages_daily limit 1");
     // The local day in Asia/Taipei starts at 16:00 UTC the day before.
@@ -81,7 +83,10 @@ describe("Migrator with TimescaleDB", () => {
   });
 
   test("passage chunks get the BRIN ts index; new ranges are summarised; a merge updates only its own chunk's passage", async () => {
-    const columns = ["ts", "gantry_id", "tag_id", "read_class", "vehicle_class", "batch_no"].map((name, i) => ({ name, type: ["timestamptz", "text", "text", "smallint", "smallint", "bigint"][i]! }));
+    const columns = ["ts", "gantry_id", "tag_id", "read_class", "vehicle_class", "batch_no"].map((name, i) => ({
+      name,
+      type: ["timestamptz", "text", "text", "smallint", "smallint", "bigint"][i]!,
+    }));
     const tag = "E2801160600002085BFC0001";
     // Two days, two chunks: both first rows sit at ctid (0,1) of their chunk.
     const days = ["2026-10-01T08:00:00.000Z", "2026-10-02T08:00:00.000Z"];
@@ -94,13 +99,18 @@ describe("Migrator with TimescaleDB", () => {
     expect(new Set(chunkIndexes.map((r) => r.amname))).toEqual(new Set(["brin"]));
     expect(Number((await db.one<{ n: string }>("select summarize_full_passage_ranges() as n")).n)).toBeGreaterThanOrEqual(0);
     // Chunks carry the hypertable's setting: no insert-driven autovacuum (sql/120).
-    const chunkOptions = await db.query<{ reloptions: string[] | null }>("select c.reloptions from pg_inherits h join pg_class c on c.oid = h.inhrelid where h.inhparent = 'passages'::regclass");
+    const chunkOptions = await db.query<{ reloptions: string[] | null }>(
+      "select c.reloptions from pg_inherits h join pg_class c on c.oid = h.inhrelid where h.inhparent = 'passages'::regclass",
+    );
     for (const c of chunkOptions) expect(c.reloptions ?? []).toEqual(expect.arrayContaining(["autovacuum_vacuum_insert_threshold=-1"]));
 
     const ref = { gantry: "01F0017N", tsMs: Date.parse(days[1]!), ts: days[1]!, tag, plate: null, rawReads: 3, addStored: 2, stored: true };
     const plan = { batches: [], storedMerges: [ref], counts: [], laneCounts: [], deadLetters: [], gantryStatus: [] } as unknown as GroupPlan;
     await db.tx((tx) => writeOthers(tx, plan));
-    const rows = await db.query<{ day: string; raw_reads: number }>("select to_char(ts, 'MM-DD') as day, raw_reads from passages where tag_id = $1 order by ts", [tag]);
+    const rows = await db.query<{ day: string; raw_reads: number }>(
+      "select to_char(ts, 'MM-DD') as day, raw_reads from passages where tag_id = $1 order by ts",
+      [tag],
+    );
     expect(rows).toEqual([
       { day: "10-01", raw_reads: 1 },
       { day: "10-02", raw_reads: 3 },

@@ -132,10 +132,11 @@ export class Seeder {
           const today = zoneToGantry.get(z.gantryId);
           if (today && !zoneRows.has(today)) zoneRows.set(today, z.zoneKmTenths);
         }
-        await tx.query(
-          `insert into tariff_zones (tariff_id, gantry_id, zone_km_tenths) select $1, * from unnest($2::text[], $3::int[])`,
-          [inserted.id, [...zoneRows.keys()], [...zoneRows.values()]],
-        );
+        await tx.query(`insert into tariff_zones (tariff_id, gantry_id, zone_km_tenths) select $1, * from unnest($2::text[], $3::int[])`, [
+          inserted.id,
+          [...zoneRows.keys()],
+          [...zoneRows.values()],
+        ]);
         tariffZones = zoneRows.size;
         this.logger.info("seed: default tariff", { code: t.code, version: t.version, zones: tariffZones });
       } else {

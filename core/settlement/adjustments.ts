@@ -132,9 +132,14 @@ export class AdjustmentService {
         "select s.account_id, (select b.id from plate_bills b where b.settlement_id = s.id) as bill_id from settlements s where s.id = $1",
         [input.settlementId],
       );
-      if (!s) throw new TollwayError("unprocessable", `settlement ${input.settlementId} does not exist`, { fields: [{ field: "body.settlementId", message: "no such settlement" }] });
+      if (!s)
+        throw new TollwayError("unprocessable", `settlement ${input.settlementId} does not exist`, {
+          fields: [{ field: "body.settlementId", message: "no such settlement" }],
+        });
       if (accountId !== null && s.account_id !== accountId) {
-        throw new TollwayError("unprocessable", "the settlement belongs to another account", { fields: [{ field: "body.accountId", message: "does not match the settlement" }] });
+        throw new TollwayError("unprocessable", "the settlement belongs to another account", {
+          fields: [{ field: "body.accountId", message: "does not match the settlement" }],
+        });
       }
       accountId ??= s.account_id;
       if (accountId === null) plateBillId ??= s.bill_id;
@@ -148,10 +153,14 @@ export class AdjustmentService {
       throw new TollwayError("unprocessable", `account ${accountId} does not exist`, { fields: [{ field: "body.accountId", message: "no such account" }] });
     }
     if (plateBillId !== null && !(await tx.maybeOne("select 1 from plate_bills where id = $1", [plateBillId]))) {
-      throw new TollwayError("unprocessable", `plate bill ${plateBillId} does not exist`, { fields: [{ field: "body.plateBillId", message: "no such plate bill" }] });
+      throw new TollwayError("unprocessable", `plate bill ${plateBillId} does not exist`, {
+        fields: [{ field: "body.plateBillId", message: "no such plate bill" }],
+      });
     }
     if (!(await tx.maybeOne("select 1 from adjustment_reasons where code = $1", [input.reasonCode]))) {
-      throw new TollwayError("unprocessable", `unknown reason code ${input.reasonCode}`, { fields: [{ field: "body.reasonCode", message: "not a known reason code" }] });
+      throw new TollwayError("unprocessable", `unknown reason code ${input.reasonCode}`, {
+        fields: [{ field: "body.reasonCode", message: "not a known reason code" }],
+      });
     }
     const r = await tx.one<{ id: number }>(
       `insert into adjustments (account_id, plate_bill_id, settlement_id, reason_code, kind, amount_tenths, note, created_by)
@@ -184,7 +193,9 @@ export class AdjustmentService {
         createdBy: resolvedBy,
       });
     } else if (before.plateBillId !== null) {
-      const bill = await tx.one<{ toll_tenths: number; status: string }>("select toll_tenths, status from plate_bills where id = $1 for update", [before.plateBillId]);
+      const bill = await tx.one<{ toll_tenths: number; status: string }>("select toll_tenths, status from plate_bills where id = $1 for update", [
+        before.plateBillId,
+      ]);
       if (bill.status === "paid" || bill.status === "cancelled") {
         throw new TollwayError("conflict", `plate bill ${before.plateBillId} is ${bill.status}; refund it outside the bill`);
       }
@@ -205,10 +216,11 @@ export class AdjustmentService {
 
   async reject(tx: Queryable, id: number, resolvedBy: number | null, note: string | undefined): Promise<{ before: Adjustment; after: Adjustment }> {
     const before = await this.openForResolution(tx, id, resolvedBy);
-    await tx.query(
-      "update adjustments set status = 'rejected', resolved_by = $2, resolved_at = now(), note = coalesce($3, note) where id = $1",
-      [id, resolvedBy, note ?? null],
-    );
+    await tx.query("update adjustments set status = 'rejected', resolved_by = $2, resolved_at = now(), note = coalesce($3, note) where id = $1", [
+      id,
+      resolvedBy,
+      note ?? null,
+    ]);
     return { before, after: await this.get(id, tx) };
   }
 }

@@ -209,7 +209,8 @@ export class PlateBillService {
 
   /** Moves every unpaid bill forward as of a local day. Idempotent. */
   async escalate(tx: Queryable, asOf: string): Promise<EscalationResult> {
-    if (!isLocalDay(asOf)) throw new TollwayError("bad_request", `not a calendar day: ${asOf}`, { fields: [{ field: "body.asOf", message: "must be YYYY-MM-DD" }] });
+    if (!isLocalDay(asOf))
+      throw new TollwayError("bad_request", `not a calendar day: ${asOf}`, { fields: [{ field: "body.asOf", message: "must be YYYY-MM-DD" }] });
     const p = await this.policy(tx);
     const step = async (from: readonly string[], to: string, afterDays: number, column: "fee_tenths" | "fine_tenths" | null, amount: number) => {
       const set = column ? `, ${column} = $4` : "";
@@ -233,9 +234,15 @@ export class PlateBillService {
   }
 
   async policy(q: Queryable = this.db): Promise<PlateBillingPolicy> {
-    const r = await q.one<{ due_days: number; notice_after_days: number; fee_after_days: number; fee_tenths: number; fine_after_days: number; fine_tenths: number; updated_at: Date }>(
-      "select due_days, notice_after_days, fee_after_days, fee_tenths, fine_after_days, fine_tenths, updated_at from plate_billing_policy where id",
-    );
+    const r = await q.one<{
+      due_days: number;
+      notice_after_days: number;
+      fee_after_days: number;
+      fee_tenths: number;
+      fine_after_days: number;
+      fine_tenths: number;
+      updated_at: Date;
+    }>("select due_days, notice_after_days, fee_after_days, fee_tenths, fine_after_days, fine_tenths, updated_at from plate_billing_policy where id");
     return {
       dueDays: r.due_days,
       noticeAfterDays: r.notice_after_days,

@@ -112,13 +112,24 @@ export class SettlementQueries {
       "select id, kind, amount_tenths, created_at from ledger_entries where settlement_id = $1 order by id",
       [id],
     );
-    return { ...toView(r), ledgerEntries: entries.map((e) => ({ id: e.id, kind: e.kind, amountTenths: e.amount_tenths, createdAt: e.created_at.toISOString() })) };
+    return {
+      ...toView(r),
+      ledgerEntries: entries.map((e) => ({ id: e.id, kind: e.kind, amountTenths: e.amount_tenths, createdAt: e.created_at.toISOString() })),
+    };
   }
 
   async runs(day: string | undefined, limit: number): Promise<SettlementRunView[]> {
     const rows = await this.db.query<{
-      id: number; local_day: string; status: string; vehicles: number; payable_tenths: number; adjustments: number;
-      triggered_by: string; started_at: Date; finished_at: Date | null; error: string | null;
+      id: number;
+      local_day: string;
+      status: string;
+      vehicles: number;
+      payable_tenths: number;
+      adjustments: number;
+      triggered_by: string;
+      started_at: Date;
+      finished_at: Date | null;
+      error: string | null;
     }>(
       `select id, local_day::text as local_day, case when abandoned then 'failed' else status end as status, vehicles, payable_tenths,
               adjustments, triggered_by, started_at, finished_at, case when abandoned then $3 else error end as error

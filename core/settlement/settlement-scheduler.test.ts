@@ -27,8 +27,7 @@ function scheduler(maxCatchUpDays = 7) {
   return new SettlementScheduler(t.db, svc, { timeZone: TPE, clock, graceMs: 10 * 60_000, maxCatchUpDays, checkEveryMs: 50 });
 }
 
-const settledDays = async () =>
-  (await t.db.query<{ d: string }>("select local_day::text as d from settlements order by local_day")).map((r) => r.d);
+const settledDays = async () => (await t.db.query<{ d: string }>("select local_day::text as d from settlements order by local_day")).map((r) => r.d);
 
 describe("settlement scheduler", () => {
   test("with no run on record it starts at the last day that is over", async () => {

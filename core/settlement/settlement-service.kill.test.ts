@@ -18,7 +18,9 @@ const PER_VEHICLE = 10;
 
 /** `vehicles` tagged vehicles with `perVehicle` southbound passages each on freeway 1, spread over the local day. */
 async function generateDay(q: Queryable, day: string, vehicles: number, perVehicle: number): Promise<void> {
-  const zones = (await q.query<{ gantry_id: string }>("select gantry_id from toll_zones where gantry_id like '01F%S' order by gantry_id")).map((r) => r.gantry_id);
+  const zones = (await q.query<{ gantry_id: string }>("select gantry_id from toll_zones where gantry_id like '01F%S' order by gantry_id")).map(
+    (r) => r.gantry_id,
+  );
   await q.query("insert into accounts (name, kind, balance_tenths) select 'fleet ' || g, 'fleet', 10000000 from generate_series(1, 100) g");
   await q.query(
     `insert into tags (id, account_id, vehicle_class)
@@ -71,7 +73,11 @@ describe("a settlement run whose process dies", () => {
     expect(await proc.exited).not.toBe(0);
 
     // As soon as the connection is gone (PostgreSQL notices the dead socket), the run is failed, not running for ever.
-    const dead = await until("the killed run to read as failed", async () => (await runsOf(DAY)).find((r) => r.id === running.id && r.status !== "running"), 60_000);
+    const dead = await until(
+      "the killed run to read as failed",
+      async () => (await runsOf(DAY)).find((r) => r.id === running.id && r.status !== "running"),
+      60_000,
+    );
     expect(dead).toMatchObject({ status: "failed", error: expect.stringContaining("abandoned") });
     // Nothing of the killed run was kept: the day is one transaction.
     expect(await t.db.one("select count(*)::int as n from settlements")).toEqual({ n: 0 });
@@ -90,7 +96,10 @@ describe("a settlement run whose process dies", () => {
       [running.id, "failed"],
     ]);
     // The new run also wrote the abandoned one down as failed (not only the read that shows it so).
-    expect(await t.db.one("select status, error from settlement_runs where id = $1", [running.id])).toEqual({ status: "failed", error: expect.stringContaining("abandoned") });
+    expect(await t.db.one("select status, error from settlement_runs where id = $1", [running.id])).toEqual({
+      status: "failed",
+      error: expect.stringContaining("abandoned"),
+    });
 
     // Durations are real: from the run's start to its commit, not ~0 (now() is the transaction's start).
     const done = runs[0]!;

@@ -73,9 +73,14 @@ describe("daily settlement", () => {
   test("an account whose balance goes below its threshold becomes low_balance with its tags", async () => {
     // poor: 200.0 - 328 = -128.0
     expect(await account(poor)).toEqual({ balance_tenths: 2_000 - 3280, status: "low_balance" });
-    const tags = await t.db.query<{ id: string; status: string; status_version: number }>("select id, status, status_version from tags where account_id = $1 order by id", [poor]);
+    const tags = await t.db.query<{ id: string; status: string; status_version: number }>(
+      "select id, status, status_version from tags where account_id = $1 order by id",
+      [poor],
+    );
     expect(tags.map((x) => x.status)).toEqual(["low_balance", "low_balance"]);
-    const changes = await t.db.query<{ version: number; tag_id: string; status: string }>("select version, tag_id, status from tag_status_changes order by version");
+    const changes = await t.db.query<{ version: number; tag_id: string; status: string }>(
+      "select version, tag_id, status from tag_status_changes order by version",
+    );
     expect(changes.map((c) => [c.tag_id, c.status])).toEqual(tags.map((x) => [x.id, "low_balance"]));
     expect(tags.map((x) => x.status_version)).toEqual(changes.map((c) => c.version));
     expect((await account(rich)).status).toBe("active");
@@ -114,12 +119,23 @@ describe("daily settlement", () => {
     // 402.8 - 0.25 x 162.8 - 24 = 338.1 -> 338
     expect(s).toEqual({ payable_tenths: 3380, revision: 2, posted_total_tenths: 3908 + 120 });
     const entries = await ledger(rich);
-    expect(entries.map((e) => [e.kind, e.amount_tenths])).toEqual([["toll", -3290], ["toll_adjustment", -90]]);
+    expect(entries.map((e) => [e.kind, e.amount_tenths])).toEqual([
+      ["toll", -3290],
+      ["toll_adjustment", -90],
+    ]);
     expect((await account(rich)).balance_tenths).toBe(50_000 - 3380);
-    const bill = await t.db.one<{ id: number; toll_tenths: number }>("select id, toll_tenths from plate_bills where plate = 'ABC-1234' and local_day = $1", [DAY]);
+    const bill = await t.db.one<{ id: number; toll_tenths: number }>("select id, toll_tenths from plate_bills where plate = 'ABC-1234' and local_day = $1", [
+      DAY,
+    ]);
     expect(bill.toll_tenths).toBe(2130);
-    const events = await t.db.query<{ kind: string; amount_tenths: number }>("select kind, amount_tenths from plate_bill_events where bill_id = $1 order by id", [bill.id]);
-    expect(events).toEqual([{ kind: "created", amount_tenths: 2010 }, { kind: "rerated", amount_tenths: 120 }]);
+    const events = await t.db.query<{ kind: string; amount_tenths: number }>(
+      "select kind, amount_tenths from plate_bill_events where bill_id = $1 order by id",
+      [bill.id],
+    );
+    expect(events).toEqual([
+      { kind: "created", amount_tenths: 2010 },
+      { kind: "rerated", amount_tenths: 120 },
+    ]);
     // And again: still nothing new.
     expect(await svc.runDay(DAY, { triggeredBy: "test" })).toMatchObject({ revised: 0, unchanged: 3, adjustments: 0 });
     expect((await ledger(rich)).length).toBe(2);
@@ -129,7 +145,9 @@ describe("daily settlement", () => {
   test("a special day added later re-rates the day: a plate bill brought to 0 is cancelled", async () => {
     await insertPassages(t.db, trip("2024-03-21T08:00:00+08:00", ZONES.slice(0, 40), { plate: "FRE-0001" }));
     await svc.runDay("2024-03-21", { triggeredBy: "test" });
-    const before = await t.db.one<{ id: number; toll_tenths: number; status: string }>("select id, toll_tenths, status from plate_bills where plate = 'FRE-0001'");
+    const before = await t.db.one<{ id: number; toll_tenths: number; status: string }>(
+      "select id, toll_tenths, status from plate_bills where plate = 'FRE-0001'",
+    );
     expect(before.status).toBe("open");
     expect(before.toll_tenths).toBeGreaterThan(0);
     await t.db.query("insert into tariff_special_days (day, kind, free_from, free_to) values ('2024-03-21', 'free_hours', '06:00', '12:00')");

@@ -103,7 +103,8 @@ export class SettlementService {
   }
 
   async runDay(day: string, opts: RunOptions): Promise<SettlementRunResult> {
-    if (!isLocalDay(day)) throw new TollwayError("bad_request", `not a calendar day: ${day}`, { fields: [{ field: "body.day", message: "must be YYYY-MM-DD" }] });
+    if (!isLocalDay(day))
+      throw new TollwayError("bad_request", `not a calendar day: ${day}`, { fields: [{ field: "body.day", message: "must be YYYY-MM-DD" }] });
     const { start, end } = this.calendar.dayBounds(day);
     if (end.getTime() > this.clock().getTime()) {
       throw new TollwayError("unprocessable", `${day} is not over yet in ${this.calendar.timeZone}; a day is settled after its local midnight`, {
@@ -116,7 +117,11 @@ export class SettlementService {
     return this.db.session(async (s) => {
       const { id } = await s.one<{ id: number }>("select nextval(pg_get_serial_sequence('settlement_runs', 'id')) as id");
       const begin = async (q: Queryable) => {
-        await q.query("insert into settlement_runs (id, local_day, triggered_by, started_at) values ($1, $2::date, $3, clock_timestamp())", [id, day, opts.triggeredBy]);
+        await q.query("insert into settlement_runs (id, local_day, triggered_by, started_at) values ($1, $2::date, $3, clock_timestamp())", [
+          id,
+          day,
+          opts.triggeredBy,
+        ]);
         const reaped = await q.query<{ id: number }>(
           `update settlement_runs r set status = 'failed', error = $1, finished_at = clock_timestamp() where r.status = 'running' and ${OWNER_GONE} returning id`,
           [ABANDONED],
@@ -194,7 +199,18 @@ export class SettlementService {
       list.push(p);
     }
 
-    const r: SettlementRunResult = { runId, localDay: day, vehicles: vehicles.size, created: 0, revised: 0, unchanged: 0, payableTenths: 0, adjustments: 0, adjustmentTenths: 0, plateBills: 0 };
+    const r: SettlementRunResult = {
+      runId,
+      localDay: day,
+      vehicles: vehicles.size,
+      created: 0,
+      revised: 0,
+      unchanged: 0,
+      payableTenths: 0,
+      adjustments: 0,
+      adjustmentTenths: 0,
+      plateBills: 0,
+    };
     const fresh: { key: string; toll: DailyToll; tagId: string | null; plate: string | null; accountId: number | null }[] = [];
     const changed: { old: SettlementRow; toll: DailyToll; tagId: string | null; plate: string | null }[] = [];
     for (const [key, list] of vehicles) {
@@ -228,15 +244,7 @@ export class SettlementService {
          select $1::date, * , $15::bigint from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::int[],
                                     $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[])
          returning id, vehicle_key`,
-        [
-          day,
-          cols((x) => x.key),
-          cols((x) => x.tagId),
-          cols((x) => x.plate),
-          cols((x) => x.accountId),
-          ...tollArrays(fresh.map((x) => x.toll)),
-          runId,
-        ],
+        [day, cols((x) => x.key), cols((x) => x.tagId), cols((x) => x.plate), cols((x) => x.accountId), ...tollArrays(fresh.map((x) => x.toll)), runId],
       );
       const idOf = new Map(ids.map((x) => [x.vehicle_key, x.id]));
       r.created = fresh.length;
@@ -261,11 +269,7 @@ export class SettlementService {
            from unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::boolean[], $10::bigint[])
                 as u(id, vehicle_class, tariff_id, passages, posted, free, long, special, single_rate, payable)
           where s.id = u.id`,
-        [
-          cols((x) => x.old.id),
-          ...tollArrays(changed.map((x) => x.toll)),
-          runId,
-        ],
+        [cols((x) => x.old.id), ...tollArrays(changed.map((x) => x.toll)), runId],
       );
       r.revised = changed.length;
       for (const { old, toll, tagId, plate } of changed) {
@@ -283,7 +287,17 @@ export class SettlementService {
           });
         } else if (!tagId && plate) {
           // Re-rated plate bills are few: one at a time, with their history.
-          if (await billPlateDay(tx, { plate, day, settlementId: old.id, vehicleClass: toll.vehicleClass, tollTenths: toll.payableTenths, dueDays: policy.due_days })) r.plateBills++;
+          if (
+            await billPlateDay(tx, {
+              plate,
+              day,
+              settlementId: old.id,
+              vehicleClass: toll.vehicleClass,
+              tollTenths: toll.payableTenths,
+              dueDays: policy.due_days,
+            })
+          )
+            r.plateBills++;
         }
       }
     }

@@ -57,7 +57,11 @@ describe("Supervisor", () => {
     supervisor.start({ name: "steady", command: [bun, "-e", "setTimeout(() => process.exit(1), 400)"] });
     const until = Date.now() + 20_000;
     while (of("restarting component").length < 3 && Date.now() < until) await Bun.sleep(50);
-    expect(of("restarting component").slice(0, 3).map((r) => [r.attempt, r.delayMs])).toEqual([
+    expect(
+      of("restarting component")
+        .slice(0, 3)
+        .map((r) => [r.attempt, r.delayMs]),
+    ).toEqual([
       [1, 20],
       [1, 20],
       [1, 20],

@@ -77,7 +77,15 @@ export class Supervisor {
 
   start(component: SupervisedComponent): void {
     if (this.units.has(component.name)) throw new Error(`component ${component.name} is already supervised`);
-    const unit: Unit = { component, backoff: new RestartBackoff(this.policy), child: undefined, startedAt: 0, state: "starting", restarts: 0, timer: undefined };
+    const unit: Unit = {
+      component,
+      backoff: new RestartBackoff(this.policy),
+      child: undefined,
+      startedAt: 0,
+      state: "starting",
+      restarts: 0,
+      timer: undefined,
+    };
     this.units.set(component.name, unit);
     this.spawn(unit);
   }
@@ -160,7 +168,12 @@ export class Supervisor {
         await res.body?.cancel();
         if (res.status === 200 && unit.child === child) {
           unit.state = "ready";
-          this.opts.logger.info("component ready", { component: unit.component.name, pid: child.pid, restarts: unit.restarts, startupMs: Date.now() - unit.startedAt });
+          this.opts.logger.info("component ready", {
+            component: unit.component.name,
+            pid: child.pid,
+            restarts: unit.restarts,
+            startupMs: Date.now() - unit.startedAt,
+          });
           return;
         }
       } catch {

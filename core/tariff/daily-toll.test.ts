@@ -4,7 +4,13 @@ import { priceDay, type PassageToPrice } from "./daily-toll.ts";
 import { TariffSet, type SpecialDay, type TariffVersion } from "./tariff.ts";
 
 const TPE = "Asia/Taipei";
-const RATES = new Map([[31, 12], [32, 12], [41, 15], [42, 15], [5, 18]]);
+const RATES = new Map([
+  [31, 12],
+  [32, 12],
+  [41, 15],
+  [42, 15],
+  [5, 18],
+]);
 
 function tariff(id: number, zones: Record<string, number>, over: Partial<TariffVersion> = {}): TariffVersion {
   return {
@@ -97,7 +103,14 @@ describe("daily toll: rules", () => {
     expect(priceDay(six.slice(0, 5), set(g), [], TPE).payableTenths).toBe(20);
     // just below half: 4 passages of 6.4 km (7.68 -> 7.6) = 30.4 - 24 = 6.4 -> 6
     const f = tariff(5, { F: 64 });
-    expect(priceDay(six.slice(0, 4).map((p) => ({ ...p, gantryId: "F" })), set(f), [], TPE).payableTenths).toBe(60);
+    expect(
+      priceDay(
+        six.slice(0, 4).map((p) => ({ ...p, gantryId: "F" })),
+        set(f),
+        [],
+        TPE,
+      ).payableTenths,
+    ).toBe(60);
     // Long-distance quarter tenths: 389.5 - 37.375 - 24 = 328.125 -> 328 (not 329)
     const q = tariff(4, { Q: 3246 }); // 324.6 km x 1.2 = 389.52 -> 389.5
     expect(priceDay([at("2024-03-25T08:00:00+08:00", "Q")], set(q), [], TPE).payableTenths).toBe(3280);
@@ -168,13 +181,20 @@ describe("daily toll: special days", () => {
 describe("daily toll: tariff versions", () => {
   test("each passage uses its own tariff; the day's thresholds come from the first passage's tariff", () => {
     const v1 = tariff(1, { B: 2000 }, { effectiveTo: new Date("2024-03-25T12:00:00+08:00") });
-    const v2 = tariff(2, { B: 2000 }, {
-      effectiveFrom: new Date("2024-03-25T12:00:00+08:00"),
-      ratesTenthsPerKm: new Map([[31, 10]]),
-      dailyFreeKmTenths: 0,
-    });
+    const v2 = tariff(
+      2,
+      { B: 2000 },
+      {
+        effectiveFrom: new Date("2024-03-25T12:00:00+08:00"),
+        ratesTenthsPerKm: new Map([[31, 10]]),
+        dailyFreeKmTenths: 0,
+      },
+    );
     const r = priceDay([at("2024-03-25T08:00:00+08:00", "B"), at("2024-03-25T13:00:00+08:00", "B")], set(v1, v2), [], TPE);
-    expect(r.lines.map((l) => [l.tariffId, l.postedTenths])).toEqual([[1, 2400], [2, 2000]]);
+    expect(r.lines.map((l) => [l.tariffId, l.postedTenths])).toEqual([
+      [1, 2400],
+      [2, 2000],
+    ]);
     expect(r.tariffId).toBe(1);
     // 440.0 - 0.25 x 200 - 24 (v1's free km) = 366
     expect(r.payableTenths).toBe(3660);

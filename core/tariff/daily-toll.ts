@@ -80,12 +80,7 @@ function inFreeHours(s: Extract<SpecialDay, { kind: "free_hours" }>, second: num
   return s.fromSecond < s.toSecond ? second >= s.fromSecond && second < s.toSecond : second >= s.fromSecond || second < s.toSecond;
 }
 
-export function priceDay(
-  passagesIn: readonly PassageToPrice[],
-  tariffs: TariffSet,
-  specialDays: readonly SpecialDay[],
-  timeZone: TimeZone,
-): DailyToll {
+export function priceDay(passagesIn: readonly PassageToPrice[], tariffs: TariffSet, specialDays: readonly SpecialDay[], timeZone: TimeZone): DailyToll {
   if (passagesIn.length === 0) throw new RangeError("a day needs at least one passage");
   const calendar = calendarOf(timeZone);
   const passages = [...passagesIn].sort((a, b) => a.ts.getTime() - b.ts.getTime());

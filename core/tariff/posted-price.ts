@@ -7,7 +7,9 @@
  * settlement engine uses it when re-rating.
  */
 export function postedPriceTenths(zoneKmTenths: number, rateTenthsPerKm: number): number {
-  if (!Number.isSafeInteger(zoneKmTenths) || zoneKmTenths < 0) throw new RangeError(`zone length must be a non-negative integer in 0.1 km, got ${zoneKmTenths}`);
-  if (!Number.isSafeInteger(rateTenthsPerKm) || rateTenthsPerKm < 0) throw new RangeError(`rate must be a non-negative integer in NT$0.1/km, got ${rateTenthsPerKm}`);
+  if (!Number.isSafeInteger(zoneKmTenths) || zoneKmTenths < 0)
+    throw new RangeError(`zone length must be a non-negative integer in 0.1 km, got ${zoneKmTenths}`);
+  if (!Number.isSafeInteger(rateTenthsPerKm) || rateTenthsPerKm < 0)
+    throw new RangeError(`rate must be a non-negative integer in NT$0.1/km, got ${rateTenthsPerKm}`);
   return Math.floor((zoneKmTenths * rateTenthsPerKm) / 10);
 }

@@ -180,16 +180,21 @@ export class TariffAdmin {
 
   async create(tx: Queryable, t: NewTariff): Promise<TariffDetail> {
     const classes = new Set(t.rates.map((r) => r.vehicleClass));
-    if (classes.size !== t.rates.length) throw new TollwayError("bad_request", "a vehicle class is rated twice", { fields: [{ field: "body.rates", message: "one rate per vehicle class" }] });
+    if (classes.size !== t.rates.length)
+      throw new TollwayError("bad_request", "a vehicle class is rated twice", { fields: [{ field: "body.rates", message: "one rate per vehicle class" }] });
     const gantries = new Set<string>();
     for (const [i, z] of (t.zones ?? []).entries()) {
       if (gantries.has(z.gantryId)) {
-        throw new TollwayError("bad_request", `gantry ${z.gantryId} is given twice in zones`, { fields: [{ field: `body.zones.${i}.gantryId`, message: "one zone length per gantry" }] });
+        throw new TollwayError("bad_request", `gantry ${z.gantryId} is given twice in zones`, {
+          fields: [{ field: `body.zones.${i}.gantryId`, message: "one zone length per gantry" }],
+        });
       }
       gantries.add(z.gantryId);
     }
     if (t.effectiveTo && t.effectiveTo <= t.effectiveFrom) {
-      throw new TollwayError("bad_request", "effectiveTo must be after effectiveFrom", { fields: [{ field: "body.effectiveTo", message: "must be after effectiveFrom" }] });
+      throw new TollwayError("bad_request", "effectiveTo must be after effectiveFrom", {
+        fields: [{ field: "body.effectiveTo", message: "must be after effectiveFrom" }],
+      });
     }
     // Serialise version numbers per code.
     await tx.query("select pg_advisory_xact_lock(7462251, hashtext($1))", [t.code]);
@@ -199,7 +204,9 @@ export class TariffAdmin {
     );
     const source = t.copyZonesFrom ?? prev?.id;
     if (t.copyZonesFrom !== undefined && !(await tx.maybeOne("select 1 from tariffs where id = $1", [t.copyZonesFrom]))) {
-      throw new TollwayError("unprocessable", `tariff ${t.copyZonesFrom} does not exist`, { fields: [{ field: "body.copyZonesFrom", message: "no such tariff" }] });
+      throw new TollwayError("unprocessable", `tariff ${t.copyZonesFrom} does not exist`, {
+        fields: [{ field: "body.copyZonesFrom", message: "no such tariff" }],
+      });
     }
     const row = await tx.one<{ id: number }>(
       `insert into tariffs (code, version, name, network_version, effective_from, effective_to, daily_free_km_tenths, long_distance_km_tenths,
@@ -218,12 +225,16 @@ export class TariffAdmin {
         t.status ?? "active",
       ],
     );
-    await tx.query(
-      "insert into tariff_class_rates (tariff_id, vehicle_class, rate_tenths_per_km) select $1, * from unnest($2::smallint[], $3::int[])",
-      [row.id, t.rates.map((r) => r.vehicleClass), t.rates.map((r) => r.rateTenthsPerKm)],
-    );
+    await tx.query("insert into tariff_class_rates (tariff_id, vehicle_class, rate_tenths_per_km) select $1, * from unnest($2::smallint[], $3::int[])", [
+      row.id,
+      t.rates.map((r) => r.vehicleClass),
+      t.rates.map((r) => r.rateTenthsPerKm),
+    ]);
     if (source !== undefined) {
-      await tx.query("insert into tariff_zones (tariff_id, gantry_id, zone_km_tenths) select $1, gantry_id, zone_km_tenths from tariff_zones where tariff_id = $2", [row.id, source]);
+      await tx.query(
+        "insert into tariff_zones (tariff_id, gantry_id, zone_km_tenths) select $1, gantry_id, zone_km_tenths from tariff_zones where tariff_id = $2",
+        [row.id, source],
+      );
     }
     if (t.zones?.length) {
       await tx.query(
@@ -263,7 +274,11 @@ export class TariffAdmin {
       fields.push({ field: "body.zones", message: `no zone length for toll zone ${shown}${more} (give them in zones, or copy them with copyZonesFrom)` });
     }
     if (fields.length > 0) {
-      throw new TollwayError("unprocessable", `An active tariff must price every vehicle class and every toll zone: ${fields.map((f) => f.message).join("; ")}`, { fields });
+      throw new TollwayError(
+        "unprocessable",
+        `An active tariff must price every vehicle class and every toll zone: ${fields.map((f) => f.message).join("; ")}`,
+        { fields },
+      );
     }
   }
 

@@ -33,7 +33,8 @@ interface SpecialDayRow extends Record<string, unknown> {
 export function specialDayFromRow(r: SpecialDayRow): SpecialDay {
   const base = { id: r.id, tariffId: r.tariff_id, day: r.day };
   if (r.kind === "single_rate") return { ...base, kind: "single_rate", rateBp: pctToBp(r.rate_pct ?? 100) };
-  if (r.kind === "free_hours") return { ...base, kind: "free_hours", fromSecond: parseTimeOfDay(r.free_from ?? "00:00"), toSecond: parseTimeOfDay(r.free_to ?? "00:00") };
+  if (r.kind === "free_hours")
+    return { ...base, kind: "free_hours", fromSecond: parseTimeOfDay(r.free_from ?? "00:00"), toSecond: parseTimeOfDay(r.free_to ?? "00:00") };
   return { ...base, kind: "section_discount", gantryIds: new Set(r.gantry_ids ?? []), discountBp: pctToBp(r.discount_pct ?? 0) };
 }
 

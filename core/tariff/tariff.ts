@@ -38,9 +38,7 @@ export class TariffSet {
   private readonly ordered: TariffVersion[];
 
   constructor(tariffs: readonly TariffVersion[]) {
-    this.ordered = [...tariffs].sort(
-      (a, b) => b.effectiveFrom.getTime() - a.effectiveFrom.getTime() || b.version - a.version || b.id - a.id,
-    );
+    this.ordered = [...tariffs].sort((a, b) => b.effectiveFrom.getTime() - a.effectiveFrom.getTime() || b.version - a.version || b.id - a.id);
   }
 
   get all(): readonly TariffVersion[] {

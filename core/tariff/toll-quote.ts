@@ -35,7 +35,9 @@ export class TollQuoteService {
     // Every passage is at `at`, so one instant decides the tariff; the window only has to contain it.
     const tariffs = await this.catalog.tariffsFor(req.at, new Date(req.at.getTime() + 1));
     if (!tariffs.inForceAt(req.at)) {
-      throw new TollwayError("unprocessable", `No tariff is in force at ${req.at.toISOString()}`, { fields: [{ field: "body.at", message: "no tariff in force" }] });
+      throw new TollwayError("unprocessable", `No tariff is in force at ${req.at.toISOString()}`, {
+        fields: [{ field: "body.at", message: "no tariff in force" }],
+      });
     }
     const special = await this.catalog.specialDays(day, day);
     return priceDay(

@@ -19,7 +19,16 @@ describe("local time in the toll zone", () => {
   test("the cached mapping agrees with Intl, DST and quarter-hour zones included", () => {
     const ref = (at: Date, tz: string) => {
       const f = Object.fromEntries(
-        new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+        new Intl.DateTimeFormat("en-CA", {
+          timeZone: tz,
+          year: "numeric",
+          month: "2-digit",
+          day: "2-digit",
+          hour: "2-digit",
+          minute: "2-digit",
+          second: "2-digit",
+          hourCycle: "h23",
+        })
           .formatToParts(at)
           .map((p) => [p.type, p.value]),
       );
@@ -42,7 +51,16 @@ describe("local time in the toll zone", () => {
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (const tz of ["Asia/Taipei", "America/New_York", "Asia/Kathmandu", "Australia/Adelaide"]) {
       const calendar = new LocalCalendar(tz);
-      const intl = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+      const intl = new Intl.DateTimeFormat("en-CA", {
+        timeZone: tz,
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+        hourCycle: "h23",
+      });
       for (let i = 0; i < 500; i++) {
         const base = i % 2 ? Date.parse("2024-11-03T04:00:00Z") : Date.parse("1990-01-01T00:00:00Z");
         const at = new Date(base + Math.floor(rnd() * (i % 2 ? 6 * 3600_000 : 40 * 366 * 86_400_000)));

@@ -72,7 +72,14 @@ export class LocalCalendar {
   fields(at: Date): LocalFields {
     const p = this.parts(at);
     const s = p.secondOfDay;
-    return { y: Number(p.day.slice(0, 4)), mo: Number(p.day.slice(5, 7)), d: Number(p.day.slice(8, 10)), h: Math.floor(s / 3600), mi: Math.floor(s / 60) % 60, s: s % 60 };
+    return {
+      y: Number(p.day.slice(0, 4)),
+      mo: Number(p.day.slice(5, 7)),
+      d: Number(p.day.slice(8, 10)),
+      h: Math.floor(s / 3600),
+      mi: Math.floor(s / 60) % 60,
+      s: s % 60,
+    };
   }
 
   /** Offset of the zone from UTC at an instant, in milliseconds (east positive). */

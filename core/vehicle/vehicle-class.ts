@@ -14,7 +14,7 @@ export const VEHICLE_CLASS_DESCRIPTION = `TDCS vehicle class: ${VEHICLE_CLASSES.
 
 // Filled once here and only read afterwards: a constant lookup table, not state.
 const INDEX = new Int8Array(64).fill(-1);
-VEHICLE_CLASSES.forEach((c, i) => (INDEX[c] = i));
+for (const [i, c] of VEHICLE_CLASSES.entries()) INDEX[c] = i;
 
 /** Dense index of a TDCS vehicle type, or -1 for an unknown one. */
 export function classIndex(vehicleClass: number): number {

@@ -1,4 +1,4 @@
-import * as cog from "@grafana/grafana-foundation-sdk/cog";
+import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { VEHICLE_CLASS_NAMES, VEHICLE_CLASSES } from "../../core/vehicle/vehicle-class.ts";
 import { DATASOURCE } from "../sql/sql-query.ts";
@@ -76,9 +76,7 @@ export function classLabel(column: string): string {
 }
 
 export function thresholds(steps: Array<[number | null, string]>): dashboard.ThresholdsConfigBuilder {
-  return new dashboard.ThresholdsConfigBuilder()
-    .mode(dashboard.ThresholdsMode.Absolute)
-    .steps(steps.map(([value, color]) => ({ value, color })));
+  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps.map(([value, color]) => ({ value, color })));
 }
 
 /**
@@ -89,8 +87,12 @@ export function thresholds(steps: Array<[number | null, string]>): dashboard.Thr
 export function vehiclesByClassSql(filter: string, join = ""): string {
   const branch = (table: string, condition: string) => `
           select $__timeGroupAlias(c.bucket, $__interval), ${classLabel("c.vehicle_class")} as metric, sum(c.volume)::bigint as vehicles
-          from ${table} c${join ? `
-          ${join}` : ""}
+          from ${table} c${
+            join
+              ? `
+          ${join}`
+              : ""
+          }
           where ${condition} and $__timeFilter(c.bucket) and c.source = 'ingest' and ${filter}
           group by 1, 2`;
   return `${branch("vehicle_counts", "$__interval_ms < 3600000")}

@@ -25,7 +25,13 @@ export function gantryDetail(): dashboard.Dashboard {
       .title("Last seen")
       .description("Seconds since the gantry's last batch; red after 5 minutes of silence.")
       .unit("s")
-      .thresholds(thresholds([[null, "green"], [120, "orange"], [300, "red"]]))
+      .thresholds(
+        thresholds([
+          [null, "green"],
+          [120, "orange"],
+          [300, "red"],
+        ]),
+      )
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).fields("/^silent_s$/"))
       .withTarget(
         tableQuery(`
@@ -43,9 +49,7 @@ export function gantryDetail(): dashboard.Dashboard {
       .unit("short")
       .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
       .fillOpacity(30)
-      .withTarget(
-        timeSeries(vehiclesByClassSql("c.gantry_id = '$gantry'")),
-      ),
+      .withTarget(timeSeries(vehiclesByClassSql("c.gantry_id = '$gantry'"))),
     12,
     8,
   );

@@ -10,7 +10,11 @@ import { Board, thresholds } from "./common.ts";
 export const SILENT_AFTER = "5 minutes";
 
 export function ingestHealth(): dashboard.Dashboard {
-  const board = new Board("tollway-ingest", "Tollway / Ingest health", "Throughput, commit latency, rejects and in-flight batches of the ingest service, and silent gantries.");
+  const board = new Board(
+    "tollway-ingest",
+    "Tollway / Ingest health",
+    "Throughput, commit latency, rejects and in-flight batches of the ingest service, and silent gantries.",
+  );
   board.builder.time({ from: "now-6h", to: "now" }).refresh("30s");
 
   board.add(
@@ -82,7 +86,13 @@ export function ingestHealth(): dashboard.Dashboard {
       .title("Reject rate")
       .unit("percentunit")
       .decimals(2)
-      .thresholds(thresholds([[null, "green"], [0.01, "orange"], [0.05, "red"]]))
+      .thresholds(
+        thresholds([
+          [null, "green"],
+          [0.01, "orange"],
+          [0.05, "red"],
+        ]),
+      )
       .withTarget(
         tableQuery(`
           select coalesce(sum(rejected_reads)::float8 / nullif(sum(reads), 0), 0) as reject_rate

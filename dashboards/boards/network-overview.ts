@@ -1,5 +1,5 @@
 import * as common from "@grafana/grafana-foundation-sdk/common";
-import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as geomap from "@grafana/grafana-foundation-sdk/geomap";
 import * as heatmap from "@grafana/grafana-foundation-sdk/heatmap";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
@@ -13,19 +13,22 @@ const hotspotsInRange = `h.started_at <= $__timeTo() and (h.ended_at is null or 
 export function networkOverview(): dashboard.Dashboard {
   const board = new Board("tollway-network", "Tollway / Network overview", "Volumes by class, segment speeds, congestion hotspots and the travel time index.");
   board.builder.withVariable(
-    sqlVariable("freeway", "Freeway", "select distinct freeway from gantries order by 1").multi(true).includeAll(true).current({ text: "All", value: "$__all" }),
+    sqlVariable("freeway", "Freeway", "select distinct freeway from gantries order by 1")
+      .multi(true)
+      .includeAll(true)
+      .current({ text: "All", value: "$__all" }),
   );
 
   board.add(
     new timeseries.PanelBuilder()
       .title("Vehicles by class")
-      .description("Vehicles counted by the ingest per gantry, class and 5-minute interval (TDCS M03A), summed over the selected freeways; hourly rollups for intervals of an hour or more.")
+      .description(
+        "Vehicles counted by the ingest per gantry, class and 5-minute interval (TDCS M03A), summed over the selected freeways; hourly rollups for intervals of an hour or more.",
+      )
       .unit("short")
       .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
       .fillOpacity(30)
-      .withTarget(
-        timeSeries(vehiclesByClassSql("g.freeway in ($freeway)", "join gantries g on g.id = c.gantry_id")),
-      ),
+      .withTarget(timeSeries(vehiclesByClassSql("g.freeway in ($freeway)", "join gantries g on g.id = c.gantry_id"))),
     16,
     8,
   );
@@ -49,7 +52,18 @@ export function networkOverview(): dashboard.Dashboard {
       .title("Segment speeds")
       .description("Volume-weighted space-mean speed (TDCS M05A) per segment between consecutive gantries over time.")
       .calculate(false)
-      .color(new heatmap.HeatmapColorOptionsBuilder().mode(heatmap.HeatmapColorMode.Scheme).scheme("RdYlGn").fill("dark-orange").scale(heatmap.HeatmapColorScale.Linear).exponent(0.5).steps(64).reverse(false).min(0).max(110))
+      .color(
+        new heatmap.HeatmapColorOptionsBuilder()
+          .mode(heatmap.HeatmapColorMode.Scheme)
+          .scheme("RdYlGn")
+          .fill("dark-orange")
+          .scale(heatmap.HeatmapColorScale.Linear)
+          .exponent(0.5)
+          .steps(64)
+          .reverse(false)
+          .min(0)
+          .max(110),
+      )
       .cellValues(new heatmap.CellValuesBuilder().unit("velocitykmh").decimals(0))
       .yAxis(new heatmap.YAxisConfigBuilder().axisPlacement(common.AxisPlacement.Left))
       .showValue(common.VisibilityMode.Never)
@@ -72,7 +86,13 @@ export function networkOverview(): dashboard.Dashboard {
       .description("Actual over free-flow travel time, weighted by vehicle-km: 1.0 is free flow, 2.0 takes twice as long.")
       .unit("none")
       .decimals(2)
-      .thresholds(thresholds([[null, "green"], [1.3, "orange"], [2, "red"]]))
+      .thresholds(
+        thresholds([
+          [null, "green"],
+          [1.3, "orange"],
+          [2, "red"],
+        ]),
+      )
       .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed))
       .withTarget(
         timeSeries(`
@@ -99,7 +119,7 @@ export function networkOverview(): dashboard.Dashboard {
           from hotspots h
           where ${hotspotsInRange}
           order by h.delay_vehicle_hours desc, h.started_at desc
-          limit 50`, ),
+          limit 50`),
       ),
     12,
     10,
@@ -117,7 +137,10 @@ export function networkOverview(): dashboard.Dashboard {
           .name("Gantries")
           .location(new common.FrameGeometrySourceBuilder().mode(common.FrameGeometrySourceMode.Coords).latitude("latitude").longitude("longitude"))
           .filterData({ id: "byRefId", options: "A" })
-          .config({ showLegend: false, style: { color: { fixed: "#8e8e8e" }, size: { fixed: 3 }, symbol: { fixed: "img/icons/marker/circle.svg", mode: "fixed" }, opacity: 0.6 } })
+          .config({
+            showLegend: false,
+            style: { color: { fixed: "#8e8e8e" }, size: { fixed: 3 }, symbol: { fixed: "img/icons/marker/circle.svg", mode: "fixed" }, opacity: 0.6 },
+          })
           .tooltip(true),
         new common.MapLayerOptionsBuilder()
           .type("markers")
@@ -136,7 +159,13 @@ export function networkOverview(): dashboard.Dashboard {
           .tooltip(true),
       ])
       .tooltip(new geomap.TooltipOptionsBuilder().mode(geomap.TooltipMode.Details))
-      .thresholds(thresholds([[null, "yellow"], [2, "orange"], [3, "red"]]))
+      .thresholds(
+        thresholds([
+          [null, "yellow"],
+          [2, "orange"],
+          [3, "red"],
+        ]),
+      )
       .withTarget(
         tableQuery(`
           select g.id as gantry, g.road_name, g.km, g.lat as latitude, g.lon as longitude

@@ -30,12 +30,20 @@ function timeSpaceSeries(direction: "outbound" | "inbound", kinds: string[], col
 
 function xySeries(frame: number, y: string) {
   return {
-    build: () => ({ frame: { matcher: { id: "byIndex", options: frame } }, x: { matcher: { id: "byName", options: "time_s" } }, y: { matcher: { id: "byName", options: y } } }),
+    build: () => ({
+      frame: { matcher: { id: "byIndex", options: frame } },
+      x: { matcher: { id: "byName", options: "time_s" } },
+      y: { matcher: { id: "byName", options: y } },
+    }),
   };
 }
 
 export function signalPlans(): dashboard.Dashboard {
-  const board = new Board("tollway-signals", "Tollway / Signal plans", "Green-wave plans per corridor: active and proposed plans, bands, efficiency and the time-space diagram.");
+  const board = new Board(
+    "tollway-signals",
+    "Tollway / Signal plans",
+    "Green-wave plans per corridor: active and proposed plans, bands, efficiency and the time-space diagram.",
+  );
   board.builder.withVariable(sqlVariable("corridor", "Corridor", "select name as __text, id::text as __value from corridors order by name"));
 
   board.add(

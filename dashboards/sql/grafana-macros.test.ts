@@ -12,9 +12,7 @@ describe("PostgreSQL macros", () => {
     expect(interpolateMacros("select $__time(time_column)", plain)).toBe('select time_column AS "time"');
     expect(interpolateMacros("select min($__time(time_column))", plain)).toBe('select min(time_column AS "time")');
     expect(interpolateMacros("select $__timeEpoch(t)", plain)).toBe('select extract(epoch from t) as "time"');
-    expect(interpolateMacros("WHERE $__timeFilter(time_column)", plain)).toBe(
-      "WHERE time_column BETWEEN '2018-04-12T18:00:00Z' AND '2018-04-12T18:05:00Z'",
-    );
+    expect(interpolateMacros("WHERE $__timeFilter(time_column)", plain)).toBe("WHERE time_column BETWEEN '2018-04-12T18:00:00Z' AND '2018-04-12T18:05:00Z'");
     expect(interpolateMacros("select $__timeFrom()", plain)).toBe("select '2018-04-12T18:00:00Z'");
     expect(interpolateMacros("select $__timeTo()", plain)).toBe("select '2018-04-12T18:05:00Z'");
   });

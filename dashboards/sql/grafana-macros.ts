@@ -36,7 +36,7 @@ export function expandGrafanaSql(rawSql: string, opts: ExpandOptions): string {
 }
 
 // public/app/features/variables/utils.ts: $var, [[var]] or [[var:fmt]], ${var}, ${var.field} or ${var:fmt}
-const variableRegex = /\$(\w+)|\[\[([\s\S]+?)(?::(\w+))?\]\]|\${(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?}/g;
+const variableRegex = /\$(\w+)|\[\[([\s\S]+?)(?::(\w+))?\]\]|\${(\w+)(?:\.([^:^}]+))?(?::([^}]+))?}/g;
 
 /** templateSrv.replace with SqlDatasource.interpolateVariable as the formatter. Unknown names stay as written. */
 export function replaceTemplateVariables(sql: string, variables: Record<string, TemplateVariable>): string {
@@ -73,7 +73,7 @@ function interpolateGlobals(sql: string, opts: ExpandOptions): string {
     .replaceAll("$__unixEpochTo()", String(unixSeconds(opts.to)));
 }
 
-const macroRegex = /\$([_a-zA-Z0-9]+)\(([^\)]*)\)/g;
+const macroRegex = /\$([_a-zA-Z0-9]+)\(([^)]*)\)/g;
 
 /** postgresMacroEngine.Interpolate. */
 export function interpolateMacros(sql: string, opts: ExpandOptions): string {
@@ -169,7 +169,7 @@ export function parseInterval(text: string, now: Date): number {
   return later.getTime() - now.getTime();
 }
 
-const durationUnitsMs: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const durationUnitsMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Go's time.ParseDuration, in milliseconds: "300ms", "1.5h", "2h45m"; a bare "0" is allowed. */
 export function parseGoDuration(text: string): number {

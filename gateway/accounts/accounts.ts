@@ -185,7 +185,16 @@ export class AccountService {
          status = coalesce($8, status),
          updated_at = now()
        where id = $1 returning ${ACCOUNT_COLS}`,
-      [id, patch.name ?? null, patch.email !== undefined, patch.email ?? null, patch.phone !== undefined, patch.phone ?? null, patch.lowBalanceThresholdTenths ?? null, patch.status ?? null],
+      [
+        id,
+        patch.name ?? null,
+        patch.email !== undefined,
+        patch.email ?? null,
+        patch.phone !== undefined,
+        patch.phone ?? null,
+        patch.lowBalanceThresholdTenths ?? null,
+        patch.status ?? null,
+      ],
     );
     let after = toAccount(r);
     if (await refreshBalanceStatus(tx, id)) after = await this.get(id, tx);
@@ -220,11 +229,17 @@ export class AccountService {
     return rows.map(toLedger);
   }
 
-  async addVehicle(tx: Queryable, actor: Actor, accountId: number, input: { plate: string; vehicleClass: number; description?: string | null }): Promise<Vehicle> {
+  async addVehicle(
+    tx: Queryable,
+    actor: Actor,
+    accountId: number,
+    input: { plate: string; vehicleClass: number; description?: string | null },
+  ): Promise<Vehicle> {
     const account = await this.get(accountId, tx);
     if (account.status === "closed") throw new TollwayError("conflict", `Account ${accountId} is closed`);
     const existing = await tx.maybeOne(`select account_id from vehicles where plate = $1`, [input.plate]);
-    if (existing) throw new TollwayError("conflict", `Plate ${input.plate} is already registered`, { fields: [{ field: "body.plate", message: "already registered" }] });
+    if (existing)
+      throw new TollwayError("conflict", `Plate ${input.plate} is already registered`, { fields: [{ field: "body.plate", message: "already registered" }] });
     const r = await tx.one<VehicleRow>(`insert into vehicles (account_id, plate, vehicle_class, description) values ($1, $2, $3, $4) returning *`, [
       accountId,
       input.plate,

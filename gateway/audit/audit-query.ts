@@ -43,14 +43,32 @@ const toRecord = (r: AuditRow): AuditRecord => ({
 export class AuditQuery {
   constructor(private readonly db: Queryable) {}
 
-  async list(f: { entity?: string; entityId?: string; action?: string; actorKeyId?: number; from?: Date; to?: Date; beforeId?: number; limit: number }): Promise<AuditRecord[]> {
+  async list(f: {
+    entity?: string;
+    entityId?: string;
+    action?: string;
+    actorKeyId?: number;
+    from?: Date;
+    to?: Date;
+    beforeId?: number;
+    limit: number;
+  }): Promise<AuditRecord[]> {
     const rows = await this.db.query<AuditRow>(
       `select * from audit_log
        where ($1::text is null or entity = $1) and ($2::text is null or entity_id = $2) and ($3::text is null or action = $3)
          and ($4::bigint is null or actor_key_id = $4) and ($5::timestamptz is null or at >= $5) and ($6::timestamptz is null or at < $6)
          and id < $7
        order by id desc limit $8`,
-      [f.entity ?? null, f.entityId ?? null, f.action ?? null, f.actorKeyId ?? null, f.from ?? null, f.to ?? null, f.beforeId ?? Number.MAX_SAFE_INTEGER, f.limit],
+      [
+        f.entity ?? null,
+        f.entityId ?? null,
+        f.action ?? null,
+        f.actorKeyId ?? null,
+        f.from ?? null,
+        f.to ?? null,
+        f.beforeId ?? Number.MAX_SAFE_INTEGER,
+        f.limit,
+      ],
     );
     return rows.map(toRecord);
   }

@@ -87,17 +87,18 @@ export class ApiKeyService {
   async create(input: { name: string; role: Role; createdBy?: number | null }, q: Queryable = this.db): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!ROLES.includes(input.role)) throw new TollwayError("bad_request", `unknown role ${input.role}; use one of ${ROLES.join(", ")}`);
     const key = generateKey();
-    const row = await q.one<ApiKeyRow>(
-      `insert into api_keys (name, prefix, key_hash, role, created_by) values ($1, $2, $3, $4, $5) returning ${COLUMNS}`,
-      [input.name, key.slice(0, KEY_PREFIX_LENGTH), hashKey(key), input.role, input.createdBy ?? null],
-    );
+    const row = await q.one<ApiKeyRow>(`insert into api_keys (name, prefix, key_hash, role, created_by) values ($1, $2, $3, $4, $5) returning ${COLUMNS}`, [
+      input.name,
+      key.slice(0, KEY_PREFIX_LENGTH),
+      hashKey(key),
+      input.role,
+      input.createdBy ?? null,
+    ]);
     return { key, record: toRecord(row) };
   }
 
   async list(q: Queryable = this.db, opts: { includeRevoked?: boolean } = {}): Promise<ApiKeyRecord[]> {
-    const rows = await q.query<ApiKeyRow>(
-      `select ${COLUMNS} from api_keys ${opts.includeRevoked === false ? "where revoked_at is null" : ""} order by id`,
-    );
+    const rows = await q.query<ApiKeyRow>(`select ${COLUMNS} from api_keys ${opts.includeRevoked === false ? "where revoked_at is null" : ""} order by id`);
     return rows.map(toRecord);
   }
 
@@ -110,10 +111,7 @@ export class ApiKeyService {
   async revoke(id: number, q: Queryable = this.db): Promise<{ before: ApiKeyRecord; after: ApiKeyRecord }> {
     const before = await this.get(id, q);
     if (!before) throw new TollwayError("not_found", `API key ${id} does not exist`);
-    const row = await q.one<ApiKeyRow>(
-      `update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning ${COLUMNS}`,
-      [id],
-    );
+    const row = await q.one<ApiKeyRow>(`update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning ${COLUMNS}`, [id]);
     // Delivered to every instance's listener when the caller's transaction commits.
     await q.query("select pg_notify($1, $2)", [KEY_REVOKED_CHANNEL, String(id)]);
     this.forget(id);

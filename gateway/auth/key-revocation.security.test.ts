@@ -17,7 +17,8 @@ describe("key revocation across gateway instances", () => {
 
   const get = (server: RunningServer, key: string) => fetch(`${server.url}/v1/accounts?limit=1`, { headers: { authorization: `Bearer ${key}` } });
   const listeners = async () =>
-    (await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = $1 and query ilike 'listen %'", [gw.testDb.name])).n;
+    (await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = $1 and query ilike 'listen %'", [gw.testDb.name]))
+      .n;
   const until = async (what: () => Promise<boolean>, ms = 10_000) => {
     const deadline = Date.now() + ms;
     while (!(await what())) {
@@ -72,9 +73,10 @@ describe("key revocation across gateway instances", () => {
 
   test("B's listener comes back after its connection is killed, and revocations reach it again", async () => {
     const k = await gw.mintKey("auditor", "after-reconnect");
-    await gw.testDb.db.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'tollway-gateway-b' and query ilike 'listen %'", [
-      gw.testDb.name,
-    ]);
+    await gw.testDb.db.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'tollway-gateway-b' and query ilike 'listen %'",
+      [gw.testDb.name],
+    );
     await until(async () => (await listeners()) === 2);
     expect((await get(b, k.key)).status).toBe(200);
     expect(await revokeOnAUntilBRefuses(k.id, k.key)).toBeLessThan(1000);

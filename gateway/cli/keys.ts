@@ -39,16 +39,16 @@ await runMain("keys", async ({ args, openDatabase }) => {
         await recordAudit(tx, actor, { action: "api_key.create", entity: "api_key", entityId: m.record.id, after: m.record });
         return m;
       });
-      process.stdout.write(`created API key ${made.record.id} (${made.record.role}, "${made.record.name}", prefix ${made.record.prefix}); it is shown only now:\n`);
+      process.stdout.write(
+        `created API key ${made.record.id} (${made.record.role}, "${made.record.name}", prefix ${made.record.prefix}); it is shown only now:\n`,
+      );
       process.stdout.write(`${made.key}\n`);
       return 0;
     }
     if (command === "list") {
       const list = await keys.list(db);
       if (values.json) process.stdout.write(JSON.stringify(list) + "\n");
-      else
-        for (const k of list)
-          process.stdout.write(`${k.id}\t${k.prefix}\t${k.role}\t${k.revokedAt ? `revoked ${k.revokedAt}` : "active"}\t${k.name}\n`);
+      else for (const k of list) process.stdout.write(`${k.id}\t${k.prefix}\t${k.role}\t${k.revokedAt ? `revoked ${k.revokedAt}` : "active"}\t${k.name}\n`);
       return 0;
     }
     if (command === "revoke") {
@@ -56,7 +56,8 @@ await runMain("keys", async ({ args, openDatabase }) => {
       if (!Number.isSafeInteger(id) || id <= 0) throw new TollwayError("bad_request", `revoke needs a key id\n${USAGE}`);
       const r = await db.tx(async (tx) => {
         const out = await keys.revoke(id, tx);
-        if (!out.before.revokedAt) await recordAudit(tx, actor, { action: "api_key.revoke", entity: "api_key", entityId: id, before: out.before, after: out.after });
+        if (!out.before.revokedAt)
+          await recordAudit(tx, actor, { action: "api_key.revoke", entity: "api_key", entityId: id, before: out.before, after: out.after });
         return out;
       });
       process.stdout.write(`revoked API key ${id} at ${r.after.revokedAt}\n`);

@@ -39,9 +39,7 @@ export const ProblemSchema = z
     code: z.string(),
     instance: z.string().optional(),
     requestId: z.string().optional(),
-    fields: z
-      .array(z.object({ field: z.string().openapi({ example: "body.gantries.3" }), message: z.string() }))
-      .optional(),
+    fields: z.array(z.object({ field: z.string().openapi({ example: "body.gantries.3" }), message: z.string() })).optional(),
   })
   .openapi("Problem");
 
@@ -106,7 +104,10 @@ export function standardResponses(spec: { roles: Access; method: string; request
 /** A route's own error responses carry the problem body too (a route only says when they happen). */
 function withProblemContent(responses: RouteConfig["responses"]): RouteConfig["responses"] {
   return Object.fromEntries(
-    Object.entries(responses).map(([status, res]) => [status, Number(status) >= 400 && !("$ref" in res) && !res.content ? { ...res, ...problem(res.description ?? "Error") } : res]),
+    Object.entries(responses).map(([status, res]) => [
+      status,
+      Number(status) >= 400 && !("$ref" in res) && !res.content ? { ...res, ...problem(res.description ?? "Error") } : res,
+    ]),
   );
 }
 
@@ -115,7 +116,12 @@ export function requireRoles(roles: Access): MiddlewareHandler<AppEnv> {
     if (roles === "public") return next();
     const auth = c.get("auth");
     if (!auth) {
-      throw new TollwayError("unauthorized", c.req.header("authorization") || c.req.header("x-api-key") ? "The API key is unknown or revoked" : "An API key is required: send `Authorization: Bearer <key>`");
+      throw new TollwayError(
+        "unauthorized",
+        c.req.header("authorization") || c.req.header("x-api-key")
+          ? "The API key is unknown or revoked"
+          : "An API key is required: send `Authorization: Bearer <key>`",
+      );
     }
     if (!roles.includes(auth.role)) {
       throw new TollwayError("forbidden", `Role ${auth.role} may not call this operation (allowed: ${roles.join(", ")})`);

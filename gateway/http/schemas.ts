@@ -6,7 +6,12 @@ import { VEHICLE_CLASS_DESCRIPTION, VEHICLE_CLASSES } from "../../core/vehicle/v
 
 /** A path id: positive bigint that fits a JS number. */
 export const idParam = (name = "id") =>
-  z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ param: { name, in: "path" }, example: 1 });
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(Number.MAX_SAFE_INTEGER)
+    .openapi({ param: { name, in: "path" }, example: 1 });
 
 export const IdParams = z.object({ id: idParam() });
 

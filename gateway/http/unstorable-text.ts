@@ -9,6 +9,7 @@ import type { AppEnv } from "./types.ts";
  * was sent). One 400 problem names every such input: `query.q`, `path.plate`, `body.name`,
  * `body.gantries.3` (object keys too: the audit log stores bodies as jsonb).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this looks for.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function reason(s: string): string | undefined {

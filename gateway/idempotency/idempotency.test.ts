@@ -27,11 +27,15 @@ describe("Idempotency-Key lifetime", () => {
   test("a claim abandoned mid-request is released after 5 minutes, not before", async () => {
     // What a gateway killed during this very request leaves behind: a claim with no response.
     const path = `/v1/accounts/${accountId}/top-ups`;
-    const hash = createHash("sha256").update(`POST ${path}\n`).update(JSON.stringify({ amountTenths: 30 })).digest("hex");
-    await gw.testDb.db.query(
-      `insert into idempotency_keys (api_key_id, key, method, path, request_hash) values ($1, 'stuck', 'POST', $2, $3)`,
-      [gw.keyIds.toll_operator, path, hash],
-    );
+    const hash = createHash("sha256")
+      .update(`POST ${path}\n`)
+      .update(JSON.stringify({ amountTenths: 30 }))
+      .digest("hex");
+    await gw.testDb.db.query(`insert into idempotency_keys (api_key_id, key, method, path, request_hash) values ($1, 'stuck', 'POST', $2, $3)`, [
+      gw.keyIds.toll_operator,
+      path,
+      hash,
+    ]);
     const p = await expectProblem(await topUp(30, "stuck"), 409);
     expect(p.detail).toContain("still being processed");
     await gw.testDb.db.query("update idempotency_keys set created_at = now() - interval '6 minutes' where key = 'stuck'");

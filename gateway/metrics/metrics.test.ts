@@ -10,7 +10,8 @@ describe("GatewayMetrics", () => {
     const text = m.render();
     expect(text).toContain('tollway_gateway_requests_total{method="GET",route="/v1/accounts/:id",status="200"} 2');
     expect(text).toContain('tollway_gateway_requests_total{method="GET",route="/v1/accounts/:id",status="404"} 1');
-    const bucket = (le: string) => Number(text.match(new RegExp(`duration_seconds_bucket\\{method="GET",route="/v1/accounts/:id",le="${le.replace("+", "\\+")}"\\} (\\d+)`))![1]);
+    const bucket = (le: string) =>
+      Number(text.match(new RegExp(`duration_seconds_bucket\\{method="GET",route="/v1/accounts/:id",le="${le.replace("+", "\\+")}"\\} (\\d+)`))![1]);
     expect([bucket("0.001"), bucket("0.005"), bucket("0.25"), bucket("5"), bucket("+Inf")]).toEqual([0, 1, 2, 3, 3]);
     expect(text).toMatch(/duration_seconds_sum\{method="GET",route="\/v1\/accounts\/:id"\} 3\.204/);
   });

@@ -36,7 +36,7 @@ export class GatewayMetrics {
     out.push("# HELP tollway_gateway_request_duration_seconds Time to produce a response, by route pattern.");
     out.push("# TYPE tollway_gateway_request_duration_seconds histogram");
     for (const [k, h] of this.latency) {
-      BUCKETS_S.forEach((b, i) => out.push(`tollway_gateway_request_duration_seconds_bucket{${k},le="${b}"} ${h.counts[i]}`));
+      for (const [i, b] of BUCKETS_S.entries()) out.push(`tollway_gateway_request_duration_seconds_bucket{${k},le="${b}"} ${h.counts[i]}`);
       out.push(`tollway_gateway_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
       out.push(`tollway_gateway_request_duration_seconds_sum{${k}} ${h.sum}`);
       out.push(`tollway_gateway_request_duration_seconds_count{${k}} ${h.count}`);

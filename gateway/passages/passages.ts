@@ -200,7 +200,16 @@ export class PassageService {
         leg.passages++;
         leg.postedTenths += s.postedPriceTenths ?? 0;
       } else {
-        legs.push({ freeway: s.freeway, direction: s.direction, fromGantry: s.gantryId, toGantry: s.gantryId, fromKm: s.km, toKm: s.km, passages: 1, postedTenths: s.postedPriceTenths ?? 0 });
+        legs.push({
+          freeway: s.freeway,
+          direction: s.direction,
+          fromGantry: s.gantryId,
+          toGantry: s.gantryId,
+          fromKm: s.km,
+          toKm: s.km,
+          passages: 1,
+          postedTenths: s.postedPriceTenths ?? 0,
+        });
       }
     }
     const key = vehicle.tagId ?? plateKey(vehicle.plate!);

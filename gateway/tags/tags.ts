@@ -74,20 +74,32 @@ export class TagService {
       `select status, balance_tenths, low_balance_threshold_tenths from accounts where id = $1 for update`,
       [input.accountId],
     );
-    if (!account) throw new TollwayError("unprocessable", `Account ${input.accountId} does not exist`, { fields: [{ field: "body.accountId", message: "no such account" }] });
+    if (!account)
+      throw new TollwayError("unprocessable", `Account ${input.accountId} does not exist`, {
+        fields: [{ field: "body.accountId", message: "no such account" }],
+      });
     if (account.status === "closed" || account.status === "suspended") throw new TollwayError("conflict", `Account ${input.accountId} is ${account.status}`);
     let vehicleClass = input.vehicleClass;
     if (input.vehicleId != null) {
-      const v = await tx.maybeOne<{ account_id: number; vehicle_class: number }>(`select account_id, vehicle_class from vehicles where id = $1`, [input.vehicleId]);
+      const v = await tx.maybeOne<{ account_id: number; vehicle_class: number }>(`select account_id, vehicle_class from vehicles where id = $1`, [
+        input.vehicleId,
+      ]);
       if (!v || v.account_id !== input.accountId) {
-        throw new TollwayError("unprocessable", `Vehicle ${input.vehicleId} does not belong to account ${input.accountId}`, { fields: [{ field: "body.vehicleId", message: "not a vehicle of this account" }] });
+        throw new TollwayError("unprocessable", `Vehicle ${input.vehicleId} does not belong to account ${input.accountId}`, {
+          fields: [{ field: "body.vehicleId", message: "not a vehicle of this account" }],
+        });
       }
       if (vehicleClass !== undefined && vehicleClass !== v.vehicle_class) {
-        throw new TollwayError("unprocessable", `The vehicle is registered as class ${v.vehicle_class}`, { fields: [{ field: "body.vehicleClass", message: `must match the vehicle's class ${v.vehicle_class}` }] });
+        throw new TollwayError("unprocessable", `The vehicle is registered as class ${v.vehicle_class}`, {
+          fields: [{ field: "body.vehicleClass", message: `must match the vehicle's class ${v.vehicle_class}` }],
+        });
       }
       vehicleClass = v.vehicle_class;
     }
-    if (vehicleClass === undefined) throw new TollwayError("bad_request", "vehicleClass is required without a vehicle", { fields: [{ field: "body.vehicleClass", message: "required when vehicleId is not given" }] });
+    if (vehicleClass === undefined)
+      throw new TollwayError("bad_request", "vehicleClass is required without a vehicle", {
+        fields: [{ field: "body.vehicleClass", message: "required when vehicleId is not given" }],
+      });
     if (await tx.maybeOne(`select 1 as x from tags where id = $1`, [input.id])) {
       throw new TollwayError("conflict", `Tag ${input.id} already exists`, { fields: [{ field: "body.id", message: "already issued" }] });
     }
@@ -118,7 +130,10 @@ export class TagService {
   }
 
   private async recordChange(tx: Queryable, id: string, status: TagStatus): Promise<Tag> {
-    const v = await tx.one<{ version: number; changed_at: Date }>(`insert into tag_status_changes (tag_id, status) values ($1, $2) returning version, changed_at`, [id, status]);
+    const v = await tx.one<{ version: number; changed_at: Date }>(
+      `insert into tag_status_changes (tag_id, status) values ($1, $2) returning version, changed_at`,
+      [id, status],
+    );
     const r = await tx.one<TagRow>(`update tags set status_version = $2, status_changed_at = $3 where id = $1 returning *`, [id, v.version, v.changed_at]);
     return toTag(r);
   }
@@ -128,7 +143,10 @@ export class TagService {
    * without `since`, every tag with its current status; with `since`, only tags whose status
    * changed after that version (their current status). `version` is the version to ask from next.
    */
-  async statusList(db: { tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> }, since?: number): Promise<{ version: number; full: boolean; items: StatusListEntry[] }> {
+  async statusList(
+    db: { tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> },
+    since?: number,
+  ): Promise<{ version: number; full: boolean; items: StatusListEntry[] }> {
     return db.tx(async (q) => {
       await q.query("set transaction isolation level repeatable read");
       const { version } = await q.one<{ version: number }>(`select coalesce(max(version), 0)::bigint as version from tag_status_changes`);

@@ -37,7 +37,10 @@ describe("GantryClient", () => {
     expect(seen.every((h) => h.gantry === "01F0017N")).toBe(true);
     expect(c.nextBatchNo()).toBe(8);
     // A body already encoded goes as it is (the benchmark's gantries encode theirs once).
-    const encoded = await c.send(8, new TextEncoder().encode('[{"tag":"E2801160","ts":"2026-11-26T08:00:00Z","class":31},{"plate":"AB-1234","ts":"2026-11-26T08:00:01Z","class":32}]'));
+    const encoded = await c.send(
+      8,
+      new TextEncoder().encode('[{"tag":"E2801160","ts":"2026-11-26T08:00:00Z","class":31},{"plate":"AB-1234","ts":"2026-11-26T08:00:01Z","class":32}]'),
+    );
     expect(encoded.reply).toMatchObject({ batch: 8, status: "ok", accepted: 2 });
     c.close();
     await server.close();
@@ -46,7 +49,13 @@ describe("GantryClient", () => {
   test("resends the same batch number after a timeout, then reconnects", async () => {
     const { server, seen } = await ackServer(3);
     const events: string[] = [];
-    const c = new GantryClient({ endpoint: server.endpoint, gantryId: "01F0017N", ackTimeoutMs: 150, reconnectAfterTimeouts: 2, onEvent: (e) => events.push(e.kind) });
+    const c = new GantryClient({
+      endpoint: server.endpoint,
+      gantryId: "01F0017N",
+      ackTimeoutMs: 150,
+      reconnectAfterTimeouts: 2,
+      onEvent: (e) => events.push(e.kind),
+    });
     const r = await c.send(9, "[]");
     expect(r.reply.status).toBe("ok");
     expect(r.attempts).toBe(4);

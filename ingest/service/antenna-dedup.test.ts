@@ -32,7 +32,7 @@ describe("AntennaDedup", () => {
     expect(d.lastWasNew).toBe(true);
     // Against a brute-force reference: every pair of reads at random times.
     let seed = 1;
-    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let k = 0; k < 2000; k++) {
       const e = new AntennaDedup(60);
       const s = e.gantry("A");

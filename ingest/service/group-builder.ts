@@ -55,7 +55,13 @@ export class GroupBuilder {
   private decode(msg: IncomingMessage, gantries: ReadonlyMap<string, GantryInfo>): Decoded {
     const f = msg.frames;
     const authenticated = msg.userId ?? null;
-    const reject = (reason: string, gantry: string | null = authenticated, batch: number | null = null): Decoded => ({ kind: "rejected", msg, reason, gantry, batch });
+    const reject = (reason: string, gantry: string | null = authenticated, batch: number | null = null): Decoded => ({
+      kind: "rejected",
+      msg,
+      reason,
+      gantry,
+      batch,
+    });
     if (msg.frameCount !== 3) return reject(`frames: expected 3, got ${msg.frameCount}`);
     if (f[0]!.length !== 3 || f[0]![0] !== 84 || f[0]![1] !== 82 || f[0]![2] !== 49) return reject("frames: first frame must be TR1");
     let headerJson: unknown;
@@ -76,7 +82,8 @@ export class GroupBuilder {
       );
     }
     const header = h.data;
-    if (this.deps.curve && authenticated !== header.gantry) return reject(`gantry mismatch: authenticated as ${authenticated ?? "nobody"}, header names ${header.gantry}`, authenticated, header.batch);
+    if (this.deps.curve && authenticated !== header.gantry)
+      return reject(`gantry mismatch: authenticated as ${authenticated ?? "nobody"}, header names ${header.gantry}`, authenticated, header.batch);
     if (!gantries.has(header.gantry)) return reject(`unknown gantry ${header.gantry}`, null, header.batch);
     const body = f[2]!;
     if (body.length > MAX_BODY_BYTES) return reject(`body too large: ${body.length} bytes (max ${MAX_BODY_BYTES})`, header.gantry, header.batch);
@@ -175,7 +182,11 @@ export class GroupBuilder {
                from unnest($1::text[], $2::timestamptz[]) w(g, lo)
                join passages p on p.gantry_id = w.g and p.ts >= w.lo
               where p.ts >= $3`,
-            [[...coldRange.keys()], [...coldRange.values()].map((r) => new Date(r.lo - w)), new Date(Math.min(...[...coldRange.values()].map((r) => r.lo)) - w)],
+            [
+              [...coldRange.keys()],
+              [...coldRange.values()].map((r) => new Date(r.lo - w)),
+              new Date(Math.min(...[...coldRange.values()].map((r) => r.lo)) - w),
+            ],
           )
         : [],
     ]);
@@ -204,7 +215,15 @@ export class GroupBuilder {
         const reason = d.reason;
         const short = /^(frames|header|body too large|body|gantry mismatch|unknown gantry)/.exec(reason)?.[1] ?? "other";
         st.rejectReasons.set(short, (st.rejectReasons.get(short) ?? 0) + 1);
-        plan.deadLetters.push({ gantry: d.gantry, batch: d.batch, readIndex: null, reason, payload: null, payloadText: null, raw: encodeRawFrames(d.msg.frames) });
+        plan.deadLetters.push({
+          gantry: d.gantry,
+          batch: d.batch,
+          readIndex: null,
+          reason,
+          payload: null,
+          payloadText: null,
+          raw: encodeRawFrames(d.msg.frames),
+        });
         plan.replies.push({ to: d.msg, reply: { batch: d.batch, status: "rejected", accepted: 0, rejected: 0, errors: [], reason } });
         continue;
       }
@@ -224,7 +243,17 @@ export class GroupBuilder {
       if (!gantryCounts) counts.set(gantry, (gantryCounts = new Map()));
       let gantryLanes = laneCounts.get(gantry);
       if (!gantryLanes) laneCounts.set(gantry, (gantryLanes = new Map()));
-      const { accepted, dups, lastReadMs, errors } = this.addReads(plan, d.reads, cs, { body: d.msg.frames[2]!, gantry, batch, direction, dedupState: dg, counts: gantryCounts, lanes: gantryLanes, storedMerges, tariffs });
+      const { accepted, dups, lastReadMs, errors } = this.addReads(plan, d.reads, cs, {
+        body: d.msg.frames[2]!,
+        gantry,
+        batch,
+        direction,
+        dedupState: dg,
+        counts: gantryCounts,
+        lanes: gantryLanes,
+        storedMerges,
+        tariffs,
+      });
       done.set(key, { accepted, rejected: errors.length });
       st.batches++;
       st.reads += cs.length;
@@ -249,7 +278,8 @@ export class GroupBuilder {
     this.deps.dedup.committed(plan.newRefs);
     this.deps.dedup.committed(storedMerges);
     // Sorted keys: concurrent writers lock count rows in the same order.
-    const byBucketGantry = (a: { bucketMs: number; gantry: string }, b: { bucketMs: number; gantry: string }) => a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : 0);
+    const byBucketGantry = (a: { bucketMs: number; gantry: string }, b: { bucketMs: number; gantry: string }) =>
+      a.bucketMs - b.bucketMs || (a.gantry < b.gantry ? -1 : a.gantry > b.gantry ? 1 : 0);
     plan.counts = [...counts.values()].flatMap((m) => [...m.values()]).sort((a, b) => byBucketGantry(a, b) || a.vehicleClass - b.vehicleClass);
     plan.laneCounts = [...laneCounts.values()].flatMap((m) => [...m.values()]).sort((a, b) => byBucketGantry(a, b) || a.lane - b.lane);
     plan.gantryStatus = [...status.values()].sort((a, b) => (a.gantry < b.gantry ? -1 : 1));

@@ -90,5 +90,14 @@ export interface GroupPlan {
   passageCopy: Uint8Array[];
   /** (gantry#batch) -> counts, for the duplicate check of groups built while this one commits. */
   batchKeys: Map<string, { accepted: number; rejected: number }>;
-  stats: { reads: number; acceptedReads: number; rejectedReads: number; antennaDuplicates: number; batches: number; rejectedBatches: number; duplicates: number; rejectReasons: Map<string, number> };
+  stats: {
+    reads: number;
+    acceptedReads: number;
+    rejectedReads: number;
+    antennaDuplicates: number;
+    batches: number;
+    rejectedBatches: number;
+    duplicates: number;
+    rejectReasons: Map<string, number>;
+  };
 }

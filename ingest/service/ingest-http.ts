@@ -39,7 +39,14 @@ export class IngestHttpServer {
         if (path === "/health") {
           const mem = process.memoryUsage();
           const s = this.deps.status();
-          return Response.json({ ok: true, inFlight: s.inFlight, rssMb: Math.round(mem.rss / 1e6), heapUsedMb: Math.round(mem.heapUsed / 1e6), dedupPassages: s.dedupPassages, vehicleDirectory: s.vehicleDirectory });
+          return Response.json({
+            ok: true,
+            inFlight: s.inFlight,
+            rssMb: Math.round(mem.rss / 1e6),
+            heapUsedMb: Math.round(mem.heapUsed / 1e6),
+            dedupPassages: s.dedupPassages,
+            vehicleDirectory: s.vehicleDirectory,
+          });
         }
         return new Response("not found", { status: 404 });
       },
@@ -72,6 +79,9 @@ export class IngestHttpServer {
       }
     }
     const ready = socket === "bound" && database === "ok";
-    return Response.json({ status: ready ? "ready" : "unavailable", socket, database, inFlight: this.deps.status().inFlight, ...(detail ? { detail } : {}) }, { status: ready ? 200 : 503 });
+    return Response.json(
+      { status: ready ? "ready" : "unavailable", socket, database, inFlight: this.deps.status().inFlight, ...(detail ? { detail } : {}) },
+      { status: ready ? 200 : 503 },
+    );
   }
 }

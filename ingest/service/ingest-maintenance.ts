@@ -22,7 +22,9 @@ export class IngestMaintenance {
 
   start(): void {
     const d = this.deps;
-    this.timers.push(setInterval(() => void d.refreshReference().catch((e) => d.logger.warn("reference data refresh failed", { err: String(e) })), d.refreshIntervalMs));
+    this.timers.push(
+      setInterval(() => void d.refreshReference().catch((e) => d.logger.warn("reference data refresh failed", { err: String(e) })), d.refreshIntervalMs),
+    );
     this.timers.push(setInterval(() => void d.stats.write(), d.statsIntervalMs));
     // The ts index of passages is BRIN (sql/120): each full range written since the last run gets
     // its min/max now, so time-range queries skip it again instead of reading it. Every second:

@@ -242,7 +242,11 @@ export class IngestService {
       onError: (message) => this.logger.error("ROUTER worker failed", { err: message }),
     });
     this.maintenance.start();
-    this.logger.info("ingest listening", { endpoint: this.router.endpoint, metrics: this.metricsUrl, duplicateWindowSeconds: this.opts.duplicateWindowSeconds });
+    this.logger.info("ingest listening", {
+      endpoint: this.router.endpoint,
+      metrics: this.metricsUrl,
+      duplicateWindowSeconds: this.opts.duplicateWindowSeconds,
+    });
   }
 
   /** Graceful: stop reading, commit and ack what is in flight, write a last stats row, close. */

@@ -40,7 +40,17 @@ export class IngestStats {
       await this.deps.db.query(
         `insert into ingest_stats (ts, instance, reads, batches, rejected_reads, rejected_batches, duplicates, commit_p50_ms, commit_p99_ms, in_flight)
          values (now(), $1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
-        [this.deps.instance, s.reads - b.reads, s.batches - b.batches, s.rejectedReads - b.rejectedReads, s.rejectedBatches - b.rejectedBatches, s.duplicates - b.duplicates, quantile(sorted, 0.5) ?? null, quantile(sorted, 0.99) ?? null, this.deps.inFlight()],
+        [
+          this.deps.instance,
+          s.reads - b.reads,
+          s.batches - b.batches,
+          s.rejectedReads - b.rejectedReads,
+          s.rejectedBatches - b.rejectedBatches,
+          s.duplicates - b.duplicates,
+          quantile(sorted, 0.5) ?? null,
+          quantile(sorted, 0.99) ?? null,
+          this.deps.inFlight(),
+        ],
       );
       this.base = s;
       this.commitMs = [];

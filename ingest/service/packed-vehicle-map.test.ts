@@ -53,7 +53,8 @@ describe("PackedVehicleMap", () => {
     const rnd = prng(11);
     const map = new PackedVehicleMap(packHexTag, 16);
     const reference = new Map<string, Vehicle>();
-    const key = (n: number) => (n % 97 === 0 ? "e280" + n.toString(16) : n % 89 === 0 ? "E280".padEnd(40, "0") + n.toString(16) : "E280" + n.toString(16).toUpperCase().padStart(20, "0"));
+    const key = (n: number) =>
+      n % 97 === 0 ? "e280" + n.toString(16) : n % 89 === 0 ? "E280".padEnd(40, "0") + n.toString(16) : "E280" + n.toString(16).toUpperCase().padStart(20, "0");
     for (let i = 0; i < 300_000; i++) {
       const k = key(Math.floor(rnd() * 200_000));
       const v = { accountId: 1 + Math.floor(rnd() * 2 ** 40), vehicleClass: [31, 32, 41, 42, 5][Math.floor(rnd() * 5)]! };

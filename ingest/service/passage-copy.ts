@@ -21,10 +21,27 @@ export const PASSAGE_COLUMNS = [
 ] as const;
 
 /** Their types, for unnest where the server has no COPY. */
-export const PASSAGE_TYPES = ["timestamptz", "text", "text", "text", "real", "smallint", "smallint", "smallint", "bigint", "bigint", "integer", "smallint", "bigint"];
+export const PASSAGE_TYPES = [
+  "timestamptz",
+  "text",
+  "text",
+  "text",
+  "real",
+  "smallint",
+  "smallint",
+  "smallint",
+  "bigint",
+  "bigint",
+  "integer",
+  "smallint",
+  "bigint",
+];
 
 /** The values of a passage row, in PASSAGE_COLUMNS order (the bench's raw COPY writes the same). */
-export type PassageValues = Pick<PassageRow, "ts" | "tsMs" | "gantry" | "tag" | "plate" | "conf" | "lane" | "readClass" | "vehicleClass" | "accountId" | "tariffId" | "price" | "rawReads" | "batch">;
+export type PassageValues = Pick<
+  PassageRow,
+  "ts" | "tsMs" | "gantry" | "tag" | "plate" | "conf" | "lane" | "readClass" | "vehicleClass" | "accountId" | "tariffId" | "price" | "rawReads" | "batch"
+>;
 
 /**
  * Binary COPY of passages: PostgreSQL parses nothing (text COPY spent ~0.7 µs a row on timestamptz

@@ -19,7 +19,21 @@ export async function writePassages(tx: Queryable, plan: GroupPlan): Promise<voi
     await tx.bulkInsert(
       "passages",
       PASSAGE_COLUMNS.map((name, i) => ({ name, type: PASSAGE_TYPES[i]! })),
-      plan.passages.map((p) => [p.ts, p.gantry, p.tag, p.plate, p.conf, p.lane, p.readClass, p.vehicleClass, p.accountId, p.tariffId, p.price, p.rawReads, p.batch]),
+      plan.passages.map((p) => [
+        p.ts,
+        p.gantry,
+        p.tag,
+        p.plate,
+        p.conf,
+        p.lane,
+        p.readClass,
+        p.vehicleClass,
+        p.accountId,
+        p.tariffId,
+        p.price,
+        p.rawReads,
+        p.batch,
+      ]),
     );
 }
 
@@ -53,11 +67,27 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
     await tx.query(
       `insert into ingest_batches (gantry_id, batch_no, sent_at, reads, accepted, rejected, antenna_duplicates)
        select * from unnest($1::text[], $2::int8[], $3::timestamptz[], $4::int[], $5::int[], $6::int[], $7::int[])`,
-      [b.map((x) => x.gantry), b.map((x) => x.batch), b.map((x) => x.sent), b.map((x) => x.reads), b.map((x) => x.accepted), b.map((x) => x.rejected), b.map((x) => x.antennaDuplicates)],
+      [
+        b.map((x) => x.gantry),
+        b.map((x) => x.batch),
+        b.map((x) => x.sent),
+        b.map((x) => x.reads),
+        b.map((x) => x.accepted),
+        b.map((x) => x.rejected),
+        b.map((x) => x.antennaDuplicates),
+      ],
     );
   }
-  await mergeStored(tx, plan.storedMerges.filter((r) => r.tag !== null), "tag");
-  await mergeStored(tx, plan.storedMerges.filter((r) => r.tag === null), "plate");
+  await mergeStored(
+    tx,
+    plan.storedMerges.filter((r) => r.tag !== null),
+    "tag",
+  );
+  await mergeStored(
+    tx,
+    plan.storedMerges.filter((r) => r.tag === null),
+    "plate",
+  );
   if (plan.counts.length) {
     const c = plan.counts;
     await tx.query(
@@ -78,7 +108,15 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
          plate_only = gantry_lane_counts.plate_only + excluded.plate_only,
          plate_reads = gantry_lane_counts.plate_reads + excluded.plate_reads,
          plate_conf_sum = gantry_lane_counts.plate_conf_sum + excluded.plate_conf_sum`,
-      [c.map((x) => x.bucketMs), c.map((x) => x.gantry), c.map((x) => x.lane), c.map((x) => x.passages), c.map((x) => x.plateOnly), c.map((x) => x.plateReads), c.map((x) => x.plateConfSum)],
+      [
+        c.map((x) => x.bucketMs),
+        c.map((x) => x.gantry),
+        c.map((x) => x.lane),
+        c.map((x) => x.passages),
+        c.map((x) => x.plateOnly),
+        c.map((x) => x.plateReads),
+        c.map((x) => x.plateConfSum),
+      ],
     );
   }
   if (plan.deadLetters.length) {
@@ -86,7 +124,15 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
     await tx.query(
       `insert into dead_letters (gantry_id, batch_no, read_index, reason, payload, payload_text, raw)
        select * from unnest($1::text[], $2::int8[], $3::int[], $4::text[], $5::jsonb[], $6::text[], $7::bytea[])`,
-      [d.map((x) => x.gantry), d.map((x) => x.batch), d.map((x) => x.readIndex), d.map((x) => x.reason), d.map((x) => x.payload), d.map((x) => x.payloadText), d.map((x) => (x.raw ? Buffer.from(x.raw) : null))],
+      [
+        d.map((x) => x.gantry),
+        d.map((x) => x.batch),
+        d.map((x) => x.readIndex),
+        d.map((x) => x.reason),
+        d.map((x) => x.payload),
+        d.map((x) => x.payloadText),
+        d.map((x) => (x.raw ? Buffer.from(x.raw) : null)),
+      ],
     );
   }
   if (plan.gantryStatus.length) {

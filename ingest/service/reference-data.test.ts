@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { ReferenceData, Tariffs, type TariffPricing } from "./reference-data.ts";
 
-const tariff = (id: number, from: string, to?: string): TariffPricing => ({ id, fromMs: Date.parse(from), toMs: to ? Date.parse(to) : Number.POSITIVE_INFINITY, prices: new Map() });
+const tariff = (id: number, from: string, to?: string): TariffPricing => ({
+  id,
+  fromMs: Date.parse(from),
+  toMs: to ? Date.parse(to) : Number.POSITIVE_INFINITY,
+  prices: new Map(),
+});
 
 describe("Tariffs", () => {
   test("where versions overlap the newer one wins, whatever was asked before", () => {
@@ -25,7 +30,7 @@ describe("Tariffs", () => {
     const reference = (ms: number) => list.find((x) => ms >= x.fromMs && ms < x.toMs)?.id ?? null;
     const base = Date.parse("2025-12-01");
     for (let k = 0; k < 5000; k++) {
-      const ms = base + Math.floor(((k * 7919) % 5000) / 5000 * 150 * 86_400_000);
+      const ms = base + Math.floor((((k * 7919) % 5000) / 5000) * 150 * 86_400_000);
       const span = t.span(ms);
       expect(ms >= span.fromMs && ms < span.toMs).toBe(true);
       expect(span.tariff?.id ?? null).toBe(reference(ms));

@@ -88,7 +88,12 @@ export async function loadGantries(db: Queryable): Promise<Map<string, GantryInf
 export async function loadTariffs(db: Queryable, fromMs: number): Promise<Tariffs> {
   const set = await new TariffCatalog(db).tariffsFor(new Date(fromMs), FAR_FUTURE);
   const list = set.all.map((v): TariffPricing => {
-    const pricing: TariffPricing = { id: v.id, fromMs: v.effectiveFrom.getTime(), toMs: v.effectiveTo?.getTime() ?? Number.POSITIVE_INFINITY, prices: new Map() };
+    const pricing: TariffPricing = {
+      id: v.id,
+      fromMs: v.effectiveFrom.getTime(),
+      toMs: v.effectiveTo?.getTime() ?? Number.POSITIVE_INFINITY,
+      prices: new Map(),
+    };
     for (const [gantry, zoneKmTenths] of v.zoneKmTenths) {
       const prices: ClassPrices = {};
       // A class without a rate under this tariff stays unpriced (null), never guessed.
@@ -157,8 +162,6 @@ export class ReferenceData {
 }
 
 export async function loadGantryKeys(db: Queryable): Promise<Map<string, string>> {
-  const rows = await db.query<{ curve_public_key: string; gantry_id: string }>(
-    "select curve_public_key, gantry_id from gantry_keys where revoked_at is null",
-  );
+  const rows = await db.query<{ curve_public_key: string; gantry_id: string }>("select curve_public_key, gantry_id from gantry_keys where revoked_at is null");
   return new Map(rows.map((r) => [r.curve_public_key, r.gantry_id]));
 }

@@ -14,9 +14,28 @@ describe("sim flags", () => {
 
   test("parses every option", () => {
     const o = parseSimArgs([
-      "--acceleration", "max", "--duration", "2h", "--seed", "x", "--vehicles-per-hour", "5000", "--malformed-rate", "0.01",
-      "--freeways", "01F,03F", "--incident", "01F0264S>01F0293S@10m/30m:25", "--incident", "01F0293S>01F0339S@+1h/15m",
-      "--no-fsync", "--no-provision", "--start", "2024-03-25T07:00:00+08:00", "--batch-size", "200",
+      "--acceleration",
+      "max",
+      "--duration",
+      "2h",
+      "--seed",
+      "x",
+      "--vehicles-per-hour",
+      "5000",
+      "--malformed-rate",
+      "0.01",
+      "--freeways",
+      "01F,03F",
+      "--incident",
+      "01F0264S>01F0293S@10m/30m:25",
+      "--incident",
+      "01F0293S>01F0339S@+1h/15m",
+      "--no-fsync",
+      "--no-provision",
+      "--start",
+      "2024-03-25T07:00:00+08:00",
+      "--batch-size",
+      "200",
     ]);
     expect(o.acceleration).toBe(Infinity);
     expect(o.durationMs).toBe(7_200_000);

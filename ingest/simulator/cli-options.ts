@@ -68,17 +68,29 @@ export function parseIncident(s: string): SimCliOptions["incidents"][number] {
   if (!m) throw new TollwayError("bad_request", `not an incident: ${JSON.stringify(s)} (use FROM>TO@START/LEN[:KMH], e.g. 01F0264S>01F0293S@10m/30m:30)`);
   const speed = m[4] === undefined ? undefined : Number(m[4]);
   if (speed !== undefined && !(speed > 0 && speed < 100)) throw new TollwayError("bad_request", `incident speed must be 1-99 km/h, got ${speed}`);
-  return { segment: m[1]!, offsetMs: parseDuration(m[2]!.replace(/^\+/, "")), durationMs: parseDuration(m[3]!), ...(speed !== undefined ? { speedKmh: speed } : {}) };
+  return {
+    segment: m[1]!,
+    offsetMs: parseDuration(m[2]!.replace(/^\+/, "")),
+    durationMs: parseDuration(m[3]!),
+    ...(speed !== undefined ? { speedKmh: speed } : {}),
+  };
 }
 
 function num(name: string, v: string | undefined, fallback: number, min: number, max: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new TollwayError("bad_request", `--${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new TollwayError("bad_request", `--${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
   return n;
 }
 
-const list = (v: string | undefined) => (v === undefined ? undefined : v.split(",").map((x) => x.trim()).filter(Boolean));
+const list = (v: string | undefined) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
 
 export function parseSimArgs(args: string[]): SimCliOptions {
   let values: Record<string, string | boolean | string[] | undefined>;
@@ -120,7 +132,8 @@ export function parseSimArgs(args: string[]): SimCliOptions {
     if (Number.isNaN(startMs)) throw new TollwayError("bad_request", `--start must be an ISO time, got ${JSON.stringify(s("start"))}`);
   }
   const endpoint = s("endpoint");
-  if (endpoint !== undefined && !/^(tcp|ipc):\/\/.+/.test(endpoint)) throw new TollwayError("bad_request", `--endpoint must be a ZeroMQ endpoint such as tcp://127.0.0.1:5555`);
+  if (endpoint !== undefined && !/^(tcp|ipc):\/\/.+/.test(endpoint))
+    throw new TollwayError("bad_request", `--endpoint must be a ZeroMQ endpoint such as tcp://127.0.0.1:5555`);
   return {
     endpoint,
     seed: s("seed") ?? "1",
@@ -153,5 +166,10 @@ export function connectEndpointFor(bind: string): string {
 
 /** Turns relative incidents into model incidents. */
 export function incidentsAt(startMs: number, incidents: SimCliOptions["incidents"]): IncidentSpec[] {
-  return incidents.map((i) => ({ segment: i.segment, startMs: startMs + i.offsetMs, endMs: startMs + i.offsetMs + i.durationMs, ...(i.speedKmh !== undefined ? { speedKmh: i.speedKmh } : {}) }));
+  return incidents.map((i) => ({
+    segment: i.segment,
+    startMs: startMs + i.offsetMs,
+    endMs: startMs + i.offsetMs + i.durationMs,
+    ...(i.speedKmh !== undefined ? { speedKmh: i.speedKmh } : {}),
+  }));
 }

@@ -41,15 +41,19 @@ export class SimulatedGantryKeys {
    */
   async register(db: Database, gantryIds: readonly string[], logger: Logger): Promise<void> {
     this.ensure(gantryIds);
-    await db.query(
-      `insert into gantry_keys (gantry_id, curve_public_key) select * from unnest($1::text[], $2::text[]) on conflict do nothing`,
-      [gantryIds, gantryIds.map((g) => this.keys[g]!.publicKey)],
-    );
+    await db.query(`insert into gantry_keys (gantry_id, curve_public_key) select * from unnest($1::text[], $2::text[]) on conflict do nothing`, [
+      gantryIds,
+      gantryIds.map((g) => this.keys[g]!.publicKey),
+    ]);
     const rows = await db.query<{ gantry_id: string; curve_public_key: string; revoked_at: Date | null }>(
       `select gantry_id, curve_public_key, revoked_at from gantry_keys where gantry_id = any($1::text[])`,
       [gantryIds],
     );
     const foreign = rows.filter((r) => r.curve_public_key !== this.keys[r.gantry_id]?.publicKey || r.revoked_at !== null).map((r) => r.gantry_id);
-    if (foreign.length > 0) logger.warn("some gantries are registered with another (or a revoked) CURVE key; the simulator cannot send for them", { gantries: foreign.slice(0, 20), count: foreign.length });
+    if (foreign.length > 0)
+      logger.warn("some gantries are registered with another (or a revoked) CURVE key; the simulator cannot send for them", {
+        gantries: foreign.slice(0, 20),
+        count: foreign.length,
+      });
   }
 }

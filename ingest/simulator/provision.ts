@@ -18,9 +18,7 @@ export async function provisionRegisteredTags(
   for (let i = 0; i < pool.length; i += chunk) {
     const part = pool.slice(i, i + chunk);
     await db.tx(async (tx) => {
-      const present = new Set(
-        (await tx.query<{ id: string }>("select id from tags where id = any($1::text[])", [part.map((t) => t.tag)])).map((r) => r.id),
-      );
+      const present = new Set((await tx.query<{ id: string }>("select id from tags where id = any($1::text[])", [part.map((t) => t.tag)])).map((r) => r.id));
       const fresh = part.filter((t) => !present.has(t.tag));
       existing += part.length - fresh.length;
       if (fresh.length === 0) return;

@@ -75,7 +75,14 @@ describe("simulator", () => {
     const acker = await startAcker();
     const startedAt = Date.now();
     const m = model(1);
-    const sim = new Simulator({ endpoint: acker.endpoint, reads: m.reads(), simStartMs: start, outbox: new Outbox(join(dir, "a"), { fsync: false }), acceleration: Infinity, maxBatchReads: 50 });
+    const sim = new Simulator({
+      endpoint: acker.endpoint,
+      reads: m.reads(),
+      simStartMs: start,
+      outbox: new Outbox(join(dir, "a"), { fsync: false }),
+      acceleration: Infinity,
+      maxBatchReads: 50,
+    });
     const summary = await sim.run();
     await acker.close();
     expect(summary.readsGenerated).toBe(m.truth.reads);
@@ -106,7 +113,16 @@ describe("simulator", () => {
     const silent = await startAcker("tcp://127.0.0.1:*", { ack: false });
     const endpoint = silent.endpoint;
     const m1 = model(2);
-    const s1 = new Simulator({ endpoint, reads: m1.reads(), simStartMs: start, outbox: new Outbox(outboxDir), acceleration: Infinity, maxBatchReads: 40, ackTimeoutMs: 200, drainTimeoutMs: 500 });
+    const s1 = new Simulator({
+      endpoint,
+      reads: m1.reads(),
+      simStartMs: start,
+      outbox: new Outbox(outboxDir),
+      acceleration: Infinity,
+      maxBatchReads: 40,
+      ackTimeoutMs: 200,
+      drainTimeoutMs: 500,
+    });
     const r1 = await s1.run();
     await silent.close();
     expect(r1.readsAcked).toBe(0);
@@ -125,7 +141,14 @@ describe("simulator", () => {
     // Run 2 on the same endpoint: an ingest that commits; the model continues later in the day.
     const acker = await startAcker(endpoint);
     const m2 = model(3, start + 600_000);
-    const s2 = new Simulator({ endpoint, reads: m2.reads(), simStartMs: start + 600_000, outbox: new Outbox(outboxDir), acceleration: Infinity, maxBatchReads: 40 });
+    const s2 = new Simulator({
+      endpoint,
+      reads: m2.reads(),
+      simStartMs: start + 600_000,
+      outbox: new Outbox(outboxDir),
+      acceleration: Infinity,
+      maxBatchReads: 40,
+    });
     const r2 = await s2.run();
     await acker.close();
     expect(r2.resumedBatches).toBe(r1.batchesSent);
@@ -152,7 +175,15 @@ describe("simulator", () => {
   test("lost acks are resent with the same number, answered duplicate and stored once", async () => {
     const acker = await startAcker("tcp://127.0.0.1:*", { loseFirstAcks: 5 });
     const m = model(6);
-    const sim = new Simulator({ endpoint: acker.endpoint, reads: m.reads(), simStartMs: start, outbox: new Outbox(join(dir, "lost"), { fsync: false }), acceleration: Infinity, maxBatchReads: 50, ackTimeoutMs: 300 });
+    const sim = new Simulator({
+      endpoint: acker.endpoint,
+      reads: m.reads(),
+      simStartMs: start,
+      outbox: new Outbox(join(dir, "lost"), { fsync: false }),
+      acceleration: Infinity,
+      maxBatchReads: 50,
+      ackTimeoutMs: 300,
+    });
     const summary = await sim.run();
     await acker.close();
     expect(summary.duplicateBatches).toBe(5);
@@ -193,7 +224,14 @@ describe("simulator", () => {
   test("paces simulated time by the acceleration factor", async () => {
     const acker = await startAcker();
     const m = new TrafficModel({ data, startMs: start, durationMs: 60_000, seed: 5, vehiclesPerHour: 20_000, collectTravelTimes: false, drain: false });
-    const sim = new Simulator({ endpoint: acker.endpoint, reads: m.reads(), simStartMs: start, outbox: new Outbox(join(dir, "pace"), { fsync: false }), acceleration: 60, flushIntervalMs: 100 });
+    const sim = new Simulator({
+      endpoint: acker.endpoint,
+      reads: m.reads(),
+      simStartMs: start,
+      outbox: new Outbox(join(dir, "pace"), { fsync: false }),
+      acceleration: 60,
+      flushIntervalMs: 100,
+    });
     const t0 = performance.now();
     const summary = await sim.run();
     const elapsed = performance.now() - t0;

@@ -193,10 +193,7 @@ function plausible(lengthKm: number, seconds: number): boolean {
 }
 
 /** TDCS M04A/M05A rows: TimeInterval,GantryFrom,GantryTo,VehicleType,value,Volume (no header). */
-function forEachTdcsRow(
-  path: string,
-  fn: (slot: number, from: string, to: string, cls: number, value: number, volume: number) => void,
-): void {
+function forEachTdcsRow(path: string, fn: (slot: number, from: string, to: string, cls: number, value: number, volume: number) => void): void {
   const text = readCsvText(path);
   let start = 0;
   while (start < text.length) {

@@ -126,7 +126,15 @@ describe("traffic model", () => {
   });
 
   test("duplicates and malformed reads come at the configured rates", () => {
-    const { list, truth } = run({ startMs: morning, durationMs: 1_800_000, seed: 9, vehiclesPerHour: 12_000, duplicateRate: 0.2, malformedRate: 0.05, collectTravelTimes: false });
+    const { list, truth } = run({
+      startMs: morning,
+      durationMs: 1_800_000,
+      seed: 9,
+      vehiclesPerHour: 12_000,
+      duplicateRate: 0.2,
+      malformedRate: 0.05,
+      collectTravelTimes: false,
+    });
     // 1-2 extra reads (mean 1.5) for 20 % of passages.
     expect(Math.abs(truth.duplicates / truth.passages - 0.3)).toBeLessThan(0.02);
     expect(Math.abs(truth.malformedTotal / list.length - 0.05)).toBeLessThan(0.005);
@@ -240,6 +248,8 @@ describe("traffic model", () => {
   });
 
   test("rejects an incident on a segment outside the network", () => {
-    expect(() => generateReads({ data: freeway1, startMs: morning, incidents: [{ segment: "03F0087S>03F0116S", startMs: morning, endMs: morning + 1 }] })).toThrow(/not a segment/);
+    expect(() =>
+      generateReads({ data: freeway1, startMs: morning, incidents: [{ segment: "03F0087S>03F0116S", startMs: morning, endMs: morning + 1 }] }),
+    ).toThrow(/not a segment/);
   });
 });

@@ -125,7 +125,8 @@ export class TrafficModel {
       drain: options.drain ?? true,
       collectTravelTimes: options.collectTravelTimes ?? true,
     };
-    if (!(this.o.tripGapMs > 0 && this.o.tripGapMs < this.o.tagCooldownMs)) throw new TollwayError("bad_request", "tripGapMs must be positive and below tagCooldownMs");
+    if (!(this.o.tripGapMs > 0 && this.o.tripGapMs < this.o.tagCooldownMs))
+      throw new TollwayError("bad_request", "tripGapMs must be positive and below tagCooldownMs");
     if (!(this.o.vehiclesPerHour > 0)) throw new TollwayError("bad_request", "vehiclesPerHour must be positive");
     if (!(this.o.malformedRate >= 0 && this.o.malformedRate < 1)) throw new TollwayError("bad_request", "malformedRate must be in [0, 1)");
     if (!(this.o.meanSegmentsPerTrip >= 1)) throw new TollwayError("bad_request", "meanSegmentsPerTrip must be at least 1");
@@ -140,7 +141,7 @@ export class TrafficModel {
     for (let slot = 0; slot < SLOTS_PER_DAY; slot++) this.classCum.push(cumulativeOf(d.classShare.subarray(slot * CLASS_COUNT, (slot + 1) * CLASS_COUNT)));
     this.originCum = cumulativeOf(d.segmentVolume);
     this.chainOf = [];
-    d.chains.forEach((c, ci) => c.segments.forEach((s, pos) => (this.chainOf[s] = { chain: ci, pos })));
+    for (const [ci, c] of d.chains.entries()) for (const [pos, s] of c.segments.entries()) this.chainOf[s] = { chain: ci, pos };
     this.pool = VEHICLE_CLASSES.map((c) => (options.registeredTags ?? []).filter((t) => t.vehicleClass === c));
     for (const inc of options.incidents ?? []) this.addIncident(inc);
   }
@@ -269,7 +270,12 @@ export class TrafficModel {
    * exp(sigma z). z comes in antithetic pairs per (segment, 5-min bucket of departure, class), so
    * the sample median of an interval stays on the source median even for small groups.
    */
-  private travelTime(s: number, departMs: number, ci: number, vehicleClass: VehicleClass): { seconds: number; median: number; source: TravelTimeRecord["source"] } {
+  private travelTime(
+    s: number,
+    departMs: number,
+    ci: number,
+    vehicleClass: VehicleClass,
+  ): { seconds: number; median: number; source: TravelTimeRecord["source"] } {
     const d = this.o.data;
     let med: number;
     let source: TravelTimeRecord["source"];
@@ -338,7 +344,16 @@ export class TrafficModel {
     };
     const gantryIndex = this.gantryIndex.get(gantryId)!;
     const classIdx = classIndex(vehicleClass);
-    this.heap.push({ ts, seq: this.seq++, out: { gantryId, read: make(ts, lane), tsMs: ts, kind: "passage" }, gantryIndex, classIdx, vehicleClass, registered, segment });
+    this.heap.push({
+      ts,
+      seq: this.seq++,
+      out: { gantryId, read: make(ts, lane), tsMs: ts, kind: "passage" },
+      gantryIndex,
+      classIdx,
+      vehicleClass,
+      registered,
+      segment,
+    });
     let emitted = 1;
     if (rng.chance(this.o.duplicateRate)) {
       const extra = rng.int(1, 2);
@@ -346,7 +361,16 @@ export class TrafficModel {
       for (let i = 0; i < extra; i++) {
         at += rng.int(150, 1500);
         const ln = Math.min(this.o.lanes, Math.max(1, lane + rng.int(-1, 1)));
-        this.heap.push({ ts: at, seq: this.seq++, out: { gantryId, read: make(at, ln), tsMs: at, kind: "duplicate" }, gantryIndex, classIdx, vehicleClass, registered, segment: undefined });
+        this.heap.push({
+          ts: at,
+          seq: this.seq++,
+          out: { gantryId, read: make(at, ln), tsMs: at, kind: "duplicate" },
+          gantryIndex,
+          classIdx,
+          vehicleClass,
+          registered,
+          segment: undefined,
+        });
         emitted++;
       }
     }
@@ -375,7 +399,16 @@ export class TrafficModel {
         read = { tag: junkTag, ts: this.junkCount % 2 ? "not-a-time" : "2024-13-45T99:99:99Z", lane, class: vehicleClass };
         break;
     }
-    this.heap.push({ ts, seq: this.seq++, out: { gantryId, read, tsMs: ts, kind: "malformed", malformed: kind }, gantryIndex: -1, classIdx: -1, vehicleClass, registered: false, segment: undefined });
+    this.heap.push({
+      ts,
+      seq: this.seq++,
+      out: { gantryId, read, tsMs: ts, kind: "malformed", malformed: kind },
+      gantryIndex: -1,
+      classIdx: -1,
+      vehicleClass,
+      registered: false,
+      segment: undefined,
+    });
   }
 
   private emit(p: Pending): SimulatedRead {

@@ -1,7 +1,7 @@
 import { ZMQ } from "./ffi.ts";
 import type { Reactor } from "./reactor.ts";
 import type { Context, Frame } from "./socket.ts";
-import { Socket } from "./socket.ts";
+import type { Socket } from "./socket.ts";
 
 export interface DealerCurve {
   /** The server's Z85 public key. */

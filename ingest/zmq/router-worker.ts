@@ -64,8 +64,7 @@ function run(init: RouterWorkerInit): void {
         } else if (kind === CTRL_DONE) {
           inFlight--;
           inFlightBytes -= Number(text.decode(m.frames[1]));
-        }
-        else if (kind === CTRL_KEYS) keys = new Map(JSON.parse(text.decode(m.frames[1])) as [string, string][]);
+        } else if (kind === CTRL_KEYS) keys = new Map(JSON.parse(text.decode(m.frames[1])) as [string, string][]);
         else if (kind === CTRL_STOP_READING) stopReading = true;
         else if (kind === CTRL_QUIT) quit = true;
       }

@@ -49,7 +49,9 @@ try {
   const rendered = await page.$$eval(".opblock", (els) =>
     els.map((el) => ({
       method: el.querySelector(".opblock-summary-method")?.textContent?.trim() ?? "",
-      path: (el.querySelector(".opblock-summary-path")?.getAttribute("data-path") ?? el.querySelector(".opblock-summary-path")?.textContent ?? "").replace(/\u200b/g, "").trim(),
+      path: (el.querySelector(".opblock-summary-path")?.getAttribute("data-path") ?? el.querySelector(".opblock-summary-path")?.textContent ?? "")
+        .replace(/\u200b/g, "")
+        .trim(),
     })),
   );
   const title = await page.title();

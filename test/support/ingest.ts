@@ -160,7 +160,8 @@ export function gantryStream(gantryIndex: number, batches: number, perBatch: num
 }
 
 /** The body of a stream batch, with its one invalid read appended. */
-export const streamBody = (batch: StreamRead[]): string => JSON.stringify([...batch.map((r) => r.json), { tag: "NOT-HEX", ts: "2026-11-26T00:00:00Z", class: 31 }]);
+export const streamBody = (batch: StreamRead[]): string =>
+  JSON.stringify([...batch.map((r) => r.json), { tag: "NOT-HEX", ts: "2026-11-26T00:00:00Z", class: 31 }]);
 
 /** What the database must hold after a stream: passages per vehicle key and 5-min counts. */
 export function expectedTotals(gantries: string[], streams: StreamRead[][][]) {
@@ -209,7 +210,13 @@ export async function storedTotals(db: Database) {
                                    or c.plate_reads <> p.plate_reads or abs(c.plate_conf_sum - p.conf) > 1e-3)::int as mismatches
        from p full join gantry_lane_counts c using (bucket, gantry_id, lane)`,
   );
-  return { passagesByKey: new Map(byKey.map((r) => [r.k, r.n])), counts: new Map(counts.map((r) => [r.k, r.v])), ...sums, laneCountRows: lanes.rows, laneCountMismatches: lanes.mismatches };
+  return {
+    passagesByKey: new Map(byKey.map((r) => [r.k, r.n])),
+    counts: new Map(counts.map((r) => [r.k, r.v])),
+    ...sums,
+    laneCountRows: lanes.rows,
+    laneCountMismatches: lanes.mismatches,
+  };
 }
 
 /**
@@ -235,7 +242,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const { mkdtempSync, chownSync, rmSync } = await import("node:fs");
   const dir = mkdtempSync("/tmp/tollway-pg-");
   if (process.getuid?.() === 0) {
-    const pw = (await Bun.file("/etc/passwd").text()).split("\n").find((l) => l.startsWith("postgres:"))!.split(":");
+    const pw = (await Bun.file("/etc/passwd").text())
+      .split("\n")
+      .find((l) => l.startsWith("postgres:"))!
+      .split(":");
     chownSync(dir, Number(pw[2]), Number(pw[3]));
   }
   const data = `${dir}/data`;

@@ -115,9 +115,9 @@ function parsePattern(src: string): Node {
   }
   function quantified(node: Node): Node {
     const c = peek();
-    if (c === "?") return i++, { kind: "repeat", node, min: 0, max: 1 };
-    if (c === "*") return i++, { kind: "repeat", node, min: 0, max: 8 };
-    if (c === "+") return i++, { kind: "repeat", node, min: 1, max: 8 };
+    if (c === "?") return (i++, { kind: "repeat", node, min: 0, max: 1 });
+    if (c === "*") return (i++, { kind: "repeat", node, min: 0, max: 8 });
+    if (c === "+") return (i++, { kind: "repeat", node, min: 1, max: 8 });
     if (c === "{") {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(i));
       if (m) {
@@ -282,7 +282,10 @@ export class SchemaSampler {
       const ms = Date.UTC(2014, 0, 1) + Math.floor(this.rng.next() * (Date.UTC(2031, 0, 1) - Date.UTC(2014, 0, 1)));
       const offset = this.rng.pick(["Z", "+08:00", "-05:30", "+00:00"]);
       const d = new Date(ms + (offset === "+08:00" ? 8 * 3600_000 : offset === "-05:30" ? -5.5 * 3600_000 : 0));
-      return d.toISOString().replace(/\.\d{3}Z$/, this.rng.chance(0.5) ? ".123Z" : "Z").replace(/Z$/, offset);
+      return d
+        .toISOString()
+        .replace(/\.\d{3}Z$/, this.rng.chance(0.5) ? ".123Z" : "Z")
+        .replace(/Z$/, offset);
     }
     if (s.format === "date") {
       const d = new Date(Date.UTC(2014, 0, 1) + this.rng.int(0, 17 * 365) * 86_400_000);
@@ -365,7 +368,11 @@ export class SchemaSampler {
       );
       if (types.includes("integer") || types.includes("number")) {
         const [lo, hi] = s ? this.bounds(s, types.includes("integer")) : [0, 0];
-        options.push(() => lo - 1, () => hi + 1, () => lo + 0.5);
+        options.push(
+          () => lo - 1,
+          () => hi + 1,
+          () => lo + 0.5,
+        );
       }
       if (types.includes("array")) options.push(() => Array.from({ length: (s?.maxItems ?? 10) + 1 }, () => this.valid(s?.items)));
     }

@@ -20,7 +20,10 @@ const READ_ONLY = "-c default_transaction_read_only=on";
 /** Adds the read-only option to a startup message (length, protocol, key\0value\0 … \0). */
 function withReadOnly(startup: Buffer): Buffer {
   const pairs: [string, string][] = [];
-  const text = startup.subarray(8, startup.length - 1).toString("utf8").split("\0");
+  const text = startup
+    .subarray(8, startup.length - 1)
+    .toString("utf8")
+    .split("\0");
   for (let i = 0; i + 1 < text.length; i += 2) pairs.push([text[i]!, text[i + 1]!]);
   const options = pairs.find(([k]) => k === "options");
   if (options) options[1] = `${options[1]} ${READ_ONLY}`;

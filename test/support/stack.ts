@@ -55,7 +55,12 @@ export class Stack {
     while (!stack.out.includes("Press Ctrl-C to stop.")) {
       if (proc.exitCode !== null || Date.now() > deadline) {
         await stack.kill();
-        throw new Error(`start did not come up (exit ${proc.exitCode}):\n${stack.out}\n${stack.logs.slice(-20).map((l) => JSON.stringify(l)).join("\n")}`);
+        throw new Error(
+          `start did not come up (exit ${proc.exitCode}):\n${stack.out}\n${stack.logs
+            .slice(-20)
+            .map((l) => JSON.stringify(l))
+            .join("\n")}`,
+        );
       }
       await Bun.sleep(50);
     }
@@ -78,7 +83,13 @@ export class Stack {
     for (;;) {
       const hit = this.logs.find(pred);
       if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last logs:\n${this.logs.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}; last logs:\n${this.logs
+            .slice(-15)
+            .map((l) => JSON.stringify(l))
+            .join("\n")}`,
+        );
       if (this.proc.exitCode !== null) throw new Error(`start exited (${this.proc.exitCode}) while waiting for ${what}`);
       await Bun.sleep(50);
     }

@@ -18,10 +18,10 @@ export function allClassRates(): { vehicleClass: number; rateTenthsPerKm: number
 }
 
 export async function createAccount(q: Queryable, balanceTenths: number, thresholdTenths = 1000): Promise<number> {
-  const r = await q.one<{ id: number }>(
-    "insert into accounts (name, balance_tenths, low_balance_threshold_tenths) values ('test', $1, $2) returning id",
-    [balanceTenths, thresholdTenths],
-  );
+  const r = await q.one<{ id: number }>("insert into accounts (name, balance_tenths, low_balance_threshold_tenths) values ('test', $1, $2) returning id", [
+    balanceTenths,
+    thresholdTenths,
+  ]);
   return r.id;
 }
 

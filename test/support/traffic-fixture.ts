@@ -22,7 +22,12 @@ export async function loadTrafficFixture(db: Database): Promise<void> {
     [1, "01F0017S"],
     [3, "01F0029S"],
   ] as const) {
-    await db.query("insert into passages (ts, gantry_id, tag_id, read_class, vehicle_class, batch_no) values ($1, $2, $3, 31, 31, $4)", [new Date(t0 + m * 60_000), g, TAG, batch++]);
+    await db.query("insert into passages (ts, gantry_id, tag_id, read_class, vehicle_class, batch_no) values ($1, $2, $3, 31, 31, $4)", [
+      new Date(t0 + m * 60_000),
+      g,
+      TAG,
+      batch++,
+    ]);
   }
   await new TripsJob(db, net).computeRange(t0, t0 + 3600_000);
 }

@@ -18,7 +18,10 @@ describe("accounts", () => {
     expect(res.headers.get("x-request-id")).toBe("req-open-1");
     const a = await json(res, 201);
     expect(a).toMatchObject({ kind: "personal", name: "Lin Mei-ling", status: "active", balanceTenths: 0, lowBalanceThresholdTenths: 1000 });
-    const fleet = await json(await gw.request("/v1/accounts", { method: "POST", role: "admin", json: { kind: "fleet", name: "Formosa Logistics", lowBalanceThresholdTenths: 50000 } }), 201);
+    const fleet = await json(
+      await gw.request("/v1/accounts", { method: "POST", role: "admin", json: { kind: "fleet", name: "Formosa Logistics", lowBalanceThresholdTenths: 50000 } }),
+      201,
+    );
 
     expect(await json(await gw.request(`/v1/accounts/${a.id}`, { role: "auditor" }), 200)).toEqual(a);
     const fleets = await json(await gw.request("/v1/accounts?kind=fleet", { role: "auditor" }), 200);
@@ -37,14 +40,26 @@ describe("accounts", () => {
     expect(seen).toEqual([a.id, fleet.id]);
 
     const changed = await json(
-      await gw.request(`/v1/accounts/${a.id}`, { method: "PATCH", role: "toll_operator", json: { lowBalanceThresholdTenths: 2000, status: "suspended", email: null } }),
+      await gw.request(`/v1/accounts/${a.id}`, {
+        method: "PATCH",
+        role: "toll_operator",
+        json: { lowBalanceThresholdTenths: 2000, status: "suspended", email: null },
+      }),
       200,
     );
     expect(changed).toMatchObject({ lowBalanceThresholdTenths: 2000, status: "suspended", email: null, phone: "+886 912 345 678" });
 
-    const audit = await gw.testDb.db.query<any>("select action, actor, actor_key_id, entity_id, before, after, request_id from audit_log where entity = 'account' order by id");
+    const audit = await gw.testDb.db.query<any>(
+      "select action, actor, actor_key_id, entity_id, before, after, request_id from audit_log where entity = 'account' order by id",
+    );
     expect(audit.map((r) => r.action)).toEqual(["account.create", "account.create", "account.update"]);
-    expect(audit[0]).toMatchObject({ actor: "test-toll_operator", actor_key_id: gw.keyIds.toll_operator, entity_id: String(a.id), before: null, request_id: "req-open-1" });
+    expect(audit[0]).toMatchObject({
+      actor: "test-toll_operator",
+      actor_key_id: gw.keyIds.toll_operator,
+      entity_id: String(a.id),
+      before: null,
+      request_id: "req-open-1",
+    });
     expect(audit[2].before).toMatchObject({ status: "active", lowBalanceThresholdTenths: 1000 });
     expect(audit[2].after).toMatchObject({ status: "suspended", lowBalanceThresholdTenths: 2000 });
   });
@@ -52,10 +67,21 @@ describe("accounts", () => {
   test("top-ups: a ledger entry with the running balance; an Idempotency-Key retry credits once", async () => {
     const a = await json(await gw.request("/v1/accounts", { method: "POST", role: "toll_operator", json: { name: "Chen" } }), 201);
     const send = () =>
-      gw.request(`/v1/accounts/${a.id}/top-ups`, { method: "POST", role: "toll_operator", json: { amountTenths: 5000, description: "store" }, headers: { "idempotency-key": "topup-7f3a" } });
+      gw.request(`/v1/accounts/${a.id}/top-ups`, {
+        method: "POST",
+        role: "toll_operator",
+        json: { amountTenths: 5000, description: "store" },
+        headers: { "idempotency-key": "topup-7f3a" },
+      });
     const first = await json(await send(), 201);
     expect(first.account.balanceTenths).toBe(5000);
-    expect(first.entry).toMatchObject({ kind: "topup", amountTenths: 5000, balanceAfterTenths: 5000, description: "store", createdBy: gw.keyIds.toll_operator });
+    expect(first.entry).toMatchObject({
+      kind: "topup",
+      amountTenths: 5000,
+      balanceAfterTenths: 5000,
+      description: "store",
+      createdBy: gw.keyIds.toll_operator,
+    });
     const retry = await send();
     expect(retry.headers.get("idempotent-replayed")).toBe("true");
     expect(await json(retry, 201)).toEqual(first);
@@ -75,8 +101,14 @@ describe("accounts", () => {
   });
 
   test("a top-up that reaches the threshold brings a low-balance account and its tags back to active", async () => {
-    const a = await json(await gw.request("/v1/accounts", { method: "POST", role: "toll_operator", json: { name: "Wu", lowBalanceThresholdTenths: 1000 } }), 201);
-    await json(await gw.request("/v1/tags", { method: "POST", role: "toll_operator", json: { id: "AAAA0000BBBB1111", accountId: a.id, vehicleClass: 31 } }), 201);
+    const a = await json(
+      await gw.request("/v1/accounts", { method: "POST", role: "toll_operator", json: { name: "Wu", lowBalanceThresholdTenths: 1000 } }),
+      201,
+    );
+    await json(
+      await gw.request("/v1/tags", { method: "POST", role: "toll_operator", json: { id: "AAAA0000BBBB1111", accountId: a.id, vehicleClass: 31 } }),
+      201,
+    );
     // What settlement does when the balance goes negative.
     await gw.testDb.db.query("update accounts set status = 'low_balance', balance_tenths = -300 where id = $1", [a.id]);
     await json(await gw.request("/v1/tags/AAAA0000BBBB1111/status", { method: "POST", role: "toll_operator", json: { status: "low_balance" } }), 200);
@@ -91,8 +123,18 @@ describe("accounts", () => {
 
   test("vehicles: register (plate normalised), list per account, find by plate", async () => {
     const a = await json(await gw.request("/v1/accounts", { method: "POST", role: "toll_operator", json: { kind: "fleet", name: "Fleet" } }), 201);
-    const v1 = await json(await gw.request(`/v1/accounts/${a.id}/vehicles`, { method: "POST", role: "toll_operator", json: { plate: " kaa-0001 ", vehicleClass: 42 } }), 201);
-    const v2 = await json(await gw.request(`/v1/accounts/${a.id}/vehicles`, { method: "POST", role: "toll_operator", json: { plate: "KAA-0002", vehicleClass: 41, description: "coach" } }), 201);
+    const v1 = await json(
+      await gw.request(`/v1/accounts/${a.id}/vehicles`, { method: "POST", role: "toll_operator", json: { plate: " kaa-0001 ", vehicleClass: 42 } }),
+      201,
+    );
+    const v2 = await json(
+      await gw.request(`/v1/accounts/${a.id}/vehicles`, {
+        method: "POST",
+        role: "toll_operator",
+        json: { plate: "KAA-0002", vehicleClass: 41, description: "coach" },
+      }),
+      201,
+    );
     expect(v1).toMatchObject({ plate: "KAA-0001", vehicleClass: 42, accountId: a.id });
     const list = await json(await gw.request(`/v1/accounts/${a.id}/vehicles`, { role: "auditor" }), 200);
     expect(list.items.map((v: any) => v.plate)).toEqual(["KAA-0001", "KAA-0002"]);

@@ -44,5 +44,8 @@ export const VehicleSchema = z
 
 export const Name = z.string().trim().min(1).max(200);
 export const Email = z.email().max(200);
-export const Phone = z.string().trim().regex(/^\+?[0-9 ()-]{6,30}$/, "must be a phone number");
+export const Phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9 ()-]{6,30}$/, "must be a phone number");
 export const Threshold = z.number().int().min(0).max(100_000_000);

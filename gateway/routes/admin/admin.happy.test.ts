@@ -9,7 +9,10 @@ afterAll(() => gw.close());
 
 describe("API keys", () => {
   test("an admin creates a key (shown once), it works at once, lists never show it, revocation is immediate", async () => {
-    const made = await expectJson(await gw.request("/v1/api-keys", { method: "POST", role: "admin", json: { name: "night console", role: "toll_operator" } }), 201);
+    const made = await expectJson(
+      await gw.request("/v1/api-keys", { method: "POST", role: "admin", json: { name: "night console", role: "toll_operator" } }),
+      201,
+    );
     expect(made.key).toMatch(/^tw_[A-Za-z0-9_-]{43}$/);
     expect(made).toMatchObject({ name: "night console", role: "toll_operator", prefix: made.key.slice(0, 11), createdBy: gw.keyIds.admin, revokedAt: null });
     await expectJson(await gw.request("/v1/accounts", { key: made.key }), 200);
@@ -29,14 +32,19 @@ describe("API keys", () => {
     expect(active.items.map((k: any) => k.id)).not.toContain(made.id);
     // Revoking again is harmless and not audited twice.
     await expectJson(await gw.request(`/v1/api-keys/${made.id}/revoke`, { method: "POST", role: "admin" }), 200);
-    const audit = await gw.testDb.db.query<{ action: string }>("select action from audit_log where entity = 'api_key' and entity_id = $1 order by id", [String(made.id)]);
+    const audit = await gw.testDb.db.query<{ action: string }>("select action from audit_log where entity = 'api_key' and entity_id = $1 order by id", [
+      String(made.id),
+    ]);
     expect(audit.map((a) => a.action)).toEqual(["api_key.create", "api_key.revoke"]);
   });
 });
 
 describe("audit log", () => {
   test("auditors read who did what and when, filtered and paged, newest first", async () => {
-    const acc = await expectJson(await gw.request("/v1/accounts", { method: "POST", role: "toll_operator", json: { name: "Audited" }, headers: { "x-request-id": "audit-me" } }), 201);
+    const acc = await expectJson(
+      await gw.request("/v1/accounts", { method: "POST", role: "toll_operator", json: { name: "Audited" }, headers: { "x-request-id": "audit-me" } }),
+      201,
+    );
     await expectJson(await gw.request(`/v1/accounts/${acc.id}/top-ups`, { method: "POST", role: "toll_operator", json: { amountTenths: 300 } }), 201);
     await expectJson(await gw.request(`/v1/accounts/${acc.id}`, { method: "PATCH", role: "admin", json: { name: "Audited Ltd" } }), 200);
 
@@ -55,7 +63,10 @@ describe("audit log", () => {
     const p1 = await expectJson(await gw.request(`/v1/audit-log?entity=account&limit=2`, { role: "auditor" }), 200);
     const p2 = await expectJson(await gw.request(`/v1/audit-log?entity=account&limit=2&cursor=${p1.nextCursor}`, { role: "auditor" }), 200);
     expect([...p1.items, ...p2.items].map((r: any) => r.id)).toEqual(forAccount.items.map((r: any) => r.id));
-    const later = await expectJson(await gw.request(`/v1/audit-log?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { role: "auditor" }), 200);
+    const later = await expectJson(
+      await gw.request(`/v1/audit-log?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { role: "auditor" }),
+      200,
+    );
     expect(later.items).toEqual([]);
   });
 });

@@ -11,7 +11,12 @@ export default defineRoute(
     summary: "List API keys (never the keys themselves)",
     roles: ADMINS,
     request: {
-      query: z.object({ includeRevoked: z.stringbool().default(true).openapi({ type: "string", enum: ["true", "false"], example: "false" }) }),
+      query: z.object({
+        includeRevoked: z
+          .stringbool()
+          .default(true)
+          .openapi({ type: "string", enum: ["true", "false"], example: "false" }),
+      }),
     },
     responses: {
       200: { description: "Keys", content: { "application/json": { schema: z.object({ items: z.array(ApiKeySchema) }) } } },

@@ -19,7 +19,12 @@ const AuditRecordSchema = z
   })
   .openapi("AuditRecord");
 
-const Token = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only");
+const Token = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only");
 
 export default defineRoute(
   {

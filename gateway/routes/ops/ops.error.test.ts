@@ -11,13 +11,23 @@ import readyz from "./readyz.ts";
 let gw: TestGateway;
 const logLines: string[] = [];
 const boom = defineRoute(
-  { method: "get", path: "/v1/test/boom", roles: ["admin"], responses: { 200: { description: "never", content: { "application/json": { schema: z.object({}) } } } } },
+  {
+    method: "get",
+    path: "/v1/test/boom",
+    roles: ["admin"],
+    responses: { 200: { description: "never", content: { "application/json": { schema: z.object({}) } } } },
+  },
   () => {
     throw new Error("secret internal detail: password=hunter2");
   },
 );
 const dbDown = defineRoute(
-  { method: "get", path: "/v1/test/db-down", roles: ["admin"], responses: { 200: { description: "never", content: { "application/json": { schema: z.object({}) } } } } },
+  {
+    method: "get",
+    path: "/v1/test/db-down",
+    roles: ["admin"],
+    responses: { 200: { description: "never", content: { "application/json": { schema: z.object({}) } } } },
+  },
   () => {
     throw new TollwayError("database", "connect ECONNREFUSED 10.0.0.1:5432 [select * from secrets]");
   },
@@ -52,7 +62,10 @@ describe("operations: errors", () => {
 
   test("oversized bodies are refused with a 413 problem before they are read", async () => {
     const huge = JSON.stringify({ name: "x".repeat(3 * 1024 * 1024) });
-    const p = await expectProblem(await gw.request("/v1/accounts", { method: "POST", role: "admin", body: huge, headers: { "content-type": "application/json" } }), 413);
+    const p = await expectProblem(
+      await gw.request("/v1/accounts", { method: "POST", role: "admin", body: huge, headers: { "content-type": "application/json" } }),
+      413,
+    );
     expect(p.fields).toEqual([{ field: "body", message: "too large" }]);
     expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from accounts")).n).toBe(0);
   });

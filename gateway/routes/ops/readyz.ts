@@ -19,10 +19,7 @@ export default defineRoute(
     const { db } = c.var.deps;
     try {
       // Bounded: a hung database must not hang the probe.
-      await Promise.race([
-        db.one("select 1 as ok"),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("timed out after 2 s")), 2000).unref?.()),
-      ]);
+      await Promise.race([db.one("select 1 as ok"), new Promise((_, reject) => setTimeout(() => reject(new Error("timed out after 2 s")), 2000).unref?.())]);
       return c.json({ status: "ready" as const, database: "ok" as const }, 200);
     } catch (e) {
       return c.json({ status: "unavailable" as const, database: "unreachable" as const, detail: e instanceof Error ? e.message.slice(0, 200) : "error" }, 503);

@@ -14,8 +14,15 @@ describe("passages: errors", () => {
   });
 
   test("bad filters and cursors are named", async () => {
-    const fields = async (qs: string) => (await expectProblem(await gw.request(`/v1/passages?${qs}`, { role: "auditor" }), 400)).fields!.map((f) => f.field).sort();
-    expect(await fields("tagId=XYZ&plate=!!&gantryId=1&from=today&limit=0")).toEqual(["query.from", "query.gantryId", "query.limit", "query.plate", "query.tagId"]);
+    const fields = async (qs: string) =>
+      (await expectProblem(await gw.request(`/v1/passages?${qs}`, { role: "auditor" }), 400)).fields!.map((f) => f.field).sort();
+    expect(await fields("tagId=XYZ&plate=!!&gantryId=1&from=today&limit=0")).toEqual([
+      "query.from",
+      "query.gantryId",
+      "query.limit",
+      "query.plate",
+      "query.tagId",
+    ]);
     expect(await fields("gantryId=01F0005S&cursor=eyJ0IjoiYSJ9")).toEqual(["query.cursor"]);
     expect(await fields("gantryId=01F0005S&limit=1001")).toEqual(["query.limit"]);
   });
@@ -24,6 +31,8 @@ describe("passages: errors", () => {
     expect((await expectProblem(await gw.request("/v1/trips?day=2026-02-30&tagId=ABCDEF01", { role: "auditor" }), 400)).fields![0]!.field).toBe("query.day");
     expect((await expectProblem(await gw.request("/v1/trips?tagId=ABCDEF01", { role: "auditor" }), 400)).fields![0]!.field).toBe("query.day");
     expect((await expectProblem(await gw.request("/v1/trips?day=2026-02-03", { role: "auditor" }), 400)).fields![0]!.field).toBe("query.tagId");
-    expect((await expectProblem(await gw.request("/v1/trips?day=2026-02-03&tagId=ABCDEF01&plate=AB-12", { role: "auditor" }), 400)).fields![0]!.field).toBe("query.plate");
+    expect((await expectProblem(await gw.request("/v1/trips?day=2026-02-03&tagId=ABCDEF01&plate=AB-12", { role: "auditor" }), 400)).fields![0]!.field).toBe(
+      "query.plate",
+    );
   });
 });

@@ -18,7 +18,8 @@ async function passage(ts: string, gantry: string, v: { tag?: string; plate?: st
 beforeAll(async () => {
   gw = await createTestGateway();
   accountId = (await expectJson(await gw.request("/v1/accounts", { method: "POST", role: "admin", json: { kind: "fleet", name: "F" } }), 201)).id;
-  for (const id of [TAG, OTHER_TAG]) await expectJson(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id, accountId, vehicleClass: 31 } }), 201);
+  for (const id of [TAG, OTHER_TAG])
+    await expectJson(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id, accountId, vehicleClass: 31 } }), 201);
 });
 afterAll(() => gw.close());
 
@@ -33,9 +34,20 @@ describe("passage search", () => {
     expect(await ids("plate=xyz-9999")).toEqual([p4]);
     expect(await ids(`accountId=${accountId}`)).toEqual([p3, p2, p1]);
     expect(await ids("gantryId=01F0005S")).toEqual([p4, p3, p1]);
-    expect(await ids(`gantryId=01F0005S&from=${encodeURIComponent("2026-03-01T08:30:00+08:00")}&to=${encodeURIComponent("2026-03-01T10:00:00+08:00")}`)).toEqual([p3]);
+    expect(
+      await ids(`gantryId=01F0005S&from=${encodeURIComponent("2026-03-01T08:30:00+08:00")}&to=${encodeURIComponent("2026-03-01T10:00:00+08:00")}`),
+    ).toEqual([p3]);
     const one = (await expectJson(await gw.request(`/v1/passages?plate=ABC-1234`, { role: "toll_operator" }), 200)).items[0];
-    expect(one).toMatchObject({ id: p2, ts: "2026-03-01T00:01:00.000Z", gantryId: "01F0017S", tagId: TAG, plate: "ABC-1234", vehicleClass: 31, accountId, postedPriceTenths: 10 });
+    expect(one).toMatchObject({
+      id: p2,
+      ts: "2026-03-01T00:01:00.000Z",
+      gantryId: "01F0017S",
+      tagId: TAG,
+      plate: "ABC-1234",
+      vehicleClass: 31,
+      accountId,
+      postedPriceTenths: 10,
+    });
   });
 
   test("cursor pages return every passage once, even with equal and sub-millisecond timestamps", async () => {
@@ -48,7 +60,10 @@ describe("passage search", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: any = await expectJson(await gw.request(`/v1/passages?gantryId=${gantry}&limit=2${cursor ? `&cursor=${cursor}` : ""}`, { role: "auditor" }), 200);
+      const page: any = await expectJson(
+        await gw.request(`/v1/passages?gantryId=${gantry}&limit=2${cursor ? `&cursor=${cursor}` : ""}`, { role: "auditor" }),
+        200,
+      );
       got.push(...page.items.map((p: any) => p.id));
       cursor = page.nextCursor;
       pages++;
@@ -70,7 +85,10 @@ describe("passage search", () => {
       const got: number[] = [];
       let cursor: string | null = null;
       do {
-        const page: any = await expectJson(await gw.request(`/v1/passages?gantryId=${gantry}&limit=${limit}${qs}${cursor ? `&cursor=${cursor}` : ""}`, { role: "auditor" }), 200);
+        const page: any = await expectJson(
+          await gw.request(`/v1/passages?gantryId=${gantry}&limit=${limit}${qs}${cursor ? `&cursor=${cursor}` : ""}`, { role: "auditor" }),
+          200,
+        );
         got.push(...page.items.map((p: any) => p.id));
         cursor = page.nextCursor;
       } while (cursor);
@@ -82,10 +100,15 @@ describe("passage search", () => {
     const from = new Date(now - 60 * 24 * 60_000 * 100);
     const to = new Date(now - 60_000);
     const ranged = (
-      await gw.testDb.db.query<{ id: number }>("select id from passages where gantry_id = $1 and ts >= $2 and ts < $3 order by ts desc, id desc", [gantry, from, to])
+      await gw.testDb.db.query<{ id: number }>("select id from passages where gantry_id = $1 and ts >= $2 and ts < $3 order by ts desc, id desc", [
+        gantry,
+        from,
+        to,
+      ])
     ).map((r) => r.id);
     expect(ranged.length).toBe(7);
-    for (const limit of [1, 3, 50]) expect(await walk(`&from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`, limit)).toEqual(ranged);
+    for (const limit of [1, 3, 50])
+      expect(await walk(`&from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`, limit)).toEqual(ranged);
   });
 });
 

@@ -15,12 +15,20 @@ export default defineRoute(
       query: z.object({
         freeway: Freeway.optional(),
         direction: Direction.optional(),
-        active: z.stringbool().optional().openapi({ type: "string", enum: ["true", "false"] }),
+        active: z
+          .stringbool()
+          .optional()
+          .openapi({ type: "string", enum: ["true", "false"] }),
         fromKm: z.coerce.number().min(0).max(1000).optional(),
         toKm: z.coerce.number().min(0).max(1000).optional(),
       }),
     },
-    responses: { 200: { description: "Gantries ordered by freeway, direction, km", content: { "application/json": { schema: z.object({ items: z.array(GantrySchema) }) } } } },
+    responses: {
+      200: {
+        description: "Gantries ordered by freeway, direction, km",
+        content: { "application/json": { schema: z.object({ items: z.array(GantrySchema) }) } },
+      },
+    },
   },
   async (c) => c.json({ items: await new ReferenceService(c.var.deps.db).gantries(c.req.valid("query")) }, 200),
 );

@@ -30,7 +30,7 @@ describe("reference data", () => {
     const route = south.items.filter((z: any) => z.gantryId >= "01F0005S" && z.gantryId <= "01F3252S");
     expect(route.length).toBe(62);
     // Each posted car price is the zone length x NT$1.2/km, truncated to NT$0.1.
-    for (const z of route) expect(z.carPriceTenths).toBe(Math.floor(Math.round(z.zoneKm * 10) * 12 / 10));
+    for (const z of route) expect(z.carPriceTenths).toBe(Math.floor((Math.round(z.zoneKm * 10) * 12) / 10));
     expect(route[0]).toMatchObject({ gantryId: "01F0005S", zoneKm: 1.1, carPriceTenths: 13 });
   });
 });

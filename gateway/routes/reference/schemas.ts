@@ -31,6 +31,12 @@ export const TollZoneSchema = z
   })
   .openapi("TollZone");
 
-export const Freeway = z.string().regex(/^[0-9]{2}[A-Z0-9]$/, "must be a freeway code such as 01F").openapi({ example: "01F" });
+export const Freeway = z
+  .string()
+  .regex(/^[0-9]{2}[A-Z0-9]$/, "must be a freeway code such as 01F")
+  .openapi({ example: "01F" });
 export const Direction = z.enum(["N", "S", "E", "W"]);
-export const GantryId = z.string().regex(/^[0-9A-Z]{8}$/, "must be a gantry id such as 01F0017N").openapi({ example: "01F0017N" });
+export const GantryId = z
+  .string()
+  .regex(/^[0-9A-Z]{8}$/, "must be a gantry id such as 01F0017N")
+  .openapi({ example: "01F0017N" });

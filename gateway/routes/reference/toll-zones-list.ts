@@ -12,7 +12,9 @@ export default defineRoute(
     summary: "The published toll-zone table (zone km and posted car price per gantry)",
     roles: EVERYONE,
     request: { query: z.object({ freeway: Freeway.optional(), direction: Direction.optional() }) },
-    responses: { 200: { description: "Toll zones ordered by gantry id", content: { "application/json": { schema: z.object({ items: z.array(TollZoneSchema) }) } } } },
+    responses: {
+      200: { description: "Toll zones ordered by gantry id", content: { "application/json": { schema: z.object({ items: z.array(TollZoneSchema) }) } } },
+    },
   },
   async (c) => c.json({ items: await new ReferenceService(c.var.deps.db).tollZones(c.req.valid("query")) }, 200),
 );

@@ -83,7 +83,9 @@ describe("plan lifecycle rules", () => {
     expect(again.status).toBe(409);
     expect((await readJson<Problem>(again)).detail).toMatch(/already retired/);
     expect((await post(`/v1/signal-plans/${plan.id}/approve`)).status).toBe(409);
-    const rows = await gw.testDb.db.query<{ action: string }>("select action from audit_log where entity = 'signal_plan' and entity_id = $1 order by id", [String(plan.id)]);
+    const rows = await gw.testDb.db.query<{ action: string }>("select action from audit_log where entity = 'signal_plan' and entity_id = $1 order by id", [
+      String(plan.id),
+    ]);
     expect(rows.map((r) => r.action)).toEqual(["signal_plan.propose", "signal_plan.approve", "signal_plan.activate", "signal_plan.retire"]);
   });
 

@@ -152,7 +152,11 @@ describe("green-wave plans through the API", () => {
       })),
       rows,
     );
-    const spec = { ...littleCorridor("Measured Rd"), outboundSpeed: { minMs: 10, maxMs: 20 }, measuredSpeeds: { outbound: { fromGantry: "RD-A", toGantry: "RD-B" }, windowHours: 72 } };
+    const spec = {
+      ...littleCorridor("Measured Rd"),
+      outboundSpeed: { minMs: 10, maxMs: 20 },
+      measuredSpeeds: { outbound: { fromGantry: "RD-A", toGantry: "RD-B" }, windowHours: 72 },
+    };
     const c = await readJson<Corridor>(await post("/v1/corridors", "traffic_operator", spec));
     const plan = await readJson<SignalPlan>(await post(`/v1/corridors/${c.id}/plans`));
     const detail = await readJson<SignalPlanDetail>(await get(`/v1/signal-plans/${plan.id}`));

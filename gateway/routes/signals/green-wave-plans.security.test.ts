@@ -66,11 +66,19 @@ describe("signal-plan permissions", () => {
     expect(approve.status).toBe(200);
     expect((await readJson<SignalPlan>(approve)).approvedBy).toBe(gw.keyIds.traffic_operator);
     expect((await gw.request(`/v1/signal-plans/${planId}/activate`, { method: "POST", role: "traffic_operator" })).status).toBe(200);
-    const row = await gw.testDb.db.one<{ actor_key_id: number; actor: string; request_id: string | null; before: { status: string }; after: { status: string } }>(
-      "select actor_key_id, actor, request_id, before, after from audit_log where action = 'signal_plan.approve' and entity_id = $1",
-      [String(planId)],
-    );
-    expect(row).toMatchObject({ actor_key_id: gw.keyIds.traffic_operator, actor: "test-traffic_operator", before: { status: "proposed" }, after: { status: "approved" } });
+    const row = await gw.testDb.db.one<{
+      actor_key_id: number;
+      actor: string;
+      request_id: string | null;
+      before: { status: string };
+      after: { status: string };
+    }>("select actor_key_id, actor, request_id, before, after from audit_log where action = 'signal_plan.approve' and entity_id = $1", [String(planId)]);
+    expect(row).toMatchObject({
+      actor_key_id: gw.keyIds.traffic_operator,
+      actor: "test-traffic_operator",
+      before: { status: "proposed" },
+      after: { status: "approved" },
+    });
     expect(row.request_id).toBeTruthy();
     // The controller export is readable by auditors, not by toll operators.
     expect((await gw.request(`/v1/corridors/${corridorId}/active-plan/export`, { role: "auditor" })).status).toBe(200);

@@ -8,7 +8,15 @@ export default planTransitionRoute({
     const r = await plans.activate(id, tx);
     // The plan it replaced is retired in the same transaction, and audited as such.
     const alsoAudit = r.retired
-      ? [{ action: "signal_plan.retire", entity: "signal_plan", entityId: r.retired.id, before: { ...r.retired, status: "active", retiredAt: null }, after: r.retired }]
+      ? [
+          {
+            action: "signal_plan.retire",
+            entity: "signal_plan",
+            entityId: r.retired.id,
+            before: { ...r.retired, status: "active", retiredAt: null },
+            after: r.retired,
+          },
+        ]
       : [];
     return { before: r.before, after: r.after, alsoAudit };
   },

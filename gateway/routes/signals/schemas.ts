@@ -53,7 +53,15 @@ export const CorridorInput = z
     bandRatio: z.number().positive().max(10).default(1).openapi({ description: "Target inbound/outbound band ratio k (MAXBAND maximises b + k b-bar)" }),
     equalBands: z.boolean().optional().openapi({ description: "Force equal bands in both directions" }),
     measuredSpeeds: z
-      .strictObject({ outbound: GantryPair.optional(), inbound: GantryPair.optional(), windowHours: z.number().positive().max(24 * 90).optional() })
+      .strictObject({
+        outbound: GantryPair.optional(),
+        inbound: GantryPair.optional(),
+        windowHours: z
+          .number()
+          .positive()
+          .max(24 * 90)
+          .optional(),
+      })
       .optional()
       .openapi({ description: "Roadside readers covering the corridor: speed ranges from their measured speeds (segment_stats, 15th-85th percentile)" }),
     intersections: z.array(Intersection).min(2).max(60),

@@ -13,16 +13,35 @@ afterAll(() => gw.close());
 
 describe("tags: errors", () => {
   test("issuing: unknown account, another account's vehicle, class mismatch, missing class, duplicate id", async () => {
-    const vb = await expectJson(await gw.request(`/v1/accounts/${b}/vehicles`, { method: "POST", role: "admin", json: { plate: "BBB-0001", vehicleClass: 31 } }), 201);
-    const va = await expectJson(await gw.request(`/v1/accounts/${a}/vehicles`, { method: "POST", role: "admin", json: { plate: "AAA-0001", vehicleClass: 42 } }), 201);
+    const vb = await expectJson(
+      await gw.request(`/v1/accounts/${b}/vehicles`, { method: "POST", role: "admin", json: { plate: "BBB-0001", vehicleClass: 31 } }),
+      201,
+    );
+    const va = await expectJson(
+      await gw.request(`/v1/accounts/${a}/vehicles`, { method: "POST", role: "admin", json: { plate: "AAA-0001", vehicleClass: 42 } }),
+      201,
+    );
     const field = async (res: Response, status: number) => (await expectProblem(res, status)).fields?.[0]?.field;
-    expect(await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: 987654, vehicleClass: 31 } }), 422)).toBe("body.accountId");
-    expect(await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: a, vehicleId: vb.id } }), 422)).toBe("body.vehicleId");
-    expect(await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: a, vehicleId: va.id, vehicleClass: 31 } }), 422)).toBe("body.vehicleClass");
+    expect(
+      await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: 987654, vehicleClass: 31 } }), 422),
+    ).toBe("body.accountId");
+    expect(await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: a, vehicleId: vb.id } }), 422)).toBe(
+      "body.vehicleId",
+    );
+    expect(
+      await field(
+        await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: a, vehicleId: va.id, vehicleClass: 31 } }),
+        422,
+      ),
+    ).toBe("body.vehicleClass");
     expect(await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: a } }), 400)).toBe("body.vehicleClass");
-    expect(await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "XYZ", accountId: a, vehicleClass: 31 } }), 400)).toBe("body.id");
+    expect(await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "XYZ", accountId: a, vehicleClass: 31 } }), 400)).toBe(
+      "body.id",
+    );
     await expectJson(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: a, vehicleClass: 31 } }), 201);
-    expect(await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: b, vehicleClass: 31 } }), 409)).toBe("body.id");
+    expect(await field(await gw.request("/v1/tags", { method: "POST", role: "admin", json: { id: "00000001", accountId: b, vehicleClass: 31 } }), 409)).toBe(
+      "body.id",
+    );
     expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from tags")).n).toBe(1);
   });
 

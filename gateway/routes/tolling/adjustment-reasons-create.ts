@@ -17,7 +17,11 @@ export default defineRoute(
         content: {
           "application/json": {
             schema: z.object({
-              code: z.string().trim().regex(/^[a-z][a-z0-9_]{1,39}$/, "lower-case letters, digits and underscores").openapi({ example: "gantry_fault" }),
+              code: z
+                .string()
+                .trim()
+                .regex(/^[a-z][a-z0-9_]{1,39}$/, "lower-case letters, digits and underscores")
+                .openapi({ example: "gantry_fault" }),
               description: z.string().trim().min(1).max(200),
             }),
           },

@@ -11,7 +11,8 @@ export default defineRoute(
     path: "/v1/adjustments/{id}/approve",
     tags: ["adjustments"],
     summary: "Approve and apply an open adjustment (four eyes: not by the key that opened it)",
-    description: "Account: a credit is posted to the ledger as 'refund', a debit as 'correction'. Plate bill: the toll is reduced (a bill reduced to 0 is cancelled).",
+    description:
+      "Account: a credit is posted to the ledger as 'refund', a debit as 'correction'. Plate bill: the toll is reduced (a bill reduced to 0 is cancelled).",
     roles: CUSTOMER_WRITERS,
     request: { params: IdParams, body: { content: { "application/json": { schema: z.object({ note: z.string().max(1000).optional() }) } } } },
     responses: {

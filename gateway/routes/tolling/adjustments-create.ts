@@ -27,10 +27,16 @@ export default defineRoute(
               settlementId: z.number().int().positive().optional(),
               reasonCode: z.string().trim().min(1).max(40).openapi({ example: "misread" }),
               kind: z.enum(ADJUSTMENT_KINDS).default("dispute"),
-              amountTenths: z.number().int().min(-10_000_000).max(10_000_000).refine((v) => v !== 0, "must not be 0").openapi({
-                description: "Credit to the customer positive, NT$0.1",
-                example: 500,
-              }),
+              amountTenths: z
+                .number()
+                .int()
+                .min(-10_000_000)
+                .max(10_000_000)
+                .refine((v) => v !== 0, "must not be 0")
+                .openapi({
+                  description: "Credit to the customer positive, NT$0.1",
+                  example: 500,
+                }),
               note: z.string().trim().max(1000).optional(),
             }),
           },

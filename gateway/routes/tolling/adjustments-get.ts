@@ -11,7 +11,10 @@ export default defineRoute(
     summary: "One adjustment",
     roles: CUSTOMER_READERS,
     request: { params: IdParams },
-    responses: { 200: { description: "The adjustment", content: { "application/json": { schema: AdjustmentSchema } } }, 404: { description: "No such adjustment" } },
+    responses: {
+      200: { description: "The adjustment", content: { "application/json": { schema: AdjustmentSchema } } },
+      404: { description: "No such adjustment" },
+    },
   },
   async (c) => c.json(await new AdjustmentService(c.var.deps.db).get(c.req.valid("param").id), 200),
 );

@@ -30,13 +30,17 @@ describe("adjustment route errors", () => {
   test("malformed input is a 400 naming the field", async () => {
     expect((await problemOf(await create({ accountId: account, reasonCode: "goodwill", amountTenths: 0 }))).fields).toEqual(["body.amountTenths"]);
     expect((await problemOf(await create({ accountId: account, reasonCode: "goodwill", amountTenths: 10, kind: "bribe" }))).fields).toEqual(["body.kind"]);
-    expect((await problemOf(await gw.request("/v1/adjustment-reasons", { method: "POST", role: "admin", json: { code: "Bad Code", description: "x" } }))).fields).toEqual(["body.code"]);
+    expect(
+      (await problemOf(await gw.request("/v1/adjustment-reasons", { method: "POST", role: "admin", json: { code: "Bad Code", description: "x" } }))).fields,
+    ).toEqual(["body.code"]);
   });
 
   test("four eyes: the opener cannot approve or reject; a resolved one cannot be resolved again", async () => {
     const a = await readJson(await create({ accountId: account, reasonCode: "goodwill", amountTenths: 100 }));
     expect((await problemOf(await gw.request(`/v1/adjustments/${a.id}/approve`, { method: "POST", role: "toll_operator", json: {} }))).status).toBe(403);
-    expect((await problemOf(await gw.request(`/v1/adjustments/${a.id}/reject`, { method: "POST", role: "toll_operator", json: { note: "x" } }))).status).toBe(403);
+    expect((await problemOf(await gw.request(`/v1/adjustments/${a.id}/reject`, { method: "POST", role: "toll_operator", json: { note: "x" } }))).status).toBe(
+      403,
+    );
     expect((await gw.request(`/v1/adjustments/${a.id}/approve`, { method: "POST", role: "admin", json: {} })).status).toBe(200);
     expect((await problemOf(await gw.request(`/v1/adjustments/${a.id}/approve`, { method: "POST", role: "admin", json: {} }))).status).toBe(409);
     expect((await problemOf(await gw.request(`/v1/adjustments/${a.id}/reject`, { method: "POST", role: "admin", json: { note: "late" } }))).status).toBe(409);
@@ -51,7 +55,9 @@ describe("adjustment route errors", () => {
     expect((await gw.request("/v1/adjustment-reasons", { method: "POST", role: "toll_operator", json: { code: "x_y", description: "d" } })).status).toBe(403);
     expect((await problemOf(await gw.request("/v1/adjustments/424242", { role: "admin" }))).status).toBe(404);
     expect((await problemOf(await gw.request("/v1/adjustments/424242/approve", { method: "POST", role: "admin", json: {} }))).status).toBe(404);
-    expect((await problemOf(await gw.request("/v1/adjustment-reasons", { method: "POST", role: "admin", json: { code: "goodwill", description: "again" } }))).status).toBe(409);
+    expect(
+      (await problemOf(await gw.request("/v1/adjustment-reasons", { method: "POST", role: "admin", json: { code: "goodwill", description: "again" } }))).status,
+    ).toBe(409);
     expect((await problemOf(await gw.request("/v1/adjustments/1/reject", { method: "POST", role: "admin", json: {} }))).fields).toEqual(["body.note"]);
   });
 });

@@ -28,9 +28,16 @@ describe("adjustment routes", () => {
   test("reason codes: the seeded list, and admins add one", async () => {
     const { items } = await readJson(await gw.request("/v1/adjustment-reasons", { role: "auditor" }));
     expect(items.map((r: { code: string }) => r.code)).toContain("misread");
-    const res = await gw.request("/v1/adjustment-reasons", { method: "POST", role: "admin", json: { code: "gantry_fault", description: "Gantry fault reported by maintenance" } });
+    const res = await gw.request("/v1/adjustment-reasons", {
+      method: "POST",
+      role: "admin",
+      json: { code: "gantry_fault", description: "Gantry fault reported by maintenance" },
+    });
     expect(res.status).toBe(201);
-    expect((await readJson(await gw.request("/v1/adjustment-reasons", { role: "auditor" }))).items).toContainEqual({ code: "gantry_fault", description: "Gantry fault reported by maintenance" });
+    expect((await readJson(await gw.request("/v1/adjustment-reasons", { role: "auditor" }))).items).toContainEqual({
+      code: "gantry_fault",
+      description: "Gantry fault reported by maintenance",
+    });
   });
 
   test("a dispute on a settlement: opened by an operator, approved by an admin, refunded to the ledger", async () => {
@@ -50,7 +57,10 @@ describe("adjustment routes", () => {
     const after = await readJson(approved);
     expect(after).toMatchObject({ status: "applied", resolvedBy: gw.keyIds.admin });
     expect(after.ledgerEntryId).not.toBeNull();
-    const entry = await gw.testDb.db.one<{ kind: string; amount_tenths: number; adjustment_id: number }>("select kind, amount_tenths, adjustment_id from ledger_entries where id = $1", [after.ledgerEntryId]);
+    const entry = await gw.testDb.db.one<{ kind: string; amount_tenths: number; adjustment_id: number }>(
+      "select kind, amount_tenths, adjustment_id from ledger_entries where id = $1",
+      [after.ledgerEntryId],
+    );
     expect(entry).toEqual({ kind: "refund", amount_tenths: 3280, adjustment_id: a.id });
     // Back above the threshold: the account and its tag are active again.
     expect(await account$()).toEqual({ balance_tenths: 2_000, status: "active" });
@@ -61,12 +71,20 @@ describe("adjustment routes", () => {
 
   test("a plate bill adjustment reduces the bill; rejection leaves everything alone", async () => {
     const bill = (await readJson(await gw.request("/v1/plate-bills?plate=DSP-0001", { role: "admin" }))).items[0];
-    const a = await readJson(await gw.request("/v1/adjustments", { method: "POST", role: "admin", json: { plateBillId: bill.id, reasonCode: "goodwill", kind: "goodwill", amountTenths: 280 } }));
+    const a = await readJson(
+      await gw.request("/v1/adjustments", {
+        method: "POST",
+        role: "admin",
+        json: { plateBillId: bill.id, reasonCode: "goodwill", kind: "goodwill", amountTenths: 280 },
+      }),
+    );
     const ok = await gw.request(`/v1/adjustments/${a.id}/approve`, { method: "POST", role: "toll_operator", json: { note: "ok" } });
     expect([ok.status, await ok.text()]).toEqual([200, expect.any(String)]);
     expect((await readJson(await gw.request(`/v1/plate-bills/${bill.id}`, { role: "admin" }))).tollTenths).toBe(bill.tollTenths - 280);
 
-    const r = await readJson(await gw.request("/v1/adjustments", { method: "POST", role: "toll_operator", json: { accountId: account, reasonCode: "goodwill", amountTenths: 999 } }));
+    const r = await readJson(
+      await gw.request("/v1/adjustments", { method: "POST", role: "toll_operator", json: { accountId: account, reasonCode: "goodwill", amountTenths: 999 } }),
+    );
     const rejected = await gw.request(`/v1/adjustments/${r.id}/reject`, { method: "POST", role: "admin", json: { note: "no grounds" } });
     expect(await readJson(rejected)).toMatchObject({ status: "rejected", note: "no grounds", ledgerEntryId: null });
     expect((await account$()).balance_tenths).toBe(2_000);

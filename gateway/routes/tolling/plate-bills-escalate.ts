@@ -13,7 +13,9 @@ export default defineRoute(
     tags: ["plate billing"],
     summary: "Escalate unpaid plate bills as of a local day (notice, then fee, then fine); the scheduler does this daily",
     roles: CUSTOMER_WRITERS,
-    request: { body: { content: { "application/json": { schema: z.object({ asOf: LocalDay.optional().openapi({ description: "Default: today (local)" }) }) } } } },
+    request: {
+      body: { content: { "application/json": { schema: z.object({ asOf: LocalDay.optional().openapi({ description: "Default: today (local)" }) }) } } },
+    },
     responses: {
       200: {
         description: "How many bills moved",

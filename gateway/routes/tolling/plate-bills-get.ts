@@ -15,7 +15,9 @@ export default defineRoute(
     responses: {
       200: {
         description: "The bill",
-        content: { "application/json": { schema: PlateBillSchema.extend({ events: z.array(z.object({ kind: z.string(), amountTenths: Tenths, at: z.string() })) }) } },
+        content: {
+          "application/json": { schema: PlateBillSchema.extend({ events: z.array(z.object({ kind: z.string(), amountTenths: Tenths, at: z.string() })) }) },
+        },
       },
       404: { description: "No such bill" },
     },

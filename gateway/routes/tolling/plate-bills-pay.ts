@@ -15,7 +15,13 @@ export default defineRoute(
     roles: CUSTOMER_WRITERS,
     request: {
       params: IdParams,
-      body: { content: { "application/json": { schema: z.object({ amountTenths: z.number().int().positive().openapi({ example: 2130 }), reference: z.string().max(100).optional() }) } } },
+      body: {
+        content: {
+          "application/json": {
+            schema: z.object({ amountTenths: z.number().int().positive().openapi({ example: 2130 }), reference: z.string().max(100).optional() }),
+          },
+        },
+      },
     },
     responses: {
       200: { description: "The paid bill", content: { "application/json": { schema: PlateBillSchema } } },
@@ -29,7 +35,13 @@ export default defineRoute(
     const actor = actorOf(c);
     const after = await c.var.deps.db.tx(async (tx) => {
       const r = await new PlateBillService(tx).pay(tx, id, b.amountTenths);
-      await recordAudit(tx, actor, { action: "plate_bill.pay", entity: "plate_bill", entityId: id, before: r.before, after: { ...r.after, reference: b.reference ?? null } });
+      await recordAudit(tx, actor, {
+        action: "plate_bill.pay",
+        entity: "plate_bill",
+        entityId: id,
+        before: r.before,
+        after: { ...r.after, reference: b.reference ?? null },
+      });
       return r.after;
     });
     return c.json(after, 200);

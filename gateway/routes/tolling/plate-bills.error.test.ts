@@ -22,16 +22,26 @@ describe("plate billing route errors", () => {
 
   test("paying a paid bill is a 409; an unknown bill a 404", async () => {
     expect((await gw.request(`/v1/plate-bills/${billId}/payments`, { method: "POST", role: "toll_operator", json: { amountTenths: 3280 } })).status).toBe(200);
-    expect((await problemOf(await gw.request(`/v1/plate-bills/${billId}/payments`, { method: "POST", role: "toll_operator", json: { amountTenths: 3280 } }))).status).toBe(409);
-    expect((await problemOf(await gw.request(`/v1/plate-bills/99999/payments`, { method: "POST", role: "toll_operator", json: { amountTenths: 1 } }))).status).toBe(404);
+    expect(
+      (await problemOf(await gw.request(`/v1/plate-bills/${billId}/payments`, { method: "POST", role: "toll_operator", json: { amountTenths: 3280 } }))).status,
+    ).toBe(409);
+    expect(
+      (await problemOf(await gw.request(`/v1/plate-bills/99999/payments`, { method: "POST", role: "toll_operator", json: { amountTenths: 1 } }))).status,
+    ).toBe(404);
     expect((await problemOf(await gw.request(`/v1/plate-bills/99999`, { role: "toll_operator" }))).status).toBe(404);
   });
 
   test("malformed inputs name the field", async () => {
-    expect((await problemOf(await gw.request(`/v1/plate-bills/${billId}/payments`, { method: "POST", role: "toll_operator", json: { amountTenths: 1.5 } }))).fields).toEqual(["body.amountTenths"]);
+    expect(
+      (await problemOf(await gw.request(`/v1/plate-bills/${billId}/payments`, { method: "POST", role: "toll_operator", json: { amountTenths: 1.5 } }))).fields,
+    ).toEqual(["body.amountTenths"]);
     expect((await problemOf(await gw.request(`/v1/plate-bills?status=overdue`, { role: "admin" }))).fields).toEqual(["query.status"]);
-    expect((await problemOf(await gw.request(`/v1/plate-bills?plate=${encodeURIComponent("' or 1=1 --")}`, { role: "admin" }))).fields).toEqual(["query.plate"]);
-    expect((await problemOf(await gw.request(`/v1/plate-bills/escalate`, { method: "POST", role: "admin", json: { asOf: "tomorrow" } }))).fields).toEqual(["body.asOf"]);
+    expect((await problemOf(await gw.request(`/v1/plate-bills?plate=${encodeURIComponent("' or 1=1 --")}`, { role: "admin" }))).fields).toEqual([
+      "query.plate",
+    ]);
+    expect((await problemOf(await gw.request(`/v1/plate-bills/escalate`, { method: "POST", role: "admin", json: { asOf: "tomorrow" } }))).fields).toEqual([
+      "body.asOf",
+    ]);
   });
 
   test("the policy: only admins change it, and the steps must stay in order", async () => {
@@ -39,7 +49,9 @@ describe("plate billing route errors", () => {
     expect((await gw.request("/v1/plate-billing-policy", { method: "PUT", role: "toll_operator", json: policy })).status).toBe(403);
     const p = await problemOf(await gw.request("/v1/plate-billing-policy", { method: "PUT", role: "admin", json: policy }));
     expect([p.status, p.fields]).toEqual([422, ["body.feeAfterDays"]]);
-    const neg = await problemOf(await gw.request("/v1/plate-billing-policy", { method: "PUT", role: "admin", json: { ...policy, noticeAfterDays: 0, fineTenths: -1 } }));
+    const neg = await problemOf(
+      await gw.request("/v1/plate-billing-policy", { method: "PUT", role: "admin", json: { ...policy, noticeAfterDays: 0, fineTenths: -1 } }),
+    );
     expect(neg.fields).toEqual(["body.fineTenths"]);
     expect((await readJson(await gw.request("/v1/plate-billing-policy", { role: "admin" }))).noticeAfterDays).toBe(0);
   });

@@ -37,7 +37,9 @@ describe("plate billing routes", () => {
     const res = await gw.request("/v1/plate-billing-policy", { method: "PUT", role: "admin", json: { ...p, updatedAt: undefined, feeTenths: 600 } });
     expect(res.status).toBe(200);
     expect((await readJson(res)).feeTenths).toBe(600);
-    expect((await gw.testDb.db.one<{ before: { feeTenths: number } }>("select before from audit_log where action = 'plate_billing_policy.update'")).before.feeTenths).toBe(500);
+    expect(
+      (await gw.testDb.db.one<{ before: { feeTenths: number } }>("select before from audit_log where action = 'plate_billing_policy.update'")).before.feeTenths,
+    ).toBe(500);
   });
 
   test("POST /v1/plate-bills/escalate: notice after the due date, then the fee, then the fine; idempotent", async () => {

@@ -5,16 +5,30 @@ import { z } from "@hono/zod-openapi";
 export const Tenths = z.number().int().openapi({ description: "Money in NT$0.1 (tenths)", example: 3280 });
 export const LocalDay = z.iso.date().openapi({ description: "Local calendar day in the toll time zone (Asia/Taipei)", example: "2024-03-25" });
 /** Freeway, road kind (F mainline, or a ramp letter as in 05FR113S), km x 10, direction. */
-export const GantryId = z.string().regex(/^[0-9]{2}[0-9A-Z]{2}[0-9]{3}[NSEW]$/, "must be a gantry id such as 01F0005S").openapi({ example: "01F0005S" });
+export const GantryId = z
+  .string()
+  .regex(/^[0-9]{2}[0-9A-Z]{2}[0-9]{3}[NSEW]$/, "must be a gantry id such as 01F0005S")
+  .openapi({ example: "01F0005S" });
 export const IdParams = z.object({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ param: { name: "id", in: "path" }, example: 1 }),
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(Number.MAX_SAFE_INTEGER)
+    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });
 export const Limit = z.coerce.number().int().min(1).max(1000).default(100).openapi({ example: 100 });
 /** Keyset cursor: the `nextCursor` of the previous page. */
-export const Cursor = z.string().regex(/^[0-9]{1,18}$/, "must be a nextCursor returned by a previous page").optional();
+export const Cursor = z
+  .string()
+  .regex(/^[0-9]{1,18}$/, "must be a nextCursor returned by a previous page")
+  .optional();
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 export const Pct = z.number().min(0).max(100).multipleOf(0.01).openapi({ example: 75 });
-export const TimeOfDay = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$|^24:00(:00)?$/, "must be HH:MM local time").openapi({ example: "00:00" });
+export const TimeOfDay = z
+  .string()
+  .regex(/^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$|^24:00(:00)?$/, "must be HH:MM local time")
+  .openapi({ example: "00:00" });
 
 export const SettlementSchema = z
   .object({

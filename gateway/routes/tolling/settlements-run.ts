@@ -44,7 +44,8 @@ export default defineRoute(
     const svc = new SettlementService(db, { timeZone: config.tollTimezone, clock, logger });
     const result = await svc.runDay(day, {
       triggeredBy: actor.name,
-      beforeCommit: (tx, r) => recordAudit(tx, actor, { action: "settlement.run", entity: "settlement_run", entityId: r.runId, after: r }).then(() => undefined),
+      beforeCommit: (tx, r) =>
+        recordAudit(tx, actor, { action: "settlement.run", entity: "settlement_run", entityId: r.runId, after: r }).then(() => undefined),
     });
     return c.json(result, 200);
   },

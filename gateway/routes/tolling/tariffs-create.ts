@@ -27,7 +27,11 @@ export default defineRoute(
         content: {
           "application/json": {
             schema: z.object({
-              code: z.string().trim().regex(/^[A-Z0-9-]{2,40}$/, "upper-case letters, digits and dashes").openapi({ example: "TW-ETC-DISTANCE" }),
+              code: z
+                .string()
+                .trim()
+                .regex(/^[A-Z0-9-]{2,40}$/, "upper-case letters, digits and dashes")
+                .openapi({ example: "TW-ETC-DISTANCE" }),
               name: z.string().trim().min(1).max(200),
               networkVersion: z.string().trim().min(1).max(40).optional(),
               effectiveFrom: z.iso.datetime({ offset: true }).openapi({ example: "2025-01-01T00:00:00+08:00" }),
@@ -36,8 +40,14 @@ export default defineRoute(
               longDistanceKmTenths: z.number().int().min(0).max(100_000).optional(),
               longDistanceDiscountPct: Pct.optional(),
               status: z.enum(["draft", "active"]).optional(),
-              rates: z.array(z.object({ vehicleClass: VehicleClass, rateTenthsPerKm: z.number().int().min(0).max(1000) })).min(1).max(CLASS_COUNT),
-              zones: z.array(z.object({ gantryId: GantryId, zoneKmTenths: z.number().int().min(0).max(10_000) })).max(2000).optional(),
+              rates: z
+                .array(z.object({ vehicleClass: VehicleClass, rateTenthsPerKm: z.number().int().min(0).max(1000) }))
+                .min(1)
+                .max(CLASS_COUNT),
+              zones: z
+                .array(z.object({ gantryId: GantryId, zoneKmTenths: z.number().int().min(0).max(10_000) }))
+                .max(2000)
+                .optional(),
               copyZonesFrom: z.number().int().positive().optional(),
             }),
           },

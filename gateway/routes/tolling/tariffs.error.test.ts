@@ -30,16 +30,38 @@ describe("tariff route errors", () => {
 
   test("only admins publish tariffs or edit the calendar", async () => {
     expect((await gw.request("/v1/tariffs", { method: "POST", role: "toll_operator", json: newTariff() })).status).toBe(403);
-    expect((await gw.request("/v1/tariff-special-days", { method: "POST", role: "auditor", json: { day: "2025-01-01", kind: "single_rate", ratePct: 75 } })).status).toBe(403);
+    expect(
+      (await gw.request("/v1/tariff-special-days", { method: "POST", role: "auditor", json: { day: "2025-01-01", kind: "single_rate", ratePct: 75 } })).status,
+    ).toBe(403);
     expect((await gw.request("/v1/tariffs", { method: "POST", json: newTariff() })).status).toBe(401);
   });
 
   test("bad tariff input names the field", async () => {
     const cases: [Record<string, unknown>, string, number][] = [
-      [newTariff({ rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }, { vehicleClass: 31, rateTenthsPerKm: 13 }] }), "body.rates", 400],
+      [
+        newTariff({
+          rates: [
+            { vehicleClass: 31, rateTenthsPerKm: 12 },
+            { vehicleClass: 31, rateTenthsPerKm: 13 },
+          ],
+        }),
+        "body.rates",
+        400,
+      ],
       [newTariff({ effectiveTo: "2024-01-01T00:00:00+08:00" }), "body.effectiveTo", 400],
       // Found by test/gateway.fuzz.test.ts: a gantry twice was a 500 (ON CONFLICT cannot affect a row twice).
-      [newTariff({ status: "draft", zones: [{ gantryId: "01F0005S", zoneKmTenths: 1 }, { gantryId: "01F0017S", zoneKmTenths: 2 }, { gantryId: "01F0005S", zoneKmTenths: 3 }] }), "body.zones.2.gantryId", 400],
+      [
+        newTariff({
+          status: "draft",
+          zones: [
+            { gantryId: "01F0005S", zoneKmTenths: 1 },
+            { gantryId: "01F0017S", zoneKmTenths: 2 },
+            { gantryId: "01F0005S", zoneKmTenths: 3 },
+          ],
+        }),
+        "body.zones.2.gantryId",
+        400,
+      ],
       [newTariff({ rates: [{ vehicleClass: 7, rateTenthsPerKm: 12 }] }), "body.rates.0.vehicleClass", 400],
       [newTariff({ code: "lower case" }), "body.code", 400],
       [newTariff({ copyZonesFrom: 987654 }), "body.copyZonesFrom", 422],
@@ -52,7 +74,9 @@ describe("tariff route errors", () => {
   });
 
   test("an active tariff that leaves a vehicle class unrated is a 422 naming the classes; nothing is stored", async () => {
-    const p = await problemOf(await gw.request("/v1/tariffs", { method: "POST", role: "admin", json: newTariff({ rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }] }) }));
+    const p = await problemOf(
+      await gw.request("/v1/tariffs", { method: "POST", role: "admin", json: newTariff({ rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }] }) }),
+    );
     expect([p.status, p.fields]).toEqual([422, ["body.rates"]]);
     expect(p.detail).toContain("no rate for vehicle class 32, 41, 42, 5");
     // Explicitly active, two classes missing.
@@ -65,7 +89,10 @@ describe("tariff route errors", () => {
 
   test("an active tariff that leaves toll zones without a length is a 422 naming them", async () => {
     // A new code has no version to copy zones from: only the two given are priced.
-    const zones = [{ gantryId: "01F0005S", zoneKmTenths: 11 }, { gantryId: "01F0017S", zoneKmTenths: 12 }];
+    const zones = [
+      { gantryId: "01F0005S", zoneKmTenths: 11 },
+      { gantryId: "01F0017S", zoneKmTenths: 12 },
+    ];
     const p = await problemOf(await gw.request("/v1/tariffs", { method: "POST", role: "admin", json: newTariff({ code: "TW-NEW", zones }) }));
     const total = (await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from toll_zones")).n;
     expect([p.status, p.fields]).toEqual([422, ["body.zones"]]);
@@ -75,7 +102,11 @@ describe("tariff route errors", () => {
   });
 
   test("a draft may be incomplete (drafts never price)", async () => {
-    const res = await gw.request("/v1/tariffs", { method: "POST", role: "admin", json: newTariff({ code: "TW-DRAFT", status: "draft", rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }] }) });
+    const res = await gw.request("/v1/tariffs", {
+      method: "POST",
+      role: "admin",
+      json: newTariff({ code: "TW-DRAFT", status: "draft", rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }] }),
+    });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ status: "draft", zoneCount: 0, rates: [{ vehicleClass: 31, rateTenthsPerKm: 12 }] });
   });
@@ -93,12 +124,20 @@ describe("tariff route errors", () => {
       const p = await problemOf(await gw.request("/v1/tariff-special-days", { method: "POST", role: "admin", json }));
       expect([p.status, p.fields]).toEqual([400, expect.arrayContaining([field])]);
     }
-    const p = await problemOf(await gw.request("/v1/tariff-special-days", { method: "POST", role: "admin", json: { tariffId: 424242, day: "2025-01-01", kind: "single_rate", ratePct: 75 } }));
+    const p = await problemOf(
+      await gw.request("/v1/tariff-special-days", {
+        method: "POST",
+        role: "admin",
+        json: { tariffId: 424242, day: "2025-01-01", kind: "single_rate", ratePct: 75 },
+      }),
+    );
     expect([p.status, p.fields]).toEqual([422, ["body.tariffId"]]);
   });
 
   test("updating or deleting a missing special day is a 404; a bad range a 400", async () => {
-    expect((await gw.request("/v1/tariff-special-days/777", { method: "PUT", role: "admin", json: { day: "2025-01-01", kind: "single_rate", ratePct: 75 } })).status).toBe(404);
+    expect(
+      (await gw.request("/v1/tariff-special-days/777", { method: "PUT", role: "admin", json: { day: "2025-01-01", kind: "single_rate", ratePct: 75 } })).status,
+    ).toBe(404);
     expect((await gw.request("/v1/tariff-special-days/777", { method: "DELETE", role: "admin" })).status).toBe(404);
     expect((await problemOf(await gw.request("/v1/tariff-special-days?from=2025-02-01&to=2025-01-01", { role: "admin" }))).fields).toEqual(["query.to"]);
     expect((await problemOf(await gw.request("/v1/tariff-special-days?from=2025-01-01", { role: "admin" }))).fields).toEqual(["query.to"]);

@@ -46,15 +46,23 @@ describe("tariff routes", () => {
     const audit = await gw.testDb.db.one<{ actor: string }>("select actor from audit_log where action = 'tariff.create' and entity_id = $1", [String(t.id)]);
     expect(audit.actor).toBe("test-admin");
     // The correction now prices quotes (same effective_from, higher version).
-    const q = await readJson(await gw.request("/v1/toll-quotes", { method: "POST", role: "admin", json: { vehicleClass: 31, at: "2024-03-25T08:00:00+08:00", gantries: ["01F0005S"] } }));
+    const q = await readJson(
+      await gw.request("/v1/toll-quotes", {
+        method: "POST",
+        role: "admin",
+        json: { vehicleClass: 31, at: "2024-03-25T08:00:00+08:00", gantries: ["01F0005S"] },
+      }),
+    );
     expect(q).toMatchObject({ tariffId: t.id, postedTotalTenths: 25 });
   });
 
   test("a complete tariff of a new code prices every class exactly; the official example still costs NT$328", async () => {
     // Every toll zone given explicitly (no version to copy from: the seeded lengths), every class rated (the seeded rates).
-    const zones = (await gw.testDb.db.query<{ gantry_id: string; zone_km_tenths: number }>(
-      "select gantry_id, zone_km_tenths from tariff_zones where tariff_id = (select id from tariffs where code = 'TW-ETC-DISTANCE' and version = 1)",
-    )).map((z) => ({ gantryId: z.gantry_id, zoneKmTenths: z.zone_km_tenths }));
+    const zones = (
+      await gw.testDb.db.query<{ gantry_id: string; zone_km_tenths: number }>(
+        "select gantry_id, zone_km_tenths from tariff_zones where tariff_id = (select id from tariffs where code = 'TW-ETC-DISTANCE' and version = 1)",
+      )
+    ).map((z) => ({ gantryId: z.gantry_id, zoneKmTenths: z.zone_km_tenths }));
     const rates = allClassRates();
     const res = await gw.request("/v1/tariffs", {
       method: "POST",
@@ -69,7 +77,12 @@ describe("tariff routes", () => {
     // 01F0005S (1.1 km) + 01F0017S (1.2 km) for a trailer at 1.8/km: floor(11 x 18 / 10) + floor(12 x 18 / 10) = 19 + 21.
     expect(await quote(5, "2030-03-25T08:00:00+08:00", ["01F0005S", "01F0017S"])).toMatchObject({ tariffId: t.id, postedTotalTenths: 40 });
     // The official example (Keelung end -> Tainan/Rende, car) priced by the new tariff: NT$328.
-    expect(await quote(31, "2030-03-25T08:00:00+08:00", keelungToRende())).toMatchObject({ tariffId: t.id, postedTotalTenths: 3895, payableTenths: 3280, payableNtd: 328 });
+    expect(await quote(31, "2030-03-25T08:00:00+08:00", keelungToRende())).toMatchObject({
+      tariffId: t.id,
+      postedTotalTenths: 3895,
+      payableTenths: 3280,
+      payableNtd: 328,
+    });
   });
 
   test("special-day calendar: create, list, update, delete", async () => {
@@ -85,11 +98,21 @@ describe("tariff routes", () => {
     const list = await readJson(await gw.request("/v1/tariff-special-days?from=2025-01-01&to=2025-12-31", { role: "toll_operator" }));
     expect(list.items.map((x: { id: number }) => x.id)).toEqual([s.id]);
 
-    const upd = await gw.request(`/v1/tariff-special-days/${s.id}`, { method: "PUT", role: "admin", json: { day: "2025-01-28", kind: "single_rate", ratePct: 75 } });
+    const upd = await gw.request(`/v1/tariff-special-days/${s.id}`, {
+      method: "PUT",
+      role: "admin",
+      json: { day: "2025-01-28", kind: "single_rate", ratePct: 75 },
+    });
     expect(upd.status).toBe(200);
     expect(await readJson(upd)).toMatchObject({ kind: "single_rate", ratePct: 75, freeFrom: null });
 
-    const q = await readJson(await gw.request("/v1/toll-quotes", { method: "POST", role: "admin", json: { vehicleClass: 31, at: "2025-01-28T08:00:00+08:00", gantries: ["01F0017S"] } }));
+    const q = await readJson(
+      await gw.request("/v1/toll-quotes", {
+        method: "POST",
+        role: "admin",
+        json: { vehicleClass: 31, at: "2025-01-28T08:00:00+08:00", gantries: ["01F0017S"] },
+      }),
+    );
     expect(q.singleRateDay).toBe(true);
 
     const del = await gw.request(`/v1/tariff-special-days/${s.id}`, { method: "DELETE", role: "admin" });

@@ -54,7 +54,11 @@ export default defineRoute(
             schema: z.object({
               vehicleClass: VehicleClass,
               at: z.iso.datetime({ offset: true }).openapi({ example: "2024-03-25T08:00:00+08:00" }),
-              gantries: z.array(GantryId).min(1).max(1000).openapi({ example: ["01F0005S", "01F0017S"] }),
+              gantries: z
+                .array(GantryId)
+                .min(1)
+                .max(1000)
+                .openapi({ example: ["01F0005S", "01F0017S"] }),
             }),
           },
         },

@@ -47,7 +47,7 @@ describe("POST /v1/toll-quotes", () => {
 
   test("a short trip within the free 20 km costs 0", async () => {
     const res = await quote({ vehicleClass: 31, at: "2024-03-25T08:00:00+08:00", gantries: ["01F0005S", "01F0017S"] });
-    expect(((await res.json()) as { payableTenths: number; postedTotalTenths: number })).toMatchObject({ payableTenths: 0, postedTotalTenths: 27 });
+    expect((await res.json()) as { payableTenths: number; postedTotalTenths: number }).toMatchObject({ payableTenths: 0, postedTotalTenths: 27 });
   });
 
   test("special days apply by the quoted time: a single-rate day charges 75 % without free km", async () => {

@@ -15,7 +15,9 @@ export default defineRoute(
     description:
       "TTI = volume-weighted mean travel time / free-flow travel time; PTI = 95th-percentile travel time (over the 5-min intervals with traffic) / free-flow travel time. Free flow: the segment's free_flow_kmh. Rules across fields: `to` after `from`, at most 31 days later (400).",
     roles: TRAFFIC_OPERATORS,
-    request: { query: PeriodQuery.extend({ fromGantry: GantryId.optional(), freeway: Freeway, direction: Direction, vehicleClass: ClassQuery, source: StatsSource }) },
+    request: {
+      query: PeriodQuery.extend({ fromGantry: GantryId.optional(), freeway: Freeway, direction: Direction, vehicleClass: ClassQuery, source: StatsSource }),
+    },
     responses: { 200: { description: "Per segment", content: { "application/json": { schema: z.object({ items: z.array(ReliabilitySchema) }) } } } },
   },
   async (c) => {

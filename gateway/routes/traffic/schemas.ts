@@ -9,7 +9,11 @@ export const ClassQuery = z.coerce
   .refine(isVehicleClass, `must be ${VEHICLE_CLASSES.slice(0, -1).join(", ")} or ${VEHICLE_CLASSES.at(-1)}`)
   .optional()
   .openapi({ description: VEHICLE_CLASS_DESCRIPTION, example: 31 });
-export const Freeway = z.string().regex(/^\d{2}[A-Z]$/, "must be a freeway such as 01F").optional().openapi({ example: "01F" });
+export const Freeway = z
+  .string()
+  .regex(/^\d{2}[A-Z]$/, "must be a freeway such as 01F")
+  .optional()
+  .openapi({ example: "01F" });
 export const Direction = z.enum(["N", "S", "E", "W"]).optional();
 export const StatsSource = z.enum(["computed", "tdcs"]).default("computed").openapi({ description: "computed from reads, or imported TDCS files" });
 export const SeriesLimit = z.coerce.number().int().min(1).max(10_000).default(1000);

@@ -29,7 +29,9 @@ export default defineRoute(
     const from = Date.parse(q.from);
     const to = Date.parse(q.to);
     if (!(to > from) || to - from > MAX_DAYS * 86_400_000) {
-      throw new TollwayError("bad_request", `\`to\` must be after \`from\`, at most ${MAX_DAYS} days`, { fields: [{ field: "query.to", message: `after from, at most ${MAX_DAYS} days` }] });
+      throw new TollwayError("bad_request", `\`to\` must be after \`from\`, at most ${MAX_DAYS} days`, {
+        fields: [{ field: "query.to", message: `after from, at most ${MAX_DAYS} days` }],
+      });
     }
     const lines = new TdcsExporter(c.var.deps.db, c.var.deps.config.tollTimezone).lines(product, from, to, { source: q.source });
     const encoder = new TextEncoder();

@@ -23,7 +23,9 @@ describe("traffic routes", () => {
       ["2024-03-24T23:05:00.000Z", "01F0017N", "01F0005N", 31],
     ]);
     expect(tt.items[0].travelTimeS).toBeGreaterThan(0);
-    const sp = await get(`/v1/traffic/speeds?${q({ from: "2024-05-07T08:15:00+08:00", to: "2024-05-07T08:20:00+08:00", freeway: "01F", direction: "N", source: "tdcs", limit: "3" })}`);
+    const sp = await get(
+      `/v1/traffic/speeds?${q({ from: "2024-05-07T08:15:00+08:00", to: "2024-05-07T08:20:00+08:00", freeway: "01F", direction: "N", source: "tdcs", limit: "3" })}`,
+    );
     expect(sp.items).toHaveLength(3);
     expect(sp.truncated).toBe(true);
     expect(sp.items.every((r: any) => r.speedKmh === null || r.speedKmh > 0)).toBe(true);
@@ -57,7 +59,9 @@ describe("traffic routes", () => {
     expect(trips.items[0].path.map((p: any) => p.gantry)).toEqual(["01F0005S", "01F0017S", "01F0029S"]);
     const counts = await get(`/v1/traffic/counts?${q({ from: "2026-11-26T08:00:00+08:00", to: "2026-11-26T09:00:00+08:00" })}`);
     expect(counts.items).toEqual([]);
-    const res = await gw.request(`/v1/traffic/tdcs/M05A?${q({ from: "2024-05-07T08:15:00+08:00", to: "2024-05-07T08:20:00+08:00", source: "tdcs" })}`, { role: "admin" });
+    const res = await gw.request(`/v1/traffic/tdcs/M05A?${q({ from: "2024-05-07T08:15:00+08:00", to: "2024-05-07T08:20:00+08:00", source: "tdcs" })}`, {
+      role: "admin",
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
     const lines = (await res.text()).trim().split("\n");

@@ -71,11 +71,19 @@ export function panelQueries(dashboards: DashboardJson[]): PanelQuery[] {
 
 export function alertQueries(): AlertQuery[] {
   const doc = Bun.YAML.parse(readFileSync(join(repoRoot, ALERTS_FILE), "utf8")) as {
-    groups: { rules: { uid: string; title: string; data: { refId: string; datasourceUid: string; relativeTimeRange: { from: number }; model: { rawSql?: string } }[] }[] }[];
+    groups: {
+      rules: {
+        uid: string;
+        title: string;
+        data: { refId: string; datasourceUid: string; relativeTimeRange: { from: number }; model: { rawSql?: string } }[];
+      }[];
+    }[];
   };
   return doc.groups.flatMap((g) =>
     g.rules.flatMap((r) =>
-      r.data.filter((d) => d.datasourceUid !== "__expr__").map((d) => ({ uid: r.uid, title: r.title, rawSql: d.model.rawSql!, lookbackS: d.relativeTimeRange.from })),
+      r.data
+        .filter((d) => d.datasourceUid !== "__expr__")
+        .map((d) => ({ uid: r.uid, title: r.title, rawSql: d.model.rawSql!, lookbackS: d.relativeTimeRange.from })),
     ),
   );
 }
@@ -109,7 +117,9 @@ export async function resolveVariables(client: pg.PoolClient, d: DashboardJson, 
     expect(res.rows.length).toBeGreaterThan(0);
     const key = res.fields.some((f) => f.name === "__value") ? "__value" : res.fields[0]!.name;
     const options = res.rows.map((r) => String(r[key]));
-    values[v.name] = v.includeAll ? { value: options, multi: v.multi ?? false, includeAll: true } : { value: options[0]!, multi: v.multi ?? false, includeAll: false };
+    values[v.name] = v.includeAll
+      ? { value: options, multi: v.multi ?? false, includeAll: true }
+      : { value: options[0]!, multi: v.multi ?? false, includeAll: false };
   }
   return values;
 }
@@ -124,13 +134,19 @@ export function expectPanelShape(q: PanelQuery, r: QueryResult): void {
   expect(r.rows.length, `${label}: no rows`).toBeGreaterThan(0);
   const names = r.fields.map((f) => f.name);
   expect(new Set(names).size, `${label}: duplicate column names ${names}`).toBe(names.length);
-  expect(names.filter((n) => n === "?column?"), `${label}: unnamed column`).toEqual([]);
+  expect(
+    names.filter((n) => n === "?column?"),
+    `${label}: unnamed column`,
+  ).toEqual([]);
 
   if (q.target.format === "time_series") {
     const time = r.fields.find((f) => f.name === "time");
     expect(time, `${label}: time_series needs a "time" column`).toBeDefined();
     expect(TIME.has(time!.dataTypeID) || NUMERIC.has(time!.dataTypeID), `${label}: time column type ${time!.dataTypeID}`).toBe(true);
-    expect(r.rows.every((row) => row.time !== null), `${label}: null time`).toBe(true);
+    expect(
+      r.rows.every((row) => row.time !== null),
+      `${label}: null time`,
+    ).toBe(true);
     const values = r.fields.filter((f) => f.name !== "time");
     expect(values.length, `${label}: no value column`).toBeGreaterThan(0);
     for (const f of values) expect(NUMERIC.has(f.dataTypeID) || TEXT.has(f.dataTypeID), `${label}: column ${f.name} type ${f.dataTypeID}`).toBe(true);
@@ -166,7 +182,10 @@ export function expectPanelShape(q: PanelQuery, r: QueryResult): void {
     }
     case "xychart": {
       expect(names[0]).toBe("time_s");
-      expect(r.fields.every((f) => NUMERIC.has(f.dataTypeID)), `${label}: xy columns numeric`).toBe(true);
+      expect(
+        r.fields.every((f) => NUMERIC.has(f.dataTypeID)),
+        `${label}: xy columns numeric`,
+      ).toBe(true);
       expect(r.fields.length).toBe(2);
       return;
     }

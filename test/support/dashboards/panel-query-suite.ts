@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type pg from "pg";
 import type { Database } from "../../../core/db/database.ts";
 import { expandGrafanaSql, type ExpandOptions, type TemplateVariable } from "../../../dashboards/sql/grafana-macros.ts";
-import { alertQueries, committedDashboards, expectAlertShape, expectPanelShape, panelQueries, resolveVariables, runAsGrafana, type DashboardJson } from "./panel-queries.ts";
+import {
+  alertQueries,
+  committedDashboards,
+  expectAlertShape,
+  expectPanelShape,
+  panelQueries,
+  resolveVariables,
+  runAsGrafana,
+  type DashboardJson,
+} from "./panel-queries.ts";
 import { seedDashboardData, type SeedReport } from "./seed.ts";
 
 export interface SuiteTarget {
@@ -39,7 +48,12 @@ export function definePanelQuerySuite(target: SuiteTarget): void {
       const now = new Date();
       seeded = await seedDashboardData(db, now, target.seed ?? {});
       client = await db.pool.connect();
-      base = { from: new Date(now.getTime() - 6 * 3_600_000), to: new Date(now.getTime() + 60_000), intervalMs: target.intervalMs, timescaledb: target.timescaledb };
+      base = {
+        from: new Date(now.getTime() - 6 * 3_600_000),
+        to: new Date(now.getTime() + 60_000),
+        intervalMs: target.intervalMs,
+        timescaledb: target.timescaledb,
+      };
     }, 120_000);
 
     afterAll(async () => {

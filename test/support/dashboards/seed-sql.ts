@@ -26,7 +26,9 @@ export async function insertChunked(db: Database, table: string, columns: readon
 /** The first gantries in the Gantry-detail variable's order that chain into road segments. */
 export async function pickGantries(db: Database, count: number): Promise<string[]> {
   const rows = await db.query<{ id: string }>("select id from gantries order by freeway, direction, km, id");
-  const segments = new Map((await db.query<{ from_gantry: string; to_gantry: string }>("select from_gantry, to_gantry from road_segments")).map((r) => [r.from_gantry, r.to_gantry]));
+  const segments = new Map(
+    (await db.query<{ from_gantry: string; to_gantry: string }>("select from_gantry, to_gantry from road_segments")).map((r) => [r.from_gantry, r.to_gantry]),
+  );
   for (const start of rows) {
     const chain = [start.id];
     while (chain.length < count && segments.has(chain[chain.length - 1]!)) chain.push(segments.get(chain[chain.length - 1]!)!);
@@ -44,18 +46,13 @@ export async function seedControlAndBilling(db: Database, scope: SeedScope): Pro
   for (let t = start.getTime(); t < now.getTime(); t += 300_000) {
     for (let i = 0; i + 1 < gantries.length; i++) {
       const congested = i === 0 && t > now.getTime() - HOUR;
-      const speed = congested ? 35 + (t / 300_000) % 10 : 92 + ((t / 300_000 + i) % 7);
+      const speed = congested ? 35 + ((t / 300_000) % 10) : 92 + ((t / 300_000 + i) % 7);
       const lengthKm = 5;
       segRows.push([new Date(t), gantries[i], gantries[i + 1], 31, "computed", (lengthKm / speed) * 3600, speed, 40 + i]);
       segRows.push([new Date(t), gantries[i], gantries[i + 1], 42, "computed", (lengthKm / (speed * 0.9)) * 3600, speed * 0.9, 6]);
     }
   }
-  await insertChunked(
-    db,
-    "segment_stats",
-    SEGMENT_STATS_COLUMNS,
-    segRows,
-  );
+  await insertChunked(db, "segment_stats", SEGMENT_STATS_COLUMNS, segRows);
 
   await db.query(
     `insert into hotspots (from_gantry, to_gantry, freeway, direction, km, status, severity, started_at, last_active_at, ended_at,
@@ -76,7 +73,14 @@ export async function seedControlAndBilling(db: Database, scope: SeedScope): Pro
   const corridor = await db.one<{ id: number }>(
     `insert into corridors (name, description, cycle_min_s, cycle_max_s, outbound_speed_min_ms, outbound_speed_max_ms, inbound_speed_min_ms, inbound_speed_max_ms)
      values ('Little 1966 arterial', 'ten signals', $1, $2, $3, $4, $5, $6) returning id`,
-    [arterial.cycleMinS, arterial.cycleMaxS, arterial.outboundSpeed.minMs, arterial.outboundSpeed.maxMs, arterial.inboundSpeed.minMs, arterial.inboundSpeed.maxMs],
+    [
+      arterial.cycleMinS,
+      arterial.cycleMaxS,
+      arterial.outboundSpeed.minMs,
+      arterial.outboundSpeed.maxMs,
+      arterial.inboundSpeed.minMs,
+      arterial.inboundSpeed.maxMs,
+    ],
   );
   const intersectionIds: number[] = [];
   for (const [k, s] of arterial.signals.entries()) {
@@ -99,7 +103,19 @@ export async function seedControlAndBilling(db: Database, scope: SeedScope): Pro
       `insert into signal_plans (corridor_id, version, status, method, cycle_s, outbound_band_s, inbound_band_s, efficiency, solver_status, result, created_at, activated_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz - interval '2 hours' * (3 - $2), case when $3 = 'active' then $11::timestamptz - interval '1 hour' end)
        returning id`,
-      [corridor.id, version, status, plan.method, plan.cycleS, plan.outbound.widthS, plan.inbound.widthS, plan.efficiency, plan.solverStatus, JSON.stringify(result), now],
+      [
+        corridor.id,
+        version,
+        status,
+        plan.method,
+        plan.cycleS,
+        plan.outbound.widthS,
+        plan.inbound.widthS,
+        plan.efficiency,
+        plan.solverStatus,
+        JSON.stringify(result),
+        now,
+      ],
     );
     for (const [k, s] of plan.signals.entries()) {
       await db.query("insert into signal_plan_intersections (plan_id, intersection_id, offset_s, splits) values ($1, $2, $3, $4)", [
