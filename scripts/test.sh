@@ -6,6 +6,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" --test || exit 1
 # setup.sh runs with -e; here a failing test run must still reach the summary line.
 set +e
 out="$(mktemp)"
+# The typecheck and the formatter/linter count as one test each: a type error or unformatted code fails CI.
+checks_passed=0
+checks_failed=0
+for check in typecheck lint; do
+  if bun run "$check"; then checks_passed=$((checks_passed + 1)); else
+    echo "(fail) bun run $check: fix the errors above (bun run format rewrites the formatting)"
+    checks_failed=$((checks_failed + 1))
+  fi
+done
 # Integration tests start servers and databases in their hooks: allow them time on a loaded 2-core machine.
 bun test --timeout 120000 "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
@@ -18,5 +27,8 @@ if [ -z "$passed" ]; then
 fi
 rm -f "$out"
 if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi
-echo "${passed:-0} passed, ${failed:-0} failed"
+passed=$(( ${passed:-0} + checks_passed ))
+failed=$(( ${failed:-0} + checks_failed ))
+if [ "$checks_failed" -ne 0 ] && [ "$status" -eq 0 ]; then status=1; fi
+echo "${passed} passed, ${failed} failed"
 exit "$status"
