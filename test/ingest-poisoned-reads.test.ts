@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../core/config/config.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
 import { decodeRawFrames } from "../ingest/service/dead-letters.ts";
-import type { IngestService } from "../ingest/service/ingest-service.ts";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
+import { header, tagOf, useIngestWithDefaultWindow } from "./support/ingest.ts";
 
 // Reads a gantry sends may hold text PostgreSQL cannot store (NUL, lone UTF-16 surrogates) or JSON
 // that jsonb refuses. None of it may cost the good reads of the batch: the batch is answered "ok",
@@ -14,21 +12,7 @@ const G = "01F0017N";
 const G2 = "01F0029S";
 const defaults = loadConfig({}).ingest;
 
-let tdb: TestDatabase;
-let ingest: IngestService;
-let gantry: RawGantry;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  ingest = await startIngest(tdb.db, { metricsPort: 0, readMaxAgeSeconds: defaults.readMaxAgeSeconds, readMaxAheadSeconds: defaults.readMaxAheadSeconds });
-  gantry = new RawGantry(ingest.endpoint);
-});
-
-afterAll(async () => {
-  gantry?.close();
-  await ingest?.stop();
-  await tdb?.drop();
-}, 60_000);
+const t = useIngestWithDefaultWindow({ metricsPort: 0 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const goodReads = (n: number, from: number) =>
@@ -43,12 +27,12 @@ interface DeadLetter extends Record<string, unknown> {
 }
 
 const deadLetters = (batch: number) =>
-  tdb.db.query<DeadLetter>(
+  t.tdb.db.query<DeadLetter>(
     "select read_index, reason, payload, payload_text, raw from dead_letters where gantry_id = $1 and batch_no = $2 order by read_index",
     [G, batch],
   );
 const passagesOf = async (batch: number) =>
-  (await tdb.db.one<{ n: number }>("select count(*)::int as n from passages where gantry_id = $1 and batch_no = $2", [G, batch])).n;
+  (await t.tdb.db.one<{ n: number }>("select count(*)::int as n from passages where gantry_id = $1 and batch_no = $2", [G, batch])).n;
 
 describe("poisoned reads", () => {
   test("100 good reads and one whose plate holds \\u0000: ok, the 100 stored, the bad one dead-lettered with its reason and exact content", async () => {
@@ -56,10 +40,10 @@ describe("poisoned reads", () => {
     const reads = [...goodReads(100, 1000), poisoned];
     // JSON.stringify writes the NUL as the escape \u0000, as a gantry would send it.
     expect(JSON.stringify(reads)).toContain("\\u0000");
-    const reply = await gantry.request(["TR1", header(G, 1), JSON.stringify(reads)]);
+    const reply = await t.gantry.request(["TR1", header(G, 1), JSON.stringify(reads)]);
     expect(reply).toEqual({ batch: 1, status: "ok", accepted: 100, rejected: 1, errors: [{ i: 100, reason: "plate: contains a NUL character" }] });
     expect(await passagesOf(1)).toBe(100);
-    const b = await tdb.db.one("select reads, accepted, rejected from ingest_batches where gantry_id = $1 and batch_no = 1", [G]);
+    const b = await t.tdb.db.one("select reads, accepted, rejected from ingest_batches where gantry_id = $1 and batch_no = 1", [G]);
     expect(b).toEqual({ reads: 101, accepted: 100, rejected: 1 });
     const [dl, ...more] = await deadLetters(1);
     expect(more).toEqual([]);
@@ -69,7 +53,7 @@ describe("poisoned reads", () => {
     expect(dl!.payload).toBeNull();
     expect(JSON.parse(dl!.payload_text!)).toEqual(poisoned);
     // A resend is a duplicate with the same counts: nothing is lost or stored twice.
-    const again = await gantry.request(["TR1", header(G, 1), JSON.stringify(reads)]);
+    const again = await t.gantry.request(["TR1", header(G, 1), JSON.stringify(reads)]);
     expect(again).toMatchObject({ status: "duplicate", accepted: 100, rejected: 1 });
     expect(await passagesOf(1)).toBe(100);
   });
@@ -90,7 +74,7 @@ describe("poisoned reads", () => {
     ];
     const plain = { tag: "NOT-HEX", ts, class: 31 };
     const reads = [...goodReads(50, 2000), ...bad.map((b) => b.read), plain];
-    const reply = await gantry.request(["TR1", header(G, 2), JSON.stringify(reads)]);
+    const reply = await t.gantry.request(["TR1", header(G, 2), JSON.stringify(reads)]);
     expect(reply.status).toBe("ok");
     expect(reply.accepted).toBe(50);
     expect(reply.errors).toEqual([...bad.map((b, k) => ({ i: 50 + k, reason: b.reason })), { i: 56, reason: "tag: must be 8-64 hex characters" }]);
@@ -124,11 +108,11 @@ describe("poisoned reads", () => {
       { frames: ["TR1", header(G, 13), nulBody], reason: "body: not JSON" },
     ];
     for (const c of cases) {
-      const r = await gantry.request(c.frames);
+      const r = await t.gantry.request(c.frames);
       expect(r.status).toBe("rejected");
       expect(r.reason).toBe(c.reason);
     }
-    const dl = await tdb.db.query<DeadLetter & { gantry_id: string | null }>(
+    const dl = await t.tdb.db.query<DeadLetter & { gantry_id: string | null }>(
       "select gantry_id, read_index, reason, payload, payload_text, raw from dead_letters where read_index is null order by id",
     );
     expect(dl.map((d) => d.reason)).toEqual(cases.map((c) => c.reason));
@@ -140,7 +124,7 @@ describe("poisoned reads", () => {
     expect(dl[1]!.gantry_id).toBeNull();
     // The corrected messages are accepted under the same numbers.
     for (const batch of [10, 12, 13]) {
-      const r = await gantry.request(["TR1", header(G, batch), JSON.stringify(goodReads(1, 3000 + batch))]);
+      const r = await t.gantry.request(["TR1", header(G, batch), JSON.stringify(goodReads(1, 3000 + batch))]);
       expect(r).toMatchObject({ status: "ok", accepted: 1 });
     }
   });
@@ -149,11 +133,11 @@ describe("poisoned reads", () => {
 describe("storage failures", () => {
   test("a message the database refuses is never answered rejected: it stays unacknowledged, others are served, and the resend is stored", async () => {
     // A fault the ingest cannot foresee, that is not the database being away.
-    await tdb.db.query(`create function refuse_batch() returns trigger language plpgsql as $$
+    await t.tdb.db.query(`create function refuse_batch() returns trigger language plpgsql as $$
       begin if new.batch_no = 4242 then raise exception 'refused for the test'; end if; return new; end $$`);
-    await tdb.db.query("create trigger refuse_batch before insert on ingest_batches for each row execute function refuse_batch()");
-    const client = new GantryClient({ endpoint: ingest.endpoint, gantryId: G, ackTimeoutMs: 400 });
-    const other = new GantryClient({ endpoint: ingest.endpoint, gantryId: G2, ackTimeoutMs: 5000 });
+    await t.tdb.db.query("create trigger refuse_batch before insert on ingest_batches for each row execute function refuse_batch()");
+    const client = new GantryClient({ endpoint: t.ingest.endpoint, gantryId: G, ackTimeoutMs: 400 });
+    const other = new GantryClient({ endpoint: t.ingest.endpoint, gantryId: G2, ackTimeoutMs: 5000 });
     try {
       const reads = goodReads(20, 4000);
       let settled: unknown;
@@ -167,11 +151,11 @@ describe("storage failures", () => {
       expect(settled).toBeUndefined();
       expect(client.stats.resends).toBeGreaterThan(0);
       expect(await passagesOf(4242)).toBe(0);
-      await tdb.db.query("drop trigger refuse_batch on ingest_batches");
+      await t.tdb.db.query("drop trigger refuse_batch on ingest_batches");
       const r = await pending;
       expect(r.reply).toEqual({ batch: 4242, status: "ok", accepted: 20, rejected: 0, errors: [] });
       expect(await passagesOf(4242)).toBe(20);
-      const m = await fetch(ingest.metricsUrl!).then((x) => x.text());
+      const m = await fetch(t.ingest.metricsUrl!).then((x) => x.text());
       expect(m).toMatch(/tollway_ingest_unstored_total [1-9]/);
       expect(m).not.toContain('reason="storage"');
     } finally {

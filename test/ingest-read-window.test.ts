@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../core/config/config.ts";
-import type { IngestService } from "../ingest/service/ingest-service.ts";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
+import { header, tagOf, useIngestWithDefaultWindow } from "./support/ingest.ts";
 
 // Reads are plausible only near the ingest's clock: by default from 7 days before it to 300 s after.
 // Outside, a read is dead-lettered with its reason: not priced, not counted, not stored (year 0 or
@@ -12,22 +10,9 @@ const defaults = loadConfig({}).ingest;
 const CLOCK = Date.parse("2026-12-01T12:00:00Z");
 const DAY = 86_400_000;
 
-let tdb: TestDatabase;
-let ingest: IngestService;
-let gantry: RawGantry;
 let clock = CLOCK;
 
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  ingest = await startIngest(tdb.db, { now: () => clock, readMaxAgeSeconds: defaults.readMaxAgeSeconds, readMaxAheadSeconds: defaults.readMaxAheadSeconds });
-  gantry = new RawGantry(ingest.endpoint);
-});
-
-afterAll(async () => {
-  gantry?.close();
-  await ingest?.stop();
-  await tdb?.drop();
-}, 60_000);
+const t = useIngestWithDefaultWindow({ now: () => clock });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -51,35 +36,35 @@ describe("read-time window", () => {
       { read: { plate: "ABC-1234", ts: "1970-01-01T00:00:00Z", class: 42 }, reason: tooOld },
     ];
     const reads = [...inside, ...outside.map((o) => o.read)];
-    const r = await gantry.request(["TR1", header(G, 1), JSON.stringify(reads)]);
+    const r = await t.gantry.request(["TR1", header(G, 1), JSON.stringify(reads)]);
     expect(r).toEqual({ batch: 1, status: "ok", accepted: 3, rejected: 5, errors: outside.map((o, k) => ({ i: 3 + k, reason: o.reason })) });
-    const stored = await tdb.db.query<{ tag_id: string; ts: Date; posted_price_tenths: number | null }>(
+    const stored = await t.tdb.db.query<{ tag_id: string; ts: Date; posted_price_tenths: number | null }>(
       "select tag_id, ts, posted_price_tenths from passages where gantry_id = $1 order by ts",
       [G],
     );
     expect(stored.map((p) => [p.tag_id, p.ts.getTime()])).toEqual(inside.map((x) => [x.tag, Date.parse(x.ts)]));
     // Counted: exactly the three.
-    const counts = await tdb.db.one<{ v: number }>("select coalesce(sum(volume), 0)::int as v from vehicle_counts where gantry_id = $1", [G]);
+    const counts = await t.tdb.db.one<{ v: number }>("select coalesce(sum(volume), 0)::int as v from vehicle_counts where gantry_id = $1", [G]);
     expect(counts.v).toBe(3);
-    const lanes = await tdb.db.one<{ v: number }>("select coalesce(sum(passages), 0)::int as v from gantry_lane_counts where gantry_id = $1", [G]);
+    const lanes = await t.tdb.db.one<{ v: number }>("select coalesce(sum(passages), 0)::int as v from gantry_lane_counts where gantry_id = $1", [G]);
     expect(lanes.v).toBe(3);
-    const dl = await tdb.db.query<{ read_index: number; reason: string; payload: unknown }>(
+    const dl = await t.tdb.db.query<{ read_index: number; reason: string; payload: unknown }>(
       "select read_index, reason, payload from dead_letters where gantry_id = $1 order by read_index",
       [G],
     );
     expect(dl).toEqual(outside.map((o, k) => ({ read_index: 3 + k, reason: o.reason, payload: o.read })));
     // The last read time seen is inside the window too.
-    const status = await tdb.db.one<{ last_read_at: Date }>("select last_read_at from gantry_status where gantry_id = $1", [G]);
+    const status = await t.tdb.db.one<{ last_read_at: Date }>("select last_read_at from gantry_status where gantry_id = $1", [G]);
     expect(status.last_read_at.getTime()).toBe(newest);
   });
 
   test("the window moves with the ingest's clock", async () => {
     const read = { tag: tagOf(300), ts: iso(CLOCK + 3_600_000), class: 31 };
-    const early = await gantry.request(["TR1", header(G, 2), JSON.stringify([read])]);
+    const early = await t.gantry.request(["TR1", header(G, 2), JSON.stringify([read])]);
     expect(early).toMatchObject({ status: "ok", accepted: 0, rejected: 1 });
     // An hour later the same read is on time.
     clock = CLOCK + 3_600_000;
-    const later = await gantry.request(["TR1", header(G, 3), JSON.stringify([read])]);
+    const later = await t.gantry.request(["TR1", header(G, 3), JSON.stringify([read])]);
     expect(later).toMatchObject({ status: "ok", accepted: 1, rejected: 0 });
   });
 });

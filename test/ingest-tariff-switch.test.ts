@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../core/config/config.ts";
 import { TariffAdmin } from "../core/tariff/tariff-admin.ts";
-import type { IngestService } from "../ingest/service/ingest-service.ts";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
+import { header, tagOf, useIngestWithDefaultWindow } from "./support/ingest.ts";
 
 // A new tariff version takes effect at its exact start time: the ingest sees a change before it
 // builds its next group (not at its periodic reload, 30 s here), and prices every read by the
@@ -11,25 +9,7 @@ import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
 const G = "01F0017N";
 const defaults = loadConfig({}).ingest;
 
-let tdb: TestDatabase;
-let ingest: IngestService;
-let gantry: RawGantry;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  ingest = await startIngest(tdb.db, {
-    refreshIntervalMs: 30_000,
-    readMaxAgeSeconds: defaults.readMaxAgeSeconds,
-    readMaxAheadSeconds: defaults.readMaxAheadSeconds,
-  });
-  gantry = new RawGantry(ingest.endpoint);
-});
-
-afterAll(async () => {
-  gantry?.close();
-  await ingest?.stop();
-  await tdb?.drop();
-}, 60_000);
+const t = useIngestWithDefaultWindow({ refreshIntervalMs: 30_000 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -40,11 +20,11 @@ interface Priced extends Record<string, unknown> {
 }
 
 const pricedBatch = (batch: number) =>
-  tdb.db.query<Priced>("select tag_id, tariff_id, posted_price_tenths from passages where gantry_id = $1 and batch_no = $2 order by ts, tag_id", [G, batch]);
+  t.tdb.db.query<Priced>("select tag_id, tariff_id, posted_price_tenths from passages where gantry_id = $1 and batch_no = $2 order by ts, tag_id", [G, batch]);
 
 describe("tariff switch", () => {
   test("a version published 3 s ahead prices reads from its start to the millisecond, before any periodic reload", async () => {
-    const old = await tdb.db.one<{ id: number; code: string; zone: number; car: number; truck: number }>(
+    const old = await t.tdb.db.one<{ id: number; code: string; zone: number; car: number; truck: number }>(
       `select t.id, t.code, z.zone_km_tenths as zone,
               (select rate_tenths_per_km from tariff_class_rates where tariff_id = t.id and vehicle_class = 31) as car,
               (select rate_tenths_per_km from tariff_class_rates where tariff_id = t.id and vehicle_class = 42) as truck
@@ -55,12 +35,12 @@ describe("tariff switch", () => {
     const price = (rate: number) => Math.floor((old.zone * rate) / 10);
     expect(old.car).toBe(12);
     // The ingest has loaded its reference data and priced with it.
-    const warm = await gantry.request(["TR1", header(G, 1), JSON.stringify([{ tag: tagOf(1), ts: iso(Date.now()), class: 31 }])]);
+    const warm = await t.gantry.request(["TR1", header(G, 1), JSON.stringify([{ tag: tagOf(1), ts: iso(Date.now()), class: 31 }])]);
     expect(warm).toMatchObject({ status: "ok", accepted: 1 });
     expect((await pricedBatch(1))[0]).toMatchObject({ tariff_id: old.id, posted_price_tenths: price(12) });
 
     const start = Math.ceil(Date.now() / 1000) * 1000 + 3000;
-    const created = await tdb.db.tx((tx) =>
+    const created = await t.tdb.db.tx((tx) =>
       new TariffAdmin(tx).create(tx, {
         code: old.code,
         name: "test: car 1.7/km, heavy truck 3.1/km",
@@ -84,7 +64,7 @@ describe("tariff switch", () => {
       { tag: tagOf(12), ts: iso(start + 1), class: 42 },
       { tag: tagOf(13), ts: iso(start - 1), class: 42 },
     ];
-    const r2 = await gantry.request(["TR1", header(G, 2), JSON.stringify(straddling)]);
+    const r2 = await t.gantry.request(["TR1", header(G, 2), JSON.stringify(straddling)]);
     expect(r2).toMatchObject({ status: "ok", accepted: 4 });
     expect(Date.now()).toBeLessThan(start);
     expect(await pricedBatch(2)).toEqual([
@@ -97,7 +77,7 @@ describe("tariff switch", () => {
     // After the start, in real time: a late read from before it keeps the old price.
     while (Date.now() < start + 200) await Bun.sleep(50);
     const now = Date.now();
-    const r3 = await gantry.request([
+    const r3 = await t.gantry.request([
       "TR1",
       header(G, 3),
       JSON.stringify([
@@ -113,8 +93,8 @@ describe("tariff switch", () => {
   });
 
   test("a gantry registered a moment ago is accepted at once", async () => {
-    await tdb.db.query(`insert into gantries (id, road_id, road_name, freeway, direction, km) values ('09Z0001N', '000099', 'test road', '09Z', 'N', 0.1)`);
-    const r = await gantry.request(["TR1", header("09Z0001N", 1), JSON.stringify([{ tag: tagOf(30), ts: iso(Date.now()), class: 31 }])]);
+    await t.tdb.db.query(`insert into gantries (id, road_id, road_name, freeway, direction, km) values ('09Z0001N', '000099', 'test road', '09Z', 'N', 0.1)`);
+    const r = await t.gantry.request(["TR1", header("09Z0001N", 1), JSON.stringify([{ tag: tagOf(30), ts: iso(Date.now()), class: 31 }])]);
     expect(r).toMatchObject({ status: "ok", accepted: 1 });
   });
 });

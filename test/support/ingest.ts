@@ -1,9 +1,12 @@
+import { afterAll, beforeAll } from "bun:test";
+import { loadConfig } from "../../core/config/config.ts";
 import { freeLocalPort } from "../../core/embedded/embedded-postgres.ts";
 import { createLogger, silentLogger } from "../../core/log/logger.ts";
 import type { Database } from "../../core/db/database.ts";
 import { IngestService, type IngestServiceOptions } from "../../ingest/service/ingest-service.ts";
 import { Context, Dealer, Reactor, type DealerCurve, type Frame } from "../../ingest/zmq/index.ts";
 import type { Tr1Reply } from "../../ingest/protocol/tr1.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 /** Helpers for the ingest integration tests (real sockets, real PostgreSQL). */
 
@@ -19,6 +22,37 @@ export async function startIngest(db: Database, opts: Partial<IngestServiceOptio
   const s = new IngestService({ db, logger, bind: "tcp://127.0.0.1:*", duplicateWindowSeconds: 60, statsIntervalMs: 60_000, ...TEST_READ_WINDOW, ...opts });
   await s.start();
   return s;
+}
+
+/** What one test file of the hardening tests works with: its database, an ingest, a raw gantry. */
+export interface IngestUnderTest {
+  tdb: TestDatabase;
+  ingest: IngestService;
+  gantry: RawGantry;
+}
+
+/**
+ * Sets up (beforeAll) and tears down (afterAll) a test database, an ingest with the production
+ * read-time window (7 days back, 300 s ahead, unless `opts` says otherwise) and a raw gantry.
+ */
+export function useIngestWithDefaultWindow(opts: Partial<IngestServiceOptions> = {}): IngestUnderTest {
+  const defaults = loadConfig({}).ingest;
+  const under = {} as IngestUnderTest;
+  beforeAll(async () => {
+    under.tdb = await createTestDatabase();
+    under.ingest = await startIngest(under.tdb.db, {
+      readMaxAgeSeconds: defaults.readMaxAgeSeconds,
+      readMaxAheadSeconds: defaults.readMaxAheadSeconds,
+      ...opts,
+    });
+    under.gantry = new RawGantry(under.ingest.endpoint);
+  });
+  afterAll(async () => {
+    under.gantry?.close();
+    await under.ingest?.stop();
+    await under.tdb?.drop();
+  }, 60_000);
+  return under;
 }
 
 const text = new TextDecoder();
