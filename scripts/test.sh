@@ -16,8 +16,14 @@ for check in typecheck lint; do
   fi
 done
 # Integration tests start servers and databases in their hooks: allow them time on a loaded 2-core machine.
-bun test --timeout 120000 "$@" 2>&1 | tee "$out"
+# A test that blocks the event loop (a synchronous FFI call that never returns) defeats bun's own
+# per-test timeout; the watchdog turns it into a failure naming the file, instead of a silent CI timeout.
+watchdog_s="${TEST_WATCHDOG_S:-2700}"
+timeout --kill-after=30 "$watchdog_s" bun test --timeout 120000 "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+  echo "(fail) bun test did not finish within ${watchdog_s} s: the test after the last (pass) above, in the last file named, hangs"
+fi
 passed=$(grep -Eo '^ *[0-9]+ pass$' "$out" | tail -1 | grep -Eo '[0-9]+')
 failed=$(grep -Eo '^ *[0-9]+ fail$' "$out" | tail -1 | grep -Eo '[0-9]+')
 if [ -z "$passed" ]; then

@@ -38,12 +38,14 @@ export class RouterServer {
   private stopped: Promise<void> | undefined;
   private resolveStopped: () => void = () => undefined;
   private workerStopped = false;
+  private closing = false;
 
   private constructor(
     private readonly ctx: Context,
     private readonly control: Socket,
     private readonly worker: Worker,
     readonly endpoint: string,
+    private readonly onError: ((message: string) => void) | undefined,
   ) {}
 
   static async start(opts: RouterServerOptions): Promise<RouterServer> {
@@ -103,7 +105,7 @@ export class RouterServer {
     worker.postMessage(init);
     try {
       const endpoint = await ready;
-      server = new RouterServer(ctx, control, worker, endpoint);
+      server = new RouterServer(ctx, control, worker, endpoint, opts.onError);
       return server;
     } catch (e) {
       worker.terminate();
@@ -115,29 +117,40 @@ export class RouterServer {
 
   /** Sends the reply frames to the peer of an incoming message. */
   reply(to: IncomingMessage, frames: readonly Frame[]): void {
-    this.control.send([CTRL_REPLY, String(to.bytes), to.id, ...frames]);
+    this.toWorker([CTRL_REPLY, String(to.bytes), to.id, ...frames]);
   }
 
   /** Releases a message without replying. */
   done(message: IncomingMessage): void {
-    this.control.send([CTRL_DONE, String(message.bytes)]);
+    this.toWorker([CTRL_DONE, String(message.bytes)]);
   }
 
   /** Replaces the accepted CURVE keys (public key -> user id). */
   setKeys(keys: ReadonlyMap<string, string>): void {
-    this.control.send([CTRL_KEYS, JSON.stringify([...keys.entries()])]);
+    this.toWorker([CTRL_KEYS, JSON.stringify([...keys.entries()])]);
   }
 
   /** Stops taking new messages; replies still go out. */
   stopReading(): void {
-    this.control.send([CTRL_STOP_READING]);
+    this.toWorker([CTRL_STOP_READING]);
+  }
+
+  /**
+   * Once close() has begun the worker may already have closed its PULL socket, and a blocking PUSH
+   * send with no peer waits forever, on the event loop's thread (a test run hung so). So nothing is
+   * sent after close() (a reply that late would not go out anyway), and no send ever blocks.
+   */
+  private toWorker(frames: readonly Frame[]): void {
+    if (this.closing) return;
+    if (!this.control.send(frames, { dontWait: true })) this.onError?.("router worker is not taking control messages (it has stopped)");
   }
 
   /** Sends the queued replies, closes the socket and the worker. */
   async close(): Promise<void> {
     if (!this.stopped) {
       this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
-      this.control.send([CTRL_QUIT]);
+      this.control.send([CTRL_QUIT], { dontWait: true });
+      this.closing = true;
       const timeout = new Promise<void>((r) => setTimeout(r, 5000).unref?.());
       await Promise.race([this.stopped, timeout]);
       this.resolveStopped();

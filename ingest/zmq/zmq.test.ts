@@ -174,6 +174,27 @@ describe("sockets", () => {
     d.close();
     await server.close();
   });
+
+  test("answering a message while the server closes never blocks the event loop", () => {
+    // The race a test run hung on: close() has told the worker to quit and the worker has closed its
+    // end, but a message it handed over earlier is answered before its "stopped" arrives. In a child
+    // process, so that a blocked thread fails this test instead of hanging the run.
+    const script = `
+      import { RouterServer } from ${JSON.stringify(new URL("./index.ts", import.meta.url).pathname)};
+      const server = await RouterServer.start({ bind: "tcp://127.0.0.1:*", onMessages: () => {} });
+      const closing = server.close();
+      Bun.sleepSync(300);
+      const late = { id: new Uint8Array([1]), frames: [], frameCount: 0, bytes: 0, userId: undefined };
+      server.done(late);
+      server.reply(late, ["TR1", "{}"]);
+      await closing;
+      server.done(late);
+      console.log("answered");`;
+    const child = Bun.spawnSync([process.execPath, "-e", script], { timeout: 20_000, stderr: "pipe" });
+    expect(child.stderr.toString()).toBe("");
+    expect(child.stdout.toString().trim()).toBe("answered");
+    expect(child.exitCode).toBe(0);
+  }, 30_000);
 });
 
 describe("CURVE with a ZAP handler", () => {
