@@ -129,6 +129,38 @@ test("two ingest processes receive one gantry's batches concurrently, some batch
   expect(Number(moves.v)).toBeGreaterThan(0);
 }, 120_000);
 
+test("gantries given both endpoints: the first ingest is kill -9'd mid-run, they move to the second, every batch stored once, counts exact", async () => {
+  const { db, endpoints, gantries } = await twoInstances();
+  const t0 = Date.parse("2026-11-26T00:00:00Z");
+  const BATCHES = 30;
+  const streams = gantries.map((_, i) => gantryStream(i, BATCHES, 299, t0).batches);
+  const clients = gantries.map(
+    (g) => new GantryClient({ endpoints, gantryId: g, maxInFlight: 1, ackTimeoutMs: 1000, reconnectAfterTimeouts: 2, context: ctx, reactor }),
+  );
+  let acked = 0;
+  let killedAt: number | undefined;
+  await Promise.all(
+    clients.map(async (c, gi) => {
+      for (let b = 0; b < BATCHES; b++) {
+        const r = await c.send(b + 1, streamBody(streams[gi]![b]!));
+        expect(["ok", "duplicate"]).toContain(r.reply.status);
+        if (++acked === (gantries.length * BATCHES) / 3) {
+          killedAt = acked;
+          procs[0]!.kill(9);
+        }
+      }
+    }),
+  );
+  expect(killedAt).toBeDefined();
+  for (const c of clients) {
+    expect(c.endpoint).toBe(endpoints[1]);
+    expect(c.stats.failovers).toBe(1);
+    c.close();
+  }
+  // In order on each gantry (one in flight): the stream's own passages and 5-min counts.
+  await expectExact(db, gantries, streams, false);
+}, 120_000);
+
 afterAll(() => {
   reactor.stop();
   ctx.term();
