@@ -1,6 +1,16 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { countsMatchPassages, expectedTotals, freePort, gantryStream, spawnIngest, storedTotals, streamBody, type StreamRead } from "./support/ingest.ts";
+import {
+  countsMatchPassages,
+  expectedTotals,
+  freePort,
+  gantryStream,
+  spawnIngest,
+  startIngest,
+  storedTotals,
+  streamBody,
+  type StreamRead,
+} from "./support/ingest.ts";
 import { GantryClient } from "../ingest/gantry-client/index.ts";
 import { Context, Reactor } from "../ingest/zmq/index.ts";
 
@@ -160,6 +170,27 @@ test("gantries given both endpoints: the first ingest is kill -9'd mid-run, they
   }
   // In order on each gantry (one in flight): the stream's own passages and 5-min counts.
   await expectExact(db, gantries, streams, false);
+}, 120_000);
+
+test("one instance alone never finds its gantries moved: no rebuilds, four batches in flight per gantry", async () => {
+  tdb = await createTestDatabase();
+  const ingest = await startIngest(tdb.db);
+  const gantries = (await tdb.db.query<{ id: string }>("select id from gantries order by id limit 4")).map((r) => r.id);
+  const streams = gantries.map((_, i) => gantryStream(i, 20, 299, Date.parse("2026-11-26T00:00:00Z")).batches);
+  try {
+    await Promise.all(
+      gantries.map(async (g, gi) => {
+        const [c] = clientsFor([ingest.endpoint], g);
+        const sends = streams[gi]!.map((b, i) => c!.send(i + 1, streamBody(b)));
+        for (const r of await Promise.all(sends)) expect(r.reply.status).toBe("ok");
+        c!.close();
+      }),
+    );
+    expect(ingest.registry.render()).toContain("tollway_ingest_gantry_moves_total 0");
+    await expectExact(tdb, gantries, streams, false);
+  } finally {
+    await ingest.stop();
+  }
 }, 120_000);
 
 afterAll(() => {
