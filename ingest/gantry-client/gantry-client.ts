@@ -19,7 +19,8 @@ export interface GantryClientOptions {
   /**
    * After this many timeouts in a row the socket is replaced, connected to the next endpoint
    * (default 2). A batch that could not even be queued (no connection) for `ackTimeoutMs` counts
-   * as a timeout too.
+   * as a timeout too. With several endpoints, a timeout whose resend finds no connection at all
+   * (the instance died: its connection is gone) moves on at once.
    */
   reconnectAfterTimeouts?: number;
   /** Share one context/reactor between many clients (the caller then terms/stops them). */
@@ -210,32 +211,44 @@ export class GantryClient {
       }
     if (!timedOut) return;
     this.timeoutsInARow++;
-    if (this.timeoutsInARow >= (this.opts.reconnectAfterTimeouts ?? 2)) {
-      // The server may be gone for good on this connection: start a fresh socket, on the next
-      // endpoint when there are several, and resend all.
-      this.timeoutsInARow = 0;
-      this.stats.reconnects++;
-      this.opts.onEvent?.({ kind: "reconnect" });
-      this.dealer.close();
-      if (this.endpoints.length > 1) {
-        this.current = (this.current + 1) % this.endpoints.length;
-        this.stats.failovers++;
-        this.opts.onEvent?.({ kind: "failover", endpoint: this.endpoint });
+    if (this.timeoutsInARow < (this.opts.reconnectAfterTimeouts ?? 2)) {
+      // Everything from the first timed-out batch on goes again, in send order.
+      let resend = false;
+      for (const p of this.pending.values()) {
+        if (!p.queued && now >= p.deadline) resend = true;
+        if (resend && !p.queued) {
+          this.stats.resends++;
+          this.opts.onEvent?.({ kind: "resend", batch: p.batch });
+          p.queued = true;
+        }
       }
-      this.dealer = this.open();
-      for (const p of this.pending.values()) p.queued = true;
       this.flushQueued();
-      return;
+      // Still unsent: not even connected (a dead instance's connection is gone at once). With
+      // another endpoint to go to, waiting for more timeouts would only delay the failover.
+      if (this.endpoints.length === 1 || ![...this.pending.values()].some((p) => p.queued)) return;
     }
-    // Everything from the first timed-out batch on goes again, in send order.
-    let resend = false;
+    this.reconnect(now);
+  }
+
+  /**
+   * The server may be gone for good on this connection: a fresh socket, on the next endpoint when
+   * there are several, and everything unacked goes again in send order. The new endpoint gets a
+   * full ack timeout (to connect, too) before it counts as not answering.
+   */
+  private reconnect(now: number): void {
+    this.timeoutsInARow = 0;
+    this.stats.reconnects++;
+    this.opts.onEvent?.({ kind: "reconnect" });
+    this.dealer.close();
+    if (this.endpoints.length > 1) {
+      this.current = (this.current + 1) % this.endpoints.length;
+      this.stats.failovers++;
+      this.opts.onEvent?.({ kind: "failover", endpoint: this.endpoint });
+    }
+    this.dealer = this.open();
     for (const p of this.pending.values()) {
-      if (!p.queued && now >= p.deadline) resend = true;
-      if (resend && !p.queued) {
-        this.stats.resends++;
-        this.opts.onEvent?.({ kind: "resend", batch: p.batch });
-        p.queued = true;
-      }
+      p.queued = true;
+      p.deadline = now + this.ackTimeoutMs;
     }
     this.flushQueued();
   }
