@@ -25,8 +25,16 @@ let tdb: TestDatabase | undefined;
 const procs: ReturnType<typeof Bun.spawn>[] = [];
 const ctx = Context.create();
 const reactor = new Reactor();
+/** Every client made here: closed after each test even when it failed, so ctx.term() cannot wait on a socket. */
+const made: GantryClient[] = [];
+const client = (o: ConstructorParameters<typeof GantryClient>[0]): GantryClient => {
+  const c = new GantryClient({ ...o, context: ctx, reactor });
+  made.push(c);
+  return c;
+};
 
 afterEach(async () => {
+  for (const c of made.splice(0)) c.close();
   for (const p of procs.splice(0)) {
     p.kill(9);
     await p.exited;
@@ -45,7 +53,7 @@ async function twoInstances(): Promise<{ db: TestDatabase; endpoints: [string, s
 }
 
 function clientsFor(endpoints: readonly string[], gantry: string): GantryClient[] {
-  return endpoints.map((endpoint) => new GantryClient({ endpoint, gantryId: gantry, maxInFlight: 4, ackTimeoutMs: 2000, context: ctx, reactor }));
+  return endpoints.map((endpoint) => client({ endpoint, gantryId: gantry, maxInFlight: 4, ackTimeoutMs: 2000 }));
 }
 
 async function expectExact(db: TestDatabase, gantries: string[], streams: StreamRead[][][], orderFree: boolean): Promise<void> {
@@ -144,9 +152,7 @@ test("gantries given both endpoints: the first ingest is kill -9'd mid-run, they
   const t0 = Date.parse("2026-11-26T00:00:00Z");
   const BATCHES = 30;
   const streams = gantries.map((_, i) => gantryStream(i, BATCHES, 299, t0).batches);
-  const clients = gantries.map(
-    (g) => new GantryClient({ endpoints, gantryId: g, maxInFlight: 1, ackTimeoutMs: 2000, reconnectAfterTimeouts: 2, context: ctx, reactor }),
-  );
+  const clients = gantries.map((g) => client({ endpoints, gantryId: g, maxInFlight: 1, ackTimeoutMs: 2000, reconnectAfterTimeouts: 2 }));
   let acked = 0;
   let killedAt: number | undefined;
   let resumedAt: number | undefined;
