@@ -199,11 +199,13 @@ export class PgAutoFailoverFormation {
   }
 
   /** `kill -9` of a node: its pg_autoctl and every process under it (PostgreSQL too). */
-  killNode(name: string): void {
+  async killNode(name: string): Promise<void> {
     const n = this.node(name);
     if (!n.proc) return;
-    killTree(n.proc.pid);
+    const proc = n.proc;
     n.proc = undefined;
+    await killTree(proc.pid);
+    await proc.exited;
   }
 
   /** Starts a stopped node again (`pg_autoctl run`): a former primary rejoins as a standby. */
@@ -236,7 +238,7 @@ export class PgAutoFailoverFormation {
     await Promise.all(
       procs.map(async (p) => {
         p.kill("SIGTERM");
-        const killed = setTimeout(() => killTree(p.pid), 10_000);
+        const killed = setTimeout(() => void killTree(p.pid), 10_000);
         await p.exited;
         clearTimeout(killed);
       }),
@@ -361,14 +363,27 @@ function processTree(pid: number): number[] {
   return out;
 }
 
-function killTree(pid: number): void {
-  for (const p of processTree(pid)) {
+function signal(pids: readonly number[], sig: "SIGSTOP" | "SIGKILL"): void {
+  for (const p of pids) {
     try {
-      process.kill(p, "SIGKILL");
+      process.kill(p, sig);
     } catch {
       // already gone
     }
   }
+}
+
+/**
+ * SIGKILL of a process and everything under it, with no survivor: the tree is stopped first (no
+ * process can fork a new one, e.g. the postmaster a backend for a connection arriving right now),
+ * read again, then killed. A backend forked between a read and the kill would outlive its server and
+ * leave its client's query hanging.
+ */
+async function killTree(pid: number): Promise<void> {
+  const first = processTree(pid);
+  signal(first, "SIGSTOP");
+  await Bun.sleep(20);
+  signal([...new Set([...first, ...processTree(pid)])], "SIGKILL");
 }
 
 function killPostmaster(pgdata: string): void {
