@@ -65,6 +65,7 @@ let layout: LocalHaLayout | undefined;
 let db: Database | undefined;
 let reference: TestDatabase | undefined;
 let sim: ReturnType<typeof Bun.spawn> | undefined;
+let passed = false;
 
 beforeAll(async () => {
   // Not skipped when missing: the HA acceptance test must run (setup.sh --test installs it as root).
@@ -84,7 +85,8 @@ beforeAll(async () => {
       START_SIMULATOR: "false",
     },
     // Durability across the failover comes from synchronous replication, not from fsync on one machine.
-    formation: { nodeSettings: { fsync: "off", full_page_writes: "off" } },
+    // (full_page_writes stays on: pg_rewind, which brings the old primary back as standby, needs it.)
+    formation: { nodeSettings: { fsync: "off" } },
     logger: verbose ? createLogger({ level: verbose as "info", bindings: { component: "failover-test" } }) : silentLogger,
   });
   step("starting the pg_auto_failover formation, two ingest instances and a gateway");
@@ -96,9 +98,11 @@ beforeAll(async () => {
 afterAll(async () => {
   sim?.kill(9);
   await db?.close().catch(() => undefined);
-  await layout?.stop({ removeDir: true });
+  // A failed run keeps the nodes' logs (pg_autoctl and PostgreSQL) for a look.
+  await layout?.stop({ removeDir: passed });
   await reference?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir && passed) rmSync(dir, { recursive: true, force: true });
+  else if (dir) step(`kept ${dir} (node logs in ha/*.log and ha/node*/log/)`);
 }, 90_000);
 
 const began = Date.now();
@@ -272,6 +276,7 @@ test("kill -9 of an ingest, then of the primary database: nothing lost or double
   expect(got.mismatches).toEqual([]);
   expect(lostReads).toBe(0);
   expect(doubledReads).toBe(0);
+  passed = true;
   console.log(JSON.stringify(result));
 }, 420_000);
 
