@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Tollway needs and is missing: Bun (pinned), the npm packages, libzmq5 (apt, when root),
-# and with --test the tools the tests use (Debian chromium; a running PostgreSQL when one is installed).
+# with --failover pg_auto_failover (bun run ha:local), and with --test the tools the tests use (Debian
+# chromium, pg_auto_failover for the failover test; a running PostgreSQL when one is installed).
 # Sourced by start.sh and test.sh; prints what it does on stderr and exports PATH with Bun on it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +44,14 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules ] || [ bun.lock -nt 
   say "bun install"
   bun install --frozen-lockfile >&2
   touch node_modules
+fi
+
+# pg_auto_failover for PostgreSQL 15 (bun run ha:local, test/failover.ha.test.ts). Not root: the
+# failover test then fails naming the packages to install.
+if [ "${1:-}" = "--failover" ] || [ "${1:-}" = "--test" ]; then
+  if [ ! -x /usr/bin/pg_autoctl ] || [ ! -d /usr/lib/postgresql/15/lib ] || ! ls /usr/lib/postgresql/15/lib/pgautofailover.so >/dev/null 2>&1; then
+    apt_install postgresql-15-auto-failover pg-auto-failover-cli || true
+  fi
 fi
 
 if [ "${1:-}" = "--test" ]; then

@@ -80,7 +80,21 @@ describe("docker-compose.yml", () => {
       volumes: Record<string, unknown>;
     };
     const services = Object.keys(doc.services);
-    expect(services.sort()).toEqual(["control", "db", "gateway", "grafana", "ingest", "migrate"]);
+    // The HA layout: the database pair with its monitor, two of each Tollway component, Grafana.
+    expect(services.sort()).toEqual([
+      "control-1",
+      "control-2",
+      "db-init",
+      "db1",
+      "db2",
+      "gateway-1",
+      "gateway-2",
+      "grafana",
+      "ingest-1",
+      "ingest-2",
+      "migrate",
+      "monitor",
+    ]);
     for (const [name, s] of Object.entries(doc.services)) {
       for (const dep of Object.keys(s.depends_on ?? {})) expect(services, `${name} depends on ${dep}`).toContain(dep);
       for (const v of s.volumes ?? []) {
@@ -90,7 +104,15 @@ describe("docker-compose.yml", () => {
       }
       if (s.build) expect(existsSync(join(root, s.build.context, s.build.dockerfile))).toBe(true);
     }
-    expect(doc.services.db!.image).toMatch(/^timescale\/timescaledb:[\d.]+-pg1[67]$/);
+    // Every service reaches the database through both nodes, and the nodes run pg_auto_failover.
+    const dbImage = readFileSync(join(root, "deploy/pg-auto-failover/Dockerfile"), "utf8");
+    expect(dbImage).toMatch(/^FROM postgres:1[67]-bookworm$/m);
+    expect(dbImage).toMatch(/postgresql-1[67]-auto-failover pg-auto-failover-cli timescaledb-2-postgresql-1[67]/);
+    for (const name of ["monitor", "db1", "db2"]) expect(doc.services[name]!.image).toBe("tollway-pg-auto-failover:17");
+    for (const name of ["migrate", "ingest-1", "ingest-2", "gateway-1", "gateway-2", "control-1", "control-2"]) {
+      const env = (doc.services[name] as { environment?: Record<string, string> }).environment ?? {};
+      expect(env.DATABASE_URL, name).toMatch(/@db1:5432,db2:5432\/tollway\?target_session_attrs=read-write$/);
+    }
   });
 
   test("a missing secret is refused, as compose refuses it", () => {

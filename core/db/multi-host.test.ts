@@ -94,6 +94,21 @@ describe("Database with a multi-host URL (real PostgreSQL behind local proxies)"
     await expect(none.query("select 1")).rejects.toThrow(/no database host is read-write .*is not read-write.*is not read-write/);
   });
 
+  test("read-write starts its walk at the host that fitted last (no wait on a dead first host after a failover)", async () => {
+    const a = await proxy();
+    const b = await proxy();
+    a.readOnly = true;
+    const db = open(`127.0.0.1:${a.port},127.0.0.1:${b.port}`, "read-write");
+    await db.query("select 1");
+    const bAfterFirst = b.accepted;
+    // Both fit now (libpq's order would pick a): new connections stay on b, which fitted last.
+    a.readOnly = false;
+    const aBefore = a.accepted;
+    await Promise.all([1, 2].map(() => db.tx((tx) => tx.query("select pg_sleep(0.05)"))));
+    expect(a.accepted).toBe(aBefore);
+    expect(b.accepted).toBeGreaterThan(bAfterFirst);
+  });
+
   test("after a failover (old primary dies or turns standby) the pool reaches the new primary without a restart", async () => {
     const a = await proxy();
     const b = await proxy();

@@ -97,6 +97,11 @@ type ConnectCallback = (err: Error) => void;
  * for multi-host or non-"any" URLs.
  */
 export function multiHostClient(target: DatabaseTarget, perHostTimeoutMs: number): typeof pg.Client {
+  // For read-write and primary (one host fits at a time) the walk starts at the host that fitted last:
+  // after a failover, new connections do not wait each time on a dead first host (up to
+  // perHostTimeoutMs when it is unreachable rather than refusing). Other attributes keep libpq's order.
+  const single = target.targetSessionAttrs === "read-write" || target.targetSessionAttrs === "primary";
+  let lastFit = 0;
   return class MultiHostClient extends pg.Client {
     override connect(): Promise<pg.Client>;
     override connect(callback: (err: Error) => void): void;
@@ -125,8 +130,10 @@ export function multiHostClient(target: DatabaseTarget, perHostTimeoutMs: number
 
     private async choose(): Promise<DatabaseHost> {
       const tried: string[] = [];
+      const start = single ? lastFit : 0;
+      const hosts = [...target.hosts.slice(start), ...target.hosts.slice(0, start)];
       for (const pass of target.targetSessionAttrs === "prefer-standby" ? ([1, 2] as const) : ([1] as const)) {
-        for (const h of target.hosts) {
+        for (const h of hosts) {
           const probe = new pg.Client({
             connectionString: target.urlFor(h),
             connectionTimeoutMillis: perHostTimeoutMs,
@@ -135,7 +142,10 @@ export function multiHostClient(target: DatabaseTarget, perHostTimeoutMs: number
           probe.on("error", () => undefined);
           try {
             await probe.connect();
-            if (target.targetSessionAttrs === "any" || matchesTarget(target.targetSessionAttrs, await serverState(probe), pass)) return h;
+            if (target.targetSessionAttrs === "any" || matchesTarget(target.targetSessionAttrs, await serverState(probe), pass)) {
+              lastFit = target.hosts.indexOf(h);
+              return h;
+            }
             tried.push(`${h.host}:${h.port} is not ${target.targetSessionAttrs}`);
           } catch (e) {
             tried.push(`${h.host}:${h.port}: ${(e as Error).message}`);

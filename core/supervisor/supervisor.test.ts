@@ -52,6 +52,18 @@ describe("Supervisor", () => {
     expect(supervisor.status().crasher!.restarts).toBeGreaterThanOrEqual(11);
   }, 60_000);
 
+  test("a component's own env goes over the supervisor's (two instances of one program on their own ports)", async () => {
+    const { supervisor, of } = supervise({ initialDelayMs: 20, maxDelayMs: 20, stableAfterMs: 60_000 });
+    // Each instance exits with the port it was given: its exit code says what it saw.
+    const command = [bun, "-e", "process.exit(Number(process.env.TEST_PORT))"];
+    supervisor.start({ name: "one", command, env: { TEST_PORT: "11" } });
+    supervisor.start({ name: "two", command, env: { TEST_PORT: "12" } });
+    const until = Date.now() + 20_000;
+    while (of("component exited").length < 2 && Date.now() < until) await Bun.sleep(20);
+    const codes = Object.fromEntries(of("component exited").map((l) => [l.component, l.code]));
+    expect(codes).toEqual({ one: 11, two: 12 });
+  }, 60_000);
+
   test("a component that stayed up long enough restarts after the first delay again", async () => {
     const { supervisor, of } = supervise({ initialDelayMs: 20, maxDelayMs: 1000, stableAfterMs: 200 });
     supervisor.start({ name: "steady", command: [bun, "-e", "setTimeout(() => process.exit(1), 400)"] });

@@ -12,6 +12,8 @@ export interface SupervisedComponent {
   command: string[];
   /** Polled after each start until it answers 200: the component is then logged as ready. */
   readyUrl?: string;
+  /** Variables for this component only, over the supervisor's env (e.g. the port of a second instance). */
+  env?: Record<string, string>;
 }
 
 export interface RestartPolicy {
@@ -121,7 +123,7 @@ export class Supervisor {
     const { component } = unit;
     let child: Subprocess;
     try {
-      child = Bun.spawn(component.command, { cwd: this.opts.cwd, env: this.opts.env, stdio: ["ignore", "inherit", "inherit"] });
+      child = Bun.spawn(component.command, { cwd: this.opts.cwd, env: { ...this.opts.env, ...component.env }, stdio: ["ignore", "inherit", "inherit"] });
     } catch (e) {
       this.opts.logger.error("component could not be started", { component: component.name, err: String(e) });
       this.scheduleRestart(unit, 0);

@@ -1,15 +1,13 @@
 import { join } from "node:path";
 import { runMain } from "../../core/cli/main.ts";
 import type { Database } from "../../core/db/database.ts";
-import { connectEndpointFor, incidentsAt, parseSimArgs } from "./cli-options.ts";
+import { connectEndpointFor, parseSimArgs } from "./cli-options.ts";
+import { registeredPoolFor, trafficDataFor, trafficModelFor } from "./model-for-options.ts";
 import { SimulatedGantryKeys } from "./gantry-keys.ts";
 import { Outbox } from "./outbox.ts";
 import { provisionRegisteredTags } from "./provision.ts";
 import { Simulator } from "./simulator.ts";
-import { TrafficData } from "./traffic-data.ts";
 import type { SimulatedRead } from "./simulated-read.ts";
-import { TrafficModel } from "./traffic-model.ts";
-import { registeredTagPool } from "./vehicle-identities.ts";
 
 /**
  * `bun run sim`: every gantry of the real network (or a subset) streams simulated reads to the
@@ -23,14 +21,14 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
   }
   const o = parseSimArgs(args);
   const endpoints = o.endpoints ?? config.ingest.endpoints ?? [connectEndpointFor(config.ingest.bind)];
-  const data = TrafficData.load({ ...(o.freeways ? { freeways: o.freeways } : {}), ...(o.gantries ? { gantryIds: o.gantries } : {}) });
+  const data = trafficDataFor(o);
   const gantryIds = [...new Set(data.segments.flatMap((s) => [s.fromGantry, s.toGantry]))];
   const simDir = join(config.dataDir, "simulator");
 
   // The database is optional: it only gives simulated tags their accounts and gantries their keys.
   let db: Database | undefined;
   if (config.databaseUrl && (o.provision || config.ingest.curve?.publicKey)) db = openDatabase("tollway-sim");
-  const pool = registeredTagPool(o.registeredTags, o.seed, data.dailyClassShare());
+  const pool = registeredPoolFor(o, data);
   if (db && o.provision && pool.length > 0) {
     try {
       const r = await provisionRegisteredTags(db, pool);
@@ -52,22 +50,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
   await db?.close();
 
   const startMs = o.startMs ?? Date.now();
-  const model = new TrafficModel({
-    data,
-    // Trips start warmupMs early; their reads before startMs are dropped, the rest come on time.
-    startMs: startMs - o.warmupMs,
-    durationMs: (o.durationMs ?? Infinity) + o.warmupMs,
-    seed: o.seed,
-    vehiclesPerHour: o.vehiclesPerHour,
-    tagShare: o.tagShare,
-    registeredTags: pool,
-    duplicateRate: o.duplicateRate,
-    malformedRate: o.malformedRate,
-    incidents: incidentsAt(startMs, o.incidents),
-    // A live run can last for days: keep the counts only, not every travel time.
-    collectTravelTimes: false,
-    drain: true,
-  });
+  const model = trafficModelFor(o, data, startMs);
   const sim = new Simulator({
     endpoint: endpoints,
     reads: readsFrom(model.reads(), startMs),
