@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, expectJson, type TestGateway } from "../../../test/support/gateway.ts";
+import { createTestGateway, expectJson, expectProblem, type TestGateway } from "../../../test/support/gateway.ts";
 import { TAG, loadTrafficFixture } from "../../../test/support/traffic-fixture.ts";
 
 let gw: TestGateway;
@@ -67,5 +67,35 @@ describe("traffic routes", () => {
     const lines = (await res.text()).trim().split("\n");
     expect(lines).toHaveLength(50);
     expect(lines).toContain("2024/05/07 08:15,01F0256N,01F0233N,31,25,263");
+  });
+
+  test("current incidents and history, one incident with its hotspot; 404 for an unknown one", async () => {
+    const db = gw.testDb.db;
+    const hotspot = await db.maybeOne<{ id: number }>("select id from hotspots where from_gantry = '01F0256N' and status = 'cleared'");
+    const insert = (from: string, to: string, status: string, raised: string, cleared: string | null, hotspotId: number | null) =>
+      db.maybeOne<{ id: number }>(
+        `insert into incidents (from_gantry, to_gantry, freeway, direction, km, status, severity, started_at, raised_at, cleared_at,
+                                overdue_vehicles, longest_overdue_s, expected_travel_time_s, speed_bound_kmh, queue_segments, hotspot_id)
+         values ($1, $2, '01F', 'N', 23.3, $3, 'severe', $4::timestamptz - interval '3 minutes', $4, $5, 40, 600, 110, 15, '{01F0293N>01F0256N}', $6) returning id`,
+        [from, to, status, raised, cleared, hotspotId],
+      );
+    const old = await insert("01F0256N", "01F0233N", "cleared", "2024-05-07T08:10:00+08:00", "2024-05-07T08:50:00+08:00", hotspot ? Number(hotspot.id) : null);
+    await insert("01F0376N", "01F0340N", "confirmed", "2026-11-26T08:00:00+08:00", null, null);
+    const current = await get("/v1/traffic/incidents?current=true");
+    expect(current.items.map((i: any) => [i.fromGantry, i.status])).toEqual([["01F0376N", "confirmed"]]);
+    const history = await get(`/v1/traffic/incidents?${q({ from: "2024-05-07T07:00:00+08:00", to: "2024-05-07T09:00:00+08:00" })}`);
+    expect(history.items.map((i: any) => [i.fromGantry, i.status])).toEqual([["01F0256N", "cleared"]]);
+    const one = await get(`/v1/traffic/incidents/${Number(old!.id)}`);
+    expect(one).toMatchObject({
+      fromGantry: "01F0256N",
+      toGantry: "01F0233N",
+      severity: "severe",
+      overdueVehicles: 40,
+      queueSegments: ["01F0293N>01F0256N"],
+      hotspotId: Number(hotspot!.id),
+      clearedAt: "2024-05-07T00:50:00.000Z",
+    });
+    await expectProblem(await gw.request("/v1/traffic/incidents/999999", { role: "traffic_operator" }), 404);
+    await expectProblem(await gw.request("/v1/traffic/incidents", { role: "traffic_operator" }), 400);
   });
 });
