@@ -155,10 +155,21 @@ export class IncidentDetector {
     let v = this.vehicles.get(vehicle);
     if (v) {
       if (tsMs <= v.ts) return;
-      if (v.seg >= 0 && this.network.segTo[v.seg] === gantry) {
+      if (v.seg >= 0) {
         const log = this.logs[v.seg]!;
         const i = v.abs - log.base;
-        if (i >= 0 && i < log.length && Number.isNaN(log.arrive[i]!)) log.arrive[i] = tsMs;
+        if (i >= 0 && i < log.length && Number.isNaN(log.arrive[i]!)) {
+          if (this.network.segTo[v.seg] === gantry) log.arrive[i] = tsMs;
+          else {
+            // Read at the gantry after B without a read at B: it passed B (B missed it). In time for
+            // both segments, it passed B on time; a gantry that stops reading is not an incident.
+            const d = this.network.downstream[v.seg]!;
+            if (d >= 0 && this.network.segTo[d] === gantry) {
+              const allowedD = this.allowedS(d, this.profile.medianS(d, this.profile.slotOf(log.due[i]!), cls));
+              if (tsMs <= log.due[i]! + allowedD * 1000) log.arrive[i] = log.due[i]!;
+            }
+          }
+        }
       }
     } else {
       v = { gantry, ts: tsMs, seg: -1, abs: -1 };
@@ -192,6 +203,7 @@ export class IncidentDetector {
       let onTimeNewer = 0;
       let run = 0;
       let oldest = Number.NaN;
+      let oldestDue = Number.NaN;
       let i = log.length - 1;
       for (; i >= 0; i--) {
         const a = log.arrive[i]!;
@@ -203,6 +215,7 @@ export class IncidentDetector {
         } else if (nowMs >= due) {
           run++;
           oldest = log.entry[i]!;
+          oldestDue = due;
         }
       }
       if (alarm) {
@@ -212,8 +225,16 @@ export class IncidentDetector {
       }
       if (run < c.minRun && nowMs - this.refreshedAt[s]! >= REFRESH_MS) this.refresh(s, Math.max(i, 0), nowMs);
       if (run < this.requiredRun(s)) continue;
-      // B silent since the run began: a gantry that stopped reading (or is not fed), not an incident.
-      if (this.lastReadAt[this.network.segTo[s]!]! < oldest) continue;
+      // B has read nothing for a long while before the run: a gantry that is not fed, not an incident.
+      const lastAtB = this.lastReadAt[this.network.segTo[s]!]!;
+      if (lastAtB < oldest - c.referenceWindowS * 1000) continue;
+      // B silent since the first overdue vehicle was due: B stopped reading, or nothing gets past.
+      // Wait until that vehicle would have been read at the gantry after B (then it passed B unread).
+      const d = this.network.downstream[s]!;
+      if (lastAtB < oldestDue && d >= 0) {
+        const waitS = this.allowedS(d, this.profile.medianS(d, this.profile.slotOf(oldestDue), 0));
+        if (nowMs < oldestDue + waitS * 1000) continue;
+      }
       const expectedS = this.profile.medianS(s, this.profile.slotOf(nowMs), 0) * this.ratio[s]!;
       if ((nowMs - oldest) / 1000 < c.deviationFactor * expectedS) continue;
       this.raiseSegment(s, run, oldest, expectedS, nowMs, changed);
