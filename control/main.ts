@@ -6,6 +6,7 @@ import { HotspotJob } from "./hotspots/hotspot-job.ts";
 import { DEFAULT_INCIDENT_CONFIG } from "./incidents/incident-config.ts";
 import { IncidentJob } from "./incidents/incident-job.ts";
 import { dataClock } from "./jobs/data-clock.ts";
+import { PricingJob } from "./pricing/pricing-job.ts";
 import { JobScheduler, sleep } from "./jobs/job-scheduler.ts";
 import { SegmentNetwork } from "./network/segment-network.ts";
 import { TravelTimeJob } from "./traveltime/travel-time-job.ts";
@@ -43,6 +44,8 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
       new TravelTimeJob(db, network, logger),
       new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }),
       new HotspotJob(db, network, logger, { detector }),
+      // congestion prices of the priced segments (none by default: Taiwan's fixed rates)
+      new PricingJob(db, logger),
     ];
     logger.info("control started", {
       jobs: jobs.map((j) => j.name),
