@@ -127,3 +127,29 @@ export const IncidentSchema = z
     hotspotId: z.number().int().nullable().openapi({ description: "The hotspot (bottleneck) of the segment it became, if any" }),
   })
   .openapi("Incident");
+
+export const PriceSchema = z
+  .object({
+    id: z.number().int(),
+    fromGantry: z.string(),
+    toGantry: z.string(),
+    announcedAt: z.string(),
+    effectiveFrom: z.string().openapi({ description: "Charged for passages from this time (published before it)" }),
+    multiplier: z.number().openapi({ description: "Times the fixed rate" }),
+    permille: z.number().int().openapi({ description: "The multiplier in per-mille (1000 = the fixed rate); charge = floor(base x permille / 1000) tenths" }),
+    speedKmh: z.number().nullable().openapi({ description: "Tag-measured speed of the interval behind the price" }),
+    volume: z.number().int().openapi({ description: "Vehicles matched over the segment in that interval" }),
+    reason: z.string(),
+  })
+  .openapi("CongestionPrice");
+
+export const PriceOverrideSchema = z
+  .object({
+    fromGantry: z.string(),
+    toGantry: z.string(),
+    capPermille: z.number().int().nullable(),
+    frozen: z.boolean(),
+    setBy: z.string(),
+    setAt: z.string(),
+  })
+  .openapi("PriceOverride");

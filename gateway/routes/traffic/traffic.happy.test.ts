@@ -98,4 +98,34 @@ describe("traffic routes", () => {
     await expectProblem(await gw.request("/v1/traffic/incidents/999999", { role: "traffic_operator" }), 404);
     await expectProblem(await gw.request("/v1/traffic/incidents", { role: "traffic_operator" }), 400);
   });
+
+  test("congestion prices: the feed (current and history) and an audited operator cap; 404 for a segment that is not priced", async () => {
+    const db = gw.testDb.db;
+    await db.query("insert into priced_segments (from_gantry, to_gantry) values ('01F0264S', '01F0293S')");
+    await db.query(
+      `insert into price_log (from_gantry, to_gantry, announced_at, effective_from, permille, speed_kmh, volume, reason)
+       values ('01F0264S', '01F0293S', '2026-11-26T08:00:20+08:00', '2026-11-26T08:05:00+08:00', 1000, 90, 120, 'in-band'),
+              ('01F0264S', '01F0293S', '2026-11-26T08:05:20+08:00', '2026-11-26T08:10:00+08:00', 1250, 41.5, 140, 'below-target')`,
+    );
+    const current = await get("/v1/traffic/prices?current=true");
+    expect(current.items).toHaveLength(1);
+    expect(current.items[0]).toMatchObject({
+      fromGantry: "01F0264S",
+      multiplier: 1.25,
+      permille: 1250,
+      speedKmh: 41.5,
+      volume: 140,
+      effectiveFrom: "2026-11-26T00:10:00.000Z",
+    });
+    const history = await get(`/v1/traffic/prices?${q({ from: "2026-11-26T08:00:00+08:00", to: "2026-11-26T09:00:00+08:00" })}`);
+    expect(history.items.map((p: any) => p.permille)).toEqual([1000, 1250]);
+    const put = (path: string, body: unknown) => gw.request(path, { role: "traffic_operator", method: "PUT", json: body });
+    const capped = await expectJson(await put("/v1/traffic/priced-segments/01F0264S/01F0293S/override", { capPermille: 1500, frozen: false }), 200);
+    expect(capped).toMatchObject({ capPermille: 1500, frozen: false });
+    const audit = await db.maybeOne<{ action: string; after: { capPermille: number } }>(
+      "select action, after from audit_log where entity = 'priced_segment' and entity_id = '01F0264S>01F0293S'",
+    );
+    expect(audit).toMatchObject({ action: "price_override.set", after: { capPermille: 1500 } });
+    await expectProblem(await put("/v1/traffic/priced-segments/01F0005S/01F0017S/override", { capPermille: null, frozen: true }), 404);
+  });
 });
