@@ -231,5 +231,24 @@ export function networkOverview(): dashboard.Dashboard {
     8,
     8,
   );
+  board.add(
+    new timeseries.PanelBuilder()
+      .title("Congestion prices")
+      .description(
+        "Rate multiplier of each priced segment (control/pricing), stepped at the time each price applies; it is announced 5 minutes before. 1.0 is the fixed rate.",
+      )
+      .unit("none")
+      .decimals(2)
+      .withTarget(
+        timeSeries(`
+          select l.effective_from as time, l.from_gantry || '>' || l.to_gantry as metric, (l.permille / 1000.0)::float8 as multiplier
+          from price_log l
+          join road_segments r on r.from_gantry = l.from_gantry and r.to_gantry = l.to_gantry
+          where $__timeFilter(l.effective_from) and r.freeway in ($freeway)
+          order by 1, 2`),
+      ),
+    24,
+    8,
+  );
   return board.build();
 }

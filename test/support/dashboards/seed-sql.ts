@@ -82,6 +82,16 @@ export async function seedControlAndBilling(db: Database, scope: SeedScope): Pro
     [now, gantries[0], gantries[1]],
   );
 
+  // A priced segment and an hour of prices as the pricing job writes them.
+  await db.query("insert into priced_segments (from_gantry, to_gantry) values ($1, $2)", [gantries[0], gantries[1]]);
+  await db.query(
+    `insert into price_log (from_gantry, to_gantry, announced_at, effective_from, permille, speed_kmh, volume, reason)
+     select $2, $3, $1::timestamptz - k * interval '5 minutes' - interval '280 seconds', $1::timestamptz - k * interval '5 minutes',
+            1000 + 250 * (k % 3), 60 + k, 100, 'below-target'
+     from generate_series(1, 12) as k`,
+    [now, gantries[0], gantries[1]],
+  );
+
   // A corridor with an active and a proposed plan computed by the real green-wave code.
   const arterial = littleArterial();
   const corridor = await db.one<{ id: number }>(
