@@ -221,7 +221,8 @@ export function runScoreboard(o: ScoreboardOptions): Scoreboard {
 
 /**
  * Incidents of one window: distinct freeway directions where possible (so queues never meet),
- * starts spread over the window, 10-30 km/h, 20-40 min.
+ * starts spread over the window, 10-30 km/h and at most half the real day's car speed at the start,
+ * 20-40 min.
  */
 function planIncidents(
   data: TrafficData,
@@ -248,17 +249,16 @@ function planIncidents(
     // far enough from another incident on the same chain that the queues stay apart
     if ((usedChains.get(chain) ?? []).some((p) => Math.abs(p - posOf[s]!) < 10)) continue;
     if (posOf[s]! < 1) continue;
-    usedChains.set(chain, [...(usedChains.get(chain) ?? []), posOf[s]!]);
     const duration = minDurationMs + Math.round(rng.next() * (maxDurationMs - minDurationMs));
     const startMs = w.startMs + 5 * 60_000 + Math.round(((out.length + rng.next()) / w.incidents) * Math.max(0, room));
+    const speedKmh = [10, 20, 30][rng.int(0, 2)]!;
+    // A capacity drop must drop the speed: at least halve it against the real day's median then
+    // (30 km/h on a segment already crawling at 28 km/h changes nothing the detector could see).
+    const slot = Math.floor(((((startMs + 8 * 3600_000) % 86_400_000) + 86_400_000) % 86_400_000) / 300_000);
+    if ((network.lengthKm[s]! / speedKmh) * 3600 < 2 * data.travelTimeSeconds(s, slot, 0)) continue;
+    usedChains.set(chain, [...(usedChains.get(chain) ?? []), posOf[s]!]);
     const seg = network.segments[s]!;
-    out.push({
-      segment: `${seg.fromGantry}>${seg.toGantry}`,
-      startMs,
-      endMs: startMs + duration,
-      speedKmh: [10, 20, 30][rng.int(0, 2)]!,
-      upstreamSegments: 3,
-    });
+    out.push({ segment: `${seg.fromGantry}>${seg.toGantry}`, startMs, endMs: startMs + duration, speedKmh, upstreamSegments: 3 });
   }
   return out;
 }
