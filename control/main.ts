@@ -3,7 +3,10 @@ import { LeaderLease, LEASE_KEYS } from "../core/db/leader-lease.ts";
 import { retryTransient } from "../core/db/retry.ts";
 import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
+import { DEFAULT_INCIDENT_CONFIG } from "./incidents/incident-config.ts";
+import { IncidentJob } from "./incidents/incident-job.ts";
 import { dataClock } from "./jobs/data-clock.ts";
+import { PricingJob } from "./pricing/pricing-job.ts";
 import { JobScheduler, sleep } from "./jobs/job-scheduler.ts";
 import { SegmentNetwork } from "./network/segment-network.ts";
 import { TravelTimeJob } from "./traveltime/travel-time-job.ts";
@@ -12,7 +15,8 @@ import { TripsJob } from "./trips/trips-job.ts";
 /**
  * `bun run control`: the continuous traffic jobs, every 5 minutes, in dependency order: travel
  * times and speeds (segment_stats), trips, then hotspots on the fresh speeds. Each job catches up
- * from its watermark after downtime. SIGTERM/SIGINT stop it between jobs. Period, bottleneck
+ * from its watermark after downtime. Incident detection runs beside them on its own period (30 s)
+ * and leader lease, so a slow 5-minute pass never delays an alarm. SIGTERM/SIGINT stop it between jobs. Period, bottleneck
  * thresholds and trip gap come from CONTROL_* (core/config).
  */
 await runMain("control", async ({ config, logger, openDatabase }) => {
@@ -40,6 +44,8 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
       new TravelTimeJob(db, network, logger),
       new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }),
       new HotspotJob(db, network, logger, { detector }),
+      // congestion prices of the priced segments (none by default: Taiwan's fixed rates)
+      new PricingJob(db, logger),
     ];
     logger.info("control started", {
       jobs: jobs.map((j) => j.name),
@@ -49,10 +55,20 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
       bottleneck: config.control.bottleneck,
     });
     const clock = config.control.clock === "data" ? dataClock(db) : Date.now;
-    // Several control instances may run: the one holding the lease runs each period's jobs.
+    const inc = config.control.incidents;
+    const incidents = new IncidentJob(db, network, logger, {
+      config: { ...DEFAULT_INCIDENT_CONFIG, ...inc.detector },
+      periodMs: inc.periodMs,
+      profileDays: inc.profileDays,
+      timeZone: config.tollTimezone,
+    });
+    // Several control instances may run: the one holding the lease runs each period's jobs (both schedulers).
     const lease = new LeaderLease(db, { key: LEASE_KEYS.control, name: "control", logger });
     try {
-      await new JobScheduler(jobs, logger, { periodMs: config.control.periodMs, clock, lease }).run(stop.signal);
+      await Promise.all([
+        new JobScheduler(jobs, logger, { periodMs: config.control.periodMs, clock, lease }).run(stop.signal),
+        new JobScheduler([incidents], logger, { periodMs: inc.periodMs, settleMs: 2000, clock, lease, label: "incident" }).run(stop.signal),
+      ]);
     } finally {
       await lease.close();
     }

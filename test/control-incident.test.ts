@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { HotspotJob } from "../control/hotspots/hotspot-job.ts";
+import { IncidentJob } from "../control/incidents/incident-job.ts";
+import { profileFromTrafficData } from "../control/incidents/incident-scoreboard.ts";
 import { SegmentNetwork } from "../control/network/segment-network.ts";
 import { TravelTimeJob } from "../control/traveltime/travel-time-job.ts";
 import { TrafficData } from "../ingest/simulator/traffic-data.ts";
@@ -25,11 +27,13 @@ const SIM_END = Date.parse("2024-03-25T14:30:00+08:00");
 const MIN = 60_000;
 
 let t: TestDatabase;
+let data: TrafficData;
 
 beforeAll(async () => {
   t = await createTestDatabase();
+  data = TrafficData.load({ gantryIds: freeway1Km0To60() });
   const model = new TrafficModel({
-    data: TrafficData.load({ gantryIds: freeway1Km0To60() }),
+    data,
     startMs: SIM_START,
     durationMs: SIM_END - SIM_START,
     seed: 9,
@@ -90,5 +94,63 @@ describe("incident in the simulator -> hotspot", () => {
     console.error(
       `incident ${new Date(INCIDENT_START).toISOString()}: detected +${(detectedAt! - INCIDENT_START) / MIN} min, active +${(confirmedAt! - INCIDENT_START) / MIN} min, cleared ${(clearedAt! - INCIDENT_END) / MIN} min after the end`,
     );
+  });
+
+  type IncidentRow = {
+    id: number;
+    from_gantry: string;
+    to_gantry: string;
+    status: string;
+    severity: string;
+    started_at: Date;
+    raised_at: Date;
+    confirmed_at: Date | null;
+    cleared_at: Date | null;
+    overdue_vehicles: number;
+    queue_segments: string[];
+    hotspot_id: number | null;
+  };
+  test("incident job (overdue tags, every 30 s): raised at the incident segment within free-flow time + 2 min, confirmed, cleared after it ends, linked to the hotspot; no other alarm", async () => {
+    const net = await SegmentNetwork.load(t.db);
+    // The time-of-day profile the simulator drives by, as if the M04A day were the history.
+    const job = new IncidentJob(t.db, net, undefined, { profile: async () => profileFromTrafficData(data, net), warmupMs: 30 * MIN });
+    const rows = () => t.db.query<IncidentRow>("select * from incidents order by id");
+    let raisedAt: number | undefined;
+    for (let now = SIM_START + 30_000; now <= SIM_END; now += 30_000) {
+      await job.runOnce(now);
+      const open = await rows();
+      if (now < INCIDENT_START) expect(open).toEqual([]);
+      if (open.length > 0 && raisedAt === undefined) raisedAt = now;
+    }
+    const all = await rows();
+    if (all.length !== 1) console.error(JSON.stringify(all));
+    expect(all).toHaveLength(1);
+    const inc = all[0]!;
+    expect([inc.from_gantry, inc.to_gantry]).toEqual([SEGMENT.from, SEGMENT.to]);
+    const freeFlowS = (net.lengthKm[net.segment(SEGMENT.from, SEGMENT.to)]! / net.freeFlowKmh[net.segment(SEGMENT.from, SEGMENT.to)]!) * 3600;
+    expect(raisedAt! - INCIDENT_START).toBeLessThanOrEqual((freeFlowS + 120) * 1000);
+    expect(inc.raised_at.getTime()).toBe(raisedAt!);
+    expect(inc.started_at.getTime()).toBeGreaterThanOrEqual(INCIDENT_START - MIN);
+    expect(inc.confirmed_at).not.toBeNull();
+    expect(inc.status).toBe("cleared");
+    expect(inc.cleared_at!.getTime()).toBeGreaterThan(INCIDENT_END);
+    expect(inc.cleared_at!.getTime()).toBeLessThan(INCIDENT_END + 15 * MIN);
+    expect(inc.overdue_vehicles).toBeGreaterThan(10);
+    const hotspot = await t.db.maybeOne<{ id: number }>("select id from hotspots where from_gantry = $1 and to_gantry = $2", [SEGMENT.from, SEGMENT.to]);
+    expect(inc.hotspot_id === null ? null : Number(inc.hotspot_id)).toBe(hotspot ? Number(hotspot.id) : null);
+    expect(hotspot).toBeDefined();
+    console.error(
+      `incident job: raised +${(raisedAt! - INCIDENT_START) / 1000} s (free flow ${freeFlowS.toFixed(0)} s), severity ${inc.severity}, ${inc.overdue_vehicles} overdue, queue ${inc.queue_segments.join(" ")}, cleared ${(inc.cleared_at!.getTime() - INCIDENT_END) / 1000} s after the end`,
+    );
+  });
+
+  test("a restarted job adopts the stored incident instead of storing it again", async () => {
+    const net = await SegmentNetwork.load(t.db);
+    const job = new IncidentJob(t.db, net, undefined, { profile: async () => profileFromTrafficData(data, net), warmupMs: 60 * MIN });
+    // Rebuilt mid-incident from the last hour of passages, then run to the end.
+    for (let now = INCIDENT_START + 20 * MIN; now <= SIM_END; now += 30_000) await job.runOnce(now);
+    const all = await t.db.query<{ id: number; status: string }>("select id, status from incidents");
+    expect(all).toHaveLength(1);
+    expect(all[0]!.status).toBe("cleared");
   });
 });

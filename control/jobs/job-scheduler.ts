@@ -15,6 +15,8 @@ export interface SchedulerOptions {
   clock: () => number | Promise<number>;
   /** With several instances: only the holder of the lease runs the jobs (core/db/leader-lease.ts). */
   lease?: { hold(): Promise<boolean> };
+  /** Names the scheduler in its log ("<label> jobs ran"). */
+  label: string;
 }
 
 export class JobScheduler {
@@ -25,7 +27,7 @@ export class JobScheduler {
     private readonly logger: Logger,
     opts: Partial<SchedulerOptions> = {},
   ) {
-    this.opts = { periodMs: 5 * 60_000, settleMs: 20_000, clock: Date.now, ...opts };
+    this.opts = { periodMs: 5 * 60_000, settleMs: 20_000, clock: Date.now, label: "control", ...opts };
   }
 
   /** One pass over all jobs at the given time; returns the names of the jobs that failed. */
@@ -52,7 +54,7 @@ export class JobScheduler {
         const period = Math.floor(Date.now() / this.opts.periodMs);
         if (!this.opts.lease || (await this.opts.lease.hold())) {
           const failed = await this.tick(await this.opts.clock(), signal);
-          this.logger.info("control jobs ran", { period, failed });
+          this.logger.info(`${this.opts.label} jobs ran`, { period, failed });
         } else this.logger.debug("another instance leads; not running the jobs");
       } catch (e) {
         this.logger.warn("clock unavailable, skipping this run", { err: e });

@@ -96,6 +96,17 @@ export const envSchema = z.object({
   CONTROL_BOTTLENECK_WINDOW: z.coerce.number().int().min(1).max(48).default(7),
   CONTROL_BOTTLENECK_MIN_ACTIVE: z.coerce.number().int().min(1).max(48).default(5),
   CONTROL_TRIP_GAP_MIN: z.coerce.number().min(1).max(1440).default(30),
+  // Incident detection from overdue tags (control/incidents/README.md); defaults as measured by its scoreboard.
+  CONTROL_INCIDENT_PERIOD_S: z.coerce.number().int().min(5).max(3600).default(30),
+  CONTROL_INCIDENT_OVERDUE_FACTOR: z.coerce.number().min(1).max(10).default(1.15),
+  CONTROL_INCIDENT_OVERDUE_SLACK_S: z.coerce.number().min(0).max(3600).default(15),
+  CONTROL_INCIDENT_RUN_PROBABILITY: z.coerce.number().gt(0).lt(1).default(1e-9),
+  CONTROL_INCIDENT_MIN_RUN: z.coerce.number().int().min(1).max(1000).default(8),
+  CONTROL_INCIDENT_MAX_RUN: z.coerce.number().int().min(1).max(1000).default(40),
+  CONTROL_INCIDENT_DEVIATION_FACTOR: z.coerce.number().min(1).max(10).default(1.25),
+  CONTROL_INCIDENT_CLEAR_ON_TIME: z.coerce.number().int().min(1).max(100).default(3),
+  CONTROL_INCIDENT_CONFIRM_S: z.coerce.number().int().min(0).max(86400).default(180),
+  CONTROL_INCIDENT_PROFILE_DAYS: z.coerce.number().int().min(1).max(366).default(28),
 
   START_SIMULATOR: bool(true),
   START_RESTART_MAX_DELAY_S: z.coerce.number().int().min(1).max(3600).default(30),
@@ -160,6 +171,21 @@ export interface Config {
     bottleneck: { speedKmh: number; dropKmh: number; window: number; minActive: number };
     /** A trip ends after this long without a read. */
     tripGapMs: number;
+    /** Incident detection from overdue tags: its own period, the detector's thresholds, days of travel-time profile. */
+    incidents: {
+      periodMs: number;
+      profileDays: number;
+      detector: {
+        overdueFactor: number;
+        overdueSlackS: number;
+        runFalseAlarmProbability: number;
+        minRun: number;
+        maxRun: number;
+        deviationFactor: number;
+        clearOnTime: number;
+        confirmAfterS: number;
+      };
+    };
   };
   startSimulator: boolean;
   /** The launcher restarts a component that exits after 1 s, 2 s, 4 s …, at most this long. */
@@ -186,6 +212,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.INGEST_CURVE_PUBLIC_KEY && !e.INGEST_CURVE_SECRET_KEY) {
     throw new TollwayError("config", "Invalid configuration: INGEST_CURVE_PUBLIC_KEY is set but INGEST_CURVE_SECRET_KEY is not", {
       fields: [{ field: "INGEST_CURVE_SECRET_KEY", message: "required when INGEST_CURVE_PUBLIC_KEY is set" }],
+    });
+  }
+  if (e.CONTROL_INCIDENT_MIN_RUN > e.CONTROL_INCIDENT_MAX_RUN) {
+    throw new TollwayError("config", "Invalid configuration: CONTROL_INCIDENT_MIN_RUN is larger than CONTROL_INCIDENT_MAX_RUN", {
+      fields: [{ field: "CONTROL_INCIDENT_MIN_RUN", message: "at most CONTROL_INCIDENT_MAX_RUN" }],
     });
   }
   if (e.CONTROL_BOTTLENECK_MIN_ACTIVE > e.CONTROL_BOTTLENECK_WINDOW) {
@@ -228,6 +259,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         minActive: e.CONTROL_BOTTLENECK_MIN_ACTIVE,
       },
       tripGapMs: e.CONTROL_TRIP_GAP_MIN * 60_000,
+      incidents: {
+        periodMs: e.CONTROL_INCIDENT_PERIOD_S * 1000,
+        profileDays: e.CONTROL_INCIDENT_PROFILE_DAYS,
+        detector: {
+          overdueFactor: e.CONTROL_INCIDENT_OVERDUE_FACTOR,
+          overdueSlackS: e.CONTROL_INCIDENT_OVERDUE_SLACK_S,
+          runFalseAlarmProbability: e.CONTROL_INCIDENT_RUN_PROBABILITY,
+          minRun: e.CONTROL_INCIDENT_MIN_RUN,
+          maxRun: e.CONTROL_INCIDENT_MAX_RUN,
+          deviationFactor: e.CONTROL_INCIDENT_DEVIATION_FACTOR,
+          clearOnTime: e.CONTROL_INCIDENT_CLEAR_ON_TIME,
+          confirmAfterS: e.CONTROL_INCIDENT_CONFIRM_S,
+        },
+      },
     },
     startSimulator: e.START_SIMULATOR,
     startRestartMaxDelayMs: e.START_RESTART_MAX_DELAY_S * 1000,

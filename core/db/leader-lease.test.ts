@@ -36,4 +36,15 @@ describe("LeaderLease", () => {
     expect(await a.hold()).toBe(true);
     await a.close();
   });
+
+  test("two schedulers asking one lease at once share one check: one connection, one lock", async () => {
+    const a = instance("lease-shared");
+    const answers = await Promise.all([a.hold(), a.hold(), a.hold()]);
+    expect(answers).toEqual([true, true, true]);
+    const sessions = await t.db.query("select pid from pg_stat_activity where datname = $1 and application_name = 'lease-shared'", [t.name]);
+    expect(sessions).toHaveLength(1);
+    const locks = await t.db.query("select 1 from pg_locks where locktype = 'advisory' and objid = 4242 and granted");
+    expect(locks).toHaveLength(1);
+    await a.close();
+  });
 });

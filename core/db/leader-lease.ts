@@ -22,6 +22,7 @@ export const LEASE_KEYS = { control: 7_462_101, settlement: 7_462_102 } as const
 export class LeaderLease {
   private client: pg.Client | undefined;
   private held = false;
+  private checking: Promise<boolean> | undefined;
   private readonly logger: Logger;
 
   constructor(
@@ -31,8 +32,18 @@ export class LeaderLease {
     this.logger = (opts.logger ?? silentLogger).child({ lease: opts.name });
   }
 
-  /** Whether this instance leads now (taking the lock when it is free). Never throws. */
-  async hold(): Promise<boolean> {
+  /**
+   * Whether this instance leads now (taking the lock when it is free). Never throws. Schedulers
+   * sharing the lease may ask at once: they share one check (one connection, one lock).
+   */
+  hold(): Promise<boolean> {
+    this.checking ??= this.check().finally(() => {
+      this.checking = undefined;
+    });
+    return this.checking;
+  }
+
+  private async check(): Promise<boolean> {
     try {
       if (!this.client) {
         const c = await this.db.dedicatedConnection();

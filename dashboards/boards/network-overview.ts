@@ -9,9 +9,14 @@ import { table as tableQuery, timeSeries } from "../sql/sql-query.ts";
 import { Board, sqlVariable, thresholds, vehiclesByClassSql } from "./common.ts";
 
 const hotspotsInRange = `h.started_at <= $__timeTo() and (h.ended_at is null or h.ended_at >= $__timeFrom()) and h.freeway in ($freeway)`;
+const incidentsInRange = `i.raised_at <= $__timeTo() and (i.cleared_at is null or i.cleared_at >= $__timeFrom()) and i.freeway in ($freeway)`;
 
 export function networkOverview(): dashboard.Dashboard {
-  const board = new Board("tollway-network", "Tollway / Network overview", "Volumes by class, segment speeds, congestion hotspots and the travel time index.");
+  const board = new Board(
+    "tollway-network",
+    "Tollway / Network overview",
+    "Volumes by class, segment speeds, congestion hotspots, incidents from overdue tags and the travel time index.",
+  );
   board.builder.withVariable(
     sqlVariable("freeway", "Freeway", "select distinct freeway from gantries order by 1")
       .multi(true)
@@ -185,6 +190,65 @@ export function networkOverview(): dashboard.Dashboard {
       ),
     12,
     10,
+  );
+
+  board.add(
+    new table.PanelBuilder()
+      .title("Incidents")
+      .description(
+        "Incidents detected from overdue tags (control/incidents): vehicles read at a gantry and not at the next one within the time-of-day travel time. Newest first; the hotspot is the bottleneck the incident became.",
+      )
+      .withTarget(
+        tableQuery(`
+          select i.freeway, i.direction, i.km, i.from_gantry, i.to_gantry, i.status, i.severity, i.started_at, i.raised_at,
+                 extract(epoch from i.raised_at - i.started_at)::float8 as seconds_to_raise, i.confirmed_at, i.cleared_at,
+                 i.overdue_vehicles, i.speed_bound_kmh, i.extent_upstream_km, i.hotspot_id, h.delay_vehicle_hours as hotspot_delay_vehicle_hours
+          from incidents i
+          left join hotspots h on h.id = i.hotspot_id
+          where ${incidentsInRange}
+          order by i.raised_at desc
+          limit 50`),
+      ),
+    16,
+    8,
+  );
+  board.add(
+    new timeseries.PanelBuilder()
+      .title("Open incidents")
+      .description("Incidents raised or confirmed and not yet cleared, by severity, at each point of the range.")
+      .unit("short")
+      .decimals(0)
+      .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+      .fillOpacity(40)
+      .withTarget(
+        timeSeries(`
+          select t.time, i.severity as metric, count(i.id)::float8 as incidents
+          from generate_series($__timeFrom()::timestamptz, $__timeTo()::timestamptz, greatest($__interval_ms, 60000) * interval '1 millisecond') as t(time)
+          join incidents i on i.raised_at <= t.time and (i.cleared_at is null or i.cleared_at > t.time) and i.freeway in ($freeway)
+          group by 1, 2
+          order by 1, 2`),
+      ),
+    8,
+    8,
+  );
+  board.add(
+    new timeseries.PanelBuilder()
+      .title("Congestion prices")
+      .description(
+        "Rate multiplier of each priced segment (control/pricing), stepped at the time each price applies; it is announced 5 minutes before. 1.0 is the fixed rate.",
+      )
+      .unit("none")
+      .decimals(2)
+      .withTarget(
+        timeSeries(`
+          select l.effective_from as time, l.from_gantry || '>' || l.to_gantry as metric, (l.permille / 1000.0)::float8 as multiplier
+          from price_log l
+          join road_segments r on r.from_gantry = l.from_gantry and r.to_gantry = l.to_gantry
+          where $__timeFilter(l.effective_from) and r.freeway in ($freeway)
+          order by 1, 2`),
+      ),
+    24,
+    8,
   );
   return board.build();
 }

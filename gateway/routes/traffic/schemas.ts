@@ -103,3 +103,53 @@ export const ReliabilitySchema = z
     pti: z.number().openapi({ description: "Planning Time Index: 95th percentile / free-flow travel time" }),
   })
   .openapi("SegmentReliability");
+
+export const IncidentSchema = z
+  .object({
+    id: z.number().int(),
+    fromGantry: z.string().openapi({ description: "The incident segment: the most downstream one where vehicles are overdue" }),
+    toGantry: z.string(),
+    freeway: z.string(),
+    direction: z.string(),
+    km: z.number().openapi({ description: "The segment's downstream gantry" }),
+    status: z.enum(["raised", "confirmed", "cleared"]),
+    severity: z.enum(["minor", "moderate", "severe"]).openapi({ description: "From the speed bound: severe below 20 km/h, moderate below 40" }),
+    startedAt: z.string().openapi({ description: "Entry time of the first overdue vehicle: the estimated start" }),
+    raisedAt: z.string(),
+    confirmedAt: z.string().nullable(),
+    clearedAt: z.string().nullable(),
+    overdueVehicles: z.number().int().openapi({ description: "Largest run of consecutive overdue vehicles" }),
+    longestOverdueS: z.number().openapi({ description: "Longest time an overdue vehicle had been on the segment" }),
+    expectedTravelTimeS: z.number().openapi({ description: "The time-of-day expected travel time when raised" }),
+    speedBoundKmh: z.number().nullable().openapi({ description: "Upper bound of the speed: length / longest time out" }),
+    extentUpstreamKm: z.number(),
+    queueSegments: z.array(z.string()).openapi({ description: "Alarmed segments upstream (the queue), FROM>TO" }),
+    hotspotId: z.number().int().nullable().openapi({ description: "The hotspot (bottleneck) of the segment it became, if any" }),
+  })
+  .openapi("Incident");
+
+export const PriceSchema = z
+  .object({
+    id: z.number().int(),
+    fromGantry: z.string(),
+    toGantry: z.string(),
+    announcedAt: z.string(),
+    effectiveFrom: z.string().openapi({ description: "Charged for passages from this time (published before it)" }),
+    multiplier: z.number().openapi({ description: "Times the fixed rate" }),
+    permille: z.number().int().openapi({ description: "The multiplier in per-mille (1000 = the fixed rate); charge = floor(base x permille / 1000) tenths" }),
+    speedKmh: z.number().nullable().openapi({ description: "Tag-measured speed of the interval behind the price" }),
+    volume: z.number().int().openapi({ description: "Vehicles matched over the segment in that interval" }),
+    reason: z.string(),
+  })
+  .openapi("CongestionPrice");
+
+export const PriceOverrideSchema = z
+  .object({
+    fromGantry: z.string(),
+    toGantry: z.string(),
+    capPermille: z.number().int().nullable(),
+    frozen: z.boolean(),
+    setBy: z.string(),
+    setAt: z.string(),
+  })
+  .openapi("PriceOverride");

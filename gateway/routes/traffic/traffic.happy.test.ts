@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestGateway, expectJson, type TestGateway } from "../../../test/support/gateway.ts";
+import { createTestGateway, expectJson, expectProblem, type TestGateway } from "../../../test/support/gateway.ts";
 import { TAG, loadTrafficFixture } from "../../../test/support/traffic-fixture.ts";
 
 let gw: TestGateway;
@@ -67,5 +67,65 @@ describe("traffic routes", () => {
     const lines = (await res.text()).trim().split("\n");
     expect(lines).toHaveLength(50);
     expect(lines).toContain("2024/05/07 08:15,01F0256N,01F0233N,31,25,263");
+  });
+
+  test("current incidents and history, one incident with its hotspot; 404 for an unknown one", async () => {
+    const db = gw.testDb.db;
+    const hotspot = await db.maybeOne<{ id: number }>("select id from hotspots where from_gantry = '01F0256N' and status = 'cleared'");
+    const insert = (from: string, to: string, status: string, raised: string, cleared: string | null, hotspotId: number | null) =>
+      db.maybeOne<{ id: number }>(
+        `insert into incidents (from_gantry, to_gantry, freeway, direction, km, status, severity, started_at, raised_at, cleared_at,
+                                overdue_vehicles, longest_overdue_s, expected_travel_time_s, speed_bound_kmh, queue_segments, hotspot_id)
+         values ($1, $2, '01F', 'N', 23.3, $3, 'severe', $4::timestamptz - interval '3 minutes', $4, $5, 40, 600, 110, 15, '{01F0293N>01F0256N}', $6) returning id`,
+        [from, to, status, raised, cleared, hotspotId],
+      );
+    const old = await insert("01F0256N", "01F0233N", "cleared", "2024-05-07T08:10:00+08:00", "2024-05-07T08:50:00+08:00", hotspot ? Number(hotspot.id) : null);
+    await insert("01F0376N", "01F0340N", "confirmed", "2026-11-26T08:00:00+08:00", null, null);
+    const current = await get("/v1/traffic/incidents?current=true");
+    expect(current.items.map((i: any) => [i.fromGantry, i.status])).toEqual([["01F0376N", "confirmed"]]);
+    const history = await get(`/v1/traffic/incidents?${q({ from: "2024-05-07T07:00:00+08:00", to: "2024-05-07T09:00:00+08:00" })}`);
+    expect(history.items.map((i: any) => [i.fromGantry, i.status])).toEqual([["01F0256N", "cleared"]]);
+    const one = await get(`/v1/traffic/incidents/${Number(old!.id)}`);
+    expect(one).toMatchObject({
+      fromGantry: "01F0256N",
+      toGantry: "01F0233N",
+      severity: "severe",
+      overdueVehicles: 40,
+      queueSegments: ["01F0293N>01F0256N"],
+      hotspotId: Number(hotspot!.id),
+      clearedAt: "2024-05-07T00:50:00.000Z",
+    });
+    await expectProblem(await gw.request("/v1/traffic/incidents/999999", { role: "traffic_operator" }), 404);
+    await expectProblem(await gw.request("/v1/traffic/incidents", { role: "traffic_operator" }), 400);
+  });
+
+  test("congestion prices: the feed (current and history) and an audited operator cap; 404 for a segment that is not priced", async () => {
+    const db = gw.testDb.db;
+    await db.query("insert into priced_segments (from_gantry, to_gantry) values ('01F0264S', '01F0293S')");
+    await db.query(
+      `insert into price_log (from_gantry, to_gantry, announced_at, effective_from, permille, speed_kmh, volume, reason)
+       values ('01F0264S', '01F0293S', '2026-11-26T08:00:20+08:00', '2026-11-26T08:05:00+08:00', 1000, 90, 120, 'in-band'),
+              ('01F0264S', '01F0293S', '2026-11-26T08:05:20+08:00', '2026-11-26T08:10:00+08:00', 1250, 41.5, 140, 'below-target')`,
+    );
+    const current = await get("/v1/traffic/prices?current=true");
+    expect(current.items).toHaveLength(1);
+    expect(current.items[0]).toMatchObject({
+      fromGantry: "01F0264S",
+      multiplier: 1.25,
+      permille: 1250,
+      speedKmh: 41.5,
+      volume: 140,
+      effectiveFrom: "2026-11-26T00:10:00.000Z",
+    });
+    const history = await get(`/v1/traffic/prices?${q({ from: "2026-11-26T08:00:00+08:00", to: "2026-11-26T09:00:00+08:00" })}`);
+    expect(history.items.map((p: any) => p.permille)).toEqual([1000, 1250]);
+    const put = (path: string, body: unknown) => gw.request(path, { role: "traffic_operator", method: "PUT", json: body });
+    const capped = await expectJson(await put("/v1/traffic/priced-segments/01F0264S/01F0293S/override", { capPermille: 1500, frozen: false }), 200);
+    expect(capped).toMatchObject({ capPermille: 1500, frozen: false });
+    const audit = await db.maybeOne<{ action: string; after: { capPermille: number } }>(
+      "select action, after from audit_log where entity = 'priced_segment' and entity_id = '01F0264S>01F0293S'",
+    );
+    expect(audit).toMatchObject({ action: "price_override.set", after: { capPermille: 1500 } });
+    await expectProblem(await put("/v1/traffic/priced-segments/01F0005S/01F0017S/override", { capPermille: null, frozen: true }), 404);
   });
 });

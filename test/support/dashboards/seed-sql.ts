@@ -6,7 +6,7 @@ import type { BulkColumn, Database } from "../../../core/db/database.ts";
 import { SEGMENT_STATS_COLUMNS } from "../../../control/traveltime/travel-time-job.ts";
 
 /**
- * Rows for the tables the ingest does not write (control: segment stats, hotspots, signal plans;
+ * Rows for the tables the ingest does not write (control: segment stats, hotspots, incidents, signal plans;
  * settlement: settlements, plate bills), placed on the gantries the ingest seed used, within the six
  * hours before `now`. Each shape mirrors what its producer writes.
  */
@@ -65,6 +65,30 @@ export async function seedControlAndBilling(db: Database, scope: SeedScope): Pro
                   ('cleared', 'minor', interval '5 hours', interval '4 hours', 0.0, 60.0, 5.0))
             as v(status, severity, age, idle, extent, min_speed, delay)
      where r.from_gantry = $2 and r.to_gantry = $3`,
+    [now, gantries[0], gantries[1]],
+  );
+  // Incidents as the incident job writes them: one open (linked to the open hotspot), one cleared.
+  await db.query(
+    `insert into incidents (from_gantry, to_gantry, freeway, direction, km, status, severity, started_at, raised_at, confirmed_at, cleared_at,
+                            overdue_vehicles, longest_overdue_s, expected_travel_time_s, speed_bound_kmh, extent_upstream_km, queue_segments, hotspot_id)
+     select r.from_gantry, r.to_gantry, r.freeway, r.direction, g.km, v.status, v.severity, $1::timestamptz - v.age - interval '3 minutes',
+            $1::timestamptz - v.age, $1::timestamptz - v.age + interval '3 minutes',
+            case when v.status = 'cleared' then $1::timestamptz - v.age + interval '40 minutes' end,
+            v.overdue, 600, 180, v.bound, 0, '{}', (select id from hotspots h where h.from_gantry = r.from_gantry and h.status = 'new' and v.status <> 'cleared')
+     from road_segments r join gantries g on g.id = r.to_gantry,
+          (values ('confirmed', 'severe', interval '35 minutes', 120, 12.0), ('cleared', 'moderate', interval '3 hours', 25, 35.0))
+            as v(status, severity, age, overdue, bound)
+     where r.from_gantry = $2 and r.to_gantry = $3`,
+    [now, gantries[0], gantries[1]],
+  );
+
+  // A priced segment and an hour of prices as the pricing job writes them.
+  await db.query("insert into priced_segments (from_gantry, to_gantry) values ($1, $2)", [gantries[0], gantries[1]]);
+  await db.query(
+    `insert into price_log (from_gantry, to_gantry, announced_at, effective_from, permille, speed_kmh, volume, reason)
+     select $2, $3, $1::timestamptz - k * interval '5 minutes' - interval '280 seconds', $1::timestamptz - k * interval '5 minutes',
+            1000 + 250 * (k % 3), 60 + k, 100, 'below-target'
+     from generate_series(1, 12) as k`,
     [now, gantries[0], gantries[1]],
   );
 

@@ -1,0 +1,71 @@
+import { describe, expect, test } from "bun:test";
+import { chargedPermille, DEFAULT_PRICING, nextPrice, type PriceState, type PublishedPrice, priceAt, pricedTenths } from "./price-controller.ts";
+
+const start: PriceState = { permille: 1000, above: 0 };
+
+describe("price controller", () => {
+  test("slow traffic raises the price by at most the step per update, on the grid, up to the maximum", () => {
+    let s = start;
+    const seen: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const next = nextPrice(s, 30, 200);
+      expect(Math.abs(next.permille - s.permille)).toBeLessThanOrEqual(DEFAULT_PRICING.maxStepPermille);
+      expect(next.permille % 50).toBe(0);
+      seen.push(next.permille);
+      s = next;
+    }
+    expect(seen.slice(0, 3)).toEqual([1250, 1500, 1750]);
+    expect(s.permille).toBe(DEFAULT_PRICING.maxPermille);
+    expect(nextPrice({ permille: 1000, above: 0 }, 70, 200).permille).toBe(1050);
+  });
+
+  test("fast traffic lowers it only after two updates above the band; in the band it holds (no oscillation)", () => {
+    const high = { permille: 2000, above: 0 };
+    const a = nextPrice(high, 100, 200);
+    expect(a).toEqual({ permille: 2000, above: 1, reason: "hysteresis" });
+    const b = nextPrice(a, 100, 200);
+    expect(b).toEqual({ permille: 1750, above: 2, reason: "above-band" }); // (100 - 88) x 25 = 300, at most 250
+    expect(nextPrice(b, 80, 200)).toEqual({ permille: 1750, above: 0, reason: "in-band" });
+
+    // never below the fixed rate
+    let s: PriceState = { permille: 1100, above: 5 };
+    for (let k = 0; k < 5; k++) s = nextPrice(s, 110, 200);
+    expect(s.permille).toBe(1000);
+  });
+
+  test("a speed alternating around the target moves the price one way only (hysteresis band 72-88 km/h)", () => {
+    let s: PriceState = { permille: 1500, above: 0 };
+    const path: number[] = [];
+    for (let k = 0; k < 12; k++) {
+      s = nextPrice(s, k % 2 ? 86 : 74, 200);
+      path.push(s.permille);
+    }
+    expect(new Set(path)).toEqual(new Set([1500]));
+  });
+
+  test("no evidence holds; operator cap applies at once and freeze holds the price", () => {
+    expect(nextPrice({ permille: 1500, above: 0 }, 30, 3).reason).toBe("no-evidence");
+    expect(nextPrice({ permille: 1500, above: 0 }, null, 300).permille).toBe(1500);
+    expect(nextPrice({ permille: 2500, above: 0 }, 30, 300, DEFAULT_PRICING, { capPermille: 1800 })).toEqual({ permille: 1800, above: 0, reason: "capped" });
+    expect(nextPrice({ permille: 1500, above: 0 }, 20, 300, DEFAULT_PRICING, { frozen: true })).toEqual({ permille: 1500, above: 0, reason: "frozen" });
+  });
+
+  test("the price in force comes from the log; a vehicle pays the price at its entry or the lower one at the gantry; charges are exact tenths", () => {
+    const seg = "01F0264S>01F0293S";
+    const log: PublishedPrice[] = [
+      { segment: seg, announcedAtMs: 1_000, effectiveFromMs: 301_000, permille: 1500 },
+      { segment: seg, announcedAtMs: 301_000, effectiveFromMs: 601_000, permille: 1750 },
+      { segment: seg, announcedAtMs: 601_000, effectiveFromMs: 901_000, permille: 1250 },
+      { segment: "other", announcedAtMs: 0, effectiveFromMs: 0, permille: 3000 },
+    ];
+    expect(priceAt(log, seg, 300_999)).toBe(1000);
+    expect(priceAt(log, seg, 301_000)).toBe(1500);
+    // entered at 1.5x, passed the gantry after it rose to 1.75x: pays 1.5x
+    expect(chargedPermille(log, seg, 400_000, 650_000)).toBe(1500);
+    // entered at 1.75x, the price fell to 1.25x before the gantry: pays 1.25x
+    expect(chargedPermille(log, seg, 700_000, 950_000)).toBe(1250);
+    // NT$ 9.9 (99 tenths) x 1.25 = 123.75 tenths: 123 (rounded down)
+    expect(pricedTenths(99, 1250)).toBe(123);
+    expect(pricedTenths(100, 1750)).toBe(175);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Congestion-responsive tolling, the controller (control/pricing/README.md): every 5 minutes, per
+ * priced segment, a rate multiplier from the tag-measured speed and flow of the interval that just
+ * closed. Multipliers are integers in per-mille (1000 = the fixed Taiwan rate) on a 50 per-mille
+ * grid, so every charge is exact: charge_tenths = floor(base_tenths x permille / 1000).
+ */
+export interface PricingConfig {
+  /** Hold the segment at or above this speed (72 km/h is 45 mph, MnPASS's lower bound). */
+  targetSpeedKmh: number;
+  /** Above this speed (88 km/h, 55 mph) the price may come down. */
+  upperSpeedKmh: number;
+  minPermille: number;
+  maxPermille: number;
+  /** Largest change per update. */
+  maxStepPermille: number;
+  /** Per-mille change per km/h away from the band (then rounded to the grid, at least one grid step). */
+  gainPermillePerKmh: number;
+  /** A decrease needs this many consecutive updates above the band (hysteresis). */
+  decreaseAfterUpdates: number;
+  /** With fewer vehicles in the interval there is no evidence: the price holds. */
+  minVolume: number;
+}
+
+export const DEFAULT_PRICING: PricingConfig = {
+  targetSpeedKmh: 72,
+  upperSpeedKmh: 88,
+  minPermille: 1000,
+  maxPermille: 3000,
+  maxStepPermille: 250,
+  gainPermillePerKmh: 25,
+  decreaseAfterUpdates: 2,
+  minVolume: 10,
+};
+
+export const GRID_PERMILLE = 50;
+
+export interface PriceState {
+  permille: number;
+  /** Consecutive updates above the band so far. */
+  above: number;
+}
+
+/** Operator overrides (audited where they are set): a ceiling, or a freeze at the current price. */
+export interface PriceOverride {
+  capPermille?: number;
+  frozen?: boolean;
+}
+
+export interface PriceDecision extends PriceState {
+  reason: "below-target" | "above-band" | "in-band" | "no-evidence" | "frozen" | "capped" | "hysteresis";
+}
+
+/** The next multiplier of one segment from the last interval's space-mean speed and volume. */
+export function nextPrice(
+  state: PriceState,
+  speedKmh: number | null,
+  volume: number,
+  c: PricingConfig = DEFAULT_PRICING,
+  o: PriceOverride = {},
+): PriceDecision {
+  const cap = Math.min(c.maxPermille, o.capPermille ?? Number.POSITIVE_INFINITY);
+  if (o.frozen) return { permille: Math.min(state.permille, cap), above: 0, reason: state.permille > cap ? "capped" : "frozen" };
+  let permille = state.permille;
+  let above = 0;
+  let reason: PriceDecision["reason"];
+  if (speedKmh === null || volume < c.minVolume) reason = "no-evidence";
+  else if (speedKmh < c.targetSpeedKmh) {
+    permille += stepOf((c.targetSpeedKmh - speedKmh) * c.gainPermillePerKmh, c.maxStepPermille);
+    reason = "below-target";
+  } else if (speedKmh > c.upperSpeedKmh) {
+    above = state.above + 1;
+    if (above >= c.decreaseAfterUpdates) {
+      permille -= stepOf((speedKmh - c.upperSpeedKmh) * c.gainPermillePerKmh, c.maxStepPermille);
+      reason = "above-band";
+    } else reason = "hysteresis";
+  } else reason = "in-band";
+  permille = Math.max(c.minPermille, Math.min(c.maxPermille, permille));
+  // An operator's cap applies at once (it only ever lowers the price).
+  if (permille > cap) return { permille: Math.max(c.minPermille, cap), above, reason: "capped" };
+  return { permille, above, reason };
+}
+
+/** A change rounded to the grid: at least one grid step, at most maxStep. */
+function stepOf(raw: number, maxStep: number): number {
+  const rounded = Math.max(GRID_PERMILLE, Math.round(raw / GRID_PERMILLE) * GRID_PERMILLE);
+  return Math.min(Math.floor(maxStep / GRID_PERMILLE) * GRID_PERMILLE, rounded);
+}
+
+/** One published price: announced at `announcedAtMs`, charged for passages from `effectiveFromMs`. */
+export interface PublishedPrice {
+  segment: string;
+  announcedAtMs: number;
+  effectiveFromMs: number;
+  permille: number;
+}
+
+/** The multiplier in force on a segment at tMs (1000 before the first published price). */
+export function priceAt(log: readonly PublishedPrice[], segment: string, tMs: number): number {
+  let best: PublishedPrice | undefined;
+  for (const p of log) {
+    if (p.segment !== segment || p.effectiveFromMs > tMs) continue;
+    if (!best || p.effectiveFromMs > best.effectiveFromMs || (p.effectiveFromMs === best.effectiveFromMs && p.announcedAtMs > best.announcedAtMs)) best = p;
+  }
+  return best?.permille ?? 1000;
+}
+
+/**
+ * What a vehicle pays on a priced segment: the price announced when it entered the priced section
+ * (the price in force at its entry), or the one in force when it passes the gantry if that is lower.
+ */
+export function chargedPermille(log: readonly PublishedPrice[], segment: string, sectionEntryMs: number, passageMs: number): number {
+  return Math.min(priceAt(log, segment, sectionEntryMs), priceAt(log, segment, passageMs));
+}
+
+/** The charge in NT$0.1: the base charge times the multiplier, rounded down to the tenth. */
+export function pricedTenths(baseTenths: number, permille: number): number {
+  return Math.floor((baseTenths * permille) / 1000);
+}
