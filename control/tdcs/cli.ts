@@ -8,11 +8,11 @@ import { SegmentNetwork } from "../network/segment-network.ts";
 import { parseArgs, parseTimeArg } from "./cli-args.ts";
 import { TdcsExporter } from "./tdcs-exporter.ts";
 import { TDCS_PRODUCTS, type TdcsProduct } from "./tdcs-format.ts";
-import { TdcsImporter } from "./tdcs-importer.ts";
+import { describeImport, TdcsImporter } from "./tdcs-importer.ts";
 
 const USAGE = `usage:
   bun run tdcs import FILE...                       M03A/M04A/M05A/M06A, plain or .gz (detected)
-  bun run tdcs export --product M04A --from T --to T [--source computed|tdcs] [--out FILE[.gz]]
+  bun run tdcs export --product M04A --from T --to T [--source computed|tdcs] [--zero-rows network|stored] [--out FILE[.gz]]
   bun run tdcs hotspots --from T --to T [--source tdcs|computed]   bottleneck detection over a period
 times: ISO 8601, "2024/03/25 00:00", "2024-04-29 18:05" or a date (local time, TOLL_TIMEZONE)`;
 
@@ -37,7 +37,19 @@ await runMain("tdcs", async ({ config, logger, args, openDatabase }) => {
         process.stderr.write("\n");
         summary[r.product] = (summary[r.product] ?? 0) + r.rows;
         total += r.rows;
-        logger.info("imported", { file, product: r.product, rows: r.rows, seconds: Number(r.seconds.toFixed(2)) });
+        console.log(describeImport(r));
+        logger.info("imported", {
+          file,
+          product: r.product,
+          rows: r.rows,
+          versions: r.versions,
+          used: r.used,
+          aliased: r.aliased,
+          unplaced: r.unplaced,
+          stored: r.stored,
+          zeroRows: r.zeroRows,
+          seconds: Number(r.seconds.toFixed(2)),
+        });
       }
       const secs = (performance.now() - started) / 1000;
       console.log(
@@ -78,7 +90,9 @@ await runMain("tdcs", async ({ config, logger, args, openDatabase }) => {
     sink.once("error", onClose);
     sink.once("close", onClose);
     let n = 0;
-    for await (const line of new TdcsExporter(db, tz).lines(product, from, to, { source })) {
+    const zeroRows = (options.get("zero-rows") ?? "network") as "network" | "stored";
+    if (zeroRows !== "network" && zeroRows !== "stored") throw new TollwayError("bad_request", "--zero-rows must be network or stored");
+    for await (const line of new TdcsExporter(db, tz).lines(product, from, to, { source, zeroRows })) {
       if (closed) break;
       if (!sink.write(`${line}\n`)) await new Promise((r) => (closed ? r(undefined) : (sink.once("drain", r), sink.once("close", r), sink.once("error", r))));
       if (++n % 50_000 === 0) process.stderr.write(`\r${n} rows`);

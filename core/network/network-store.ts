@@ -63,7 +63,7 @@ export function seedVersions(dir = networkDataDir): NetworkVersionData[] {
   let prev: NetworkGantry[] | undefined;
   for (const v of loadVersionList(dir)) {
     const base = v.base === "toll_zones_2015" ? g2015 : g2025;
-    const list = renumberGantries(base, v.renumber);
+    const list = [...renumberGantries(base, v.renumber), ...v.add.map((id) => g2025.find((g) => g.id === id)!)];
     // An explicit renumbering links the new id to the base id when the previous version had it;
     // otherwise the same-site rule of linkPredecessors finds it (e.g. 01F0153N -> 01F0155N in 2025).
     const explicit = new Map([...v.renumber].filter(([from]) => prev?.some((g) => g.id === from)).map(([from, to]) => [to, from]));

@@ -15,10 +15,11 @@ afterAll(async () => t.drop());
 const at = (local: string) => Date.parse(`${local}T12:00:00+08:00`);
 
 describe("network versions (seeded from the repository's lists)", () => {
-  test("four versions, each with its gantries, chains, links and the renumberings that made it", async () => {
+  test("five versions, each with its gantries, chains, links and the renumberings that made it", async () => {
     const list = await new NetworkStore(t.db).list();
     expect(list.map((v) => [v.code, v.validFrom, v.validTo, v.gantries, v.mainlineSegments, v.links])).toEqual([
-      ["2015", "2013-12-31T16:00:00.000Z", "2024-03-24T16:00:00.000Z", 331, 319, 87],
+      ["2015", "2013-12-31T16:00:00.000Z", "2019-08-29T16:00:00.000Z", 331, 319, 87],
+      ["2019-08", "2019-08-29T16:00:00.000Z", "2024-03-24T16:00:00.000Z", 333, 321, 87],
       ["2024-03", "2024-03-24T16:00:00.000Z", "2024-04-28T16:00:00.000Z", 339, 327, 94],
       ["2024-04", "2024-04-28T16:00:00.000Z", "2025-02-06T16:00:00.000Z", 339, 327, 94],
       ["2025", "2025-02-06T16:00:00.000Z", null, 339, 327, 94],
@@ -43,7 +44,7 @@ describe("network versions (seeded from the repository's lists)", () => {
     const sites = await t.db.query<{ version: string; id: string; site: string }>(
       "select version, id, site from network_gantries where site = '01F0155N' order by version",
     );
-    expect(sites.map((s) => `${s.version}:${s.id}`)).toEqual(["2015:01F0155N", "2024-03:01F0155N", "2024-04:01F0153N", "2025:01F0155N"]);
+    expect(sites.map((s) => `${s.version}:${s.id}`)).toEqual(["2015:01F0155N", "2019-08:01F0155N", "2024-03:01F0155N", "2024-04:01F0153N", "2025:01F0155N"]);
   });
 
   test("the current tables are the 2025 network; a dated load sees that date's network", async () => {
@@ -58,7 +59,8 @@ describe("network versions (seeded from the repository's lists)", () => {
     expect(march2024.segment("01F0213N", "01F0155N")).toBeGreaterThanOrEqual(0);
     expect(march2024.segment("01F3559N", "01F3535N")).toBeGreaterThanOrEqual(0);
     const y2020 = await SegmentNetwork.load(t.db, at("2020-01-01"));
-    expect(y2020.version).toBe("2015");
+    expect(y2020.version).toBe("2019-08");
+    expect(y2020.gantry("01F0699S")).toBeGreaterThanOrEqual(0);
     expect(y2020.gantry("01F0339N")).toBeGreaterThanOrEqual(0);
     expect(y2020.gantry("01F0340N")).toBe(-1);
   });

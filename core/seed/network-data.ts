@@ -153,19 +153,25 @@ export interface VersionListRecord {
   base: "toll_zones_2015" | "gantries_2025";
   /** id in the base list -> id in this version. */
   renumber: Map<string, string>;
+  /** Gantries added to the base list (taken from the 2025 list). */
+  add: string[];
   evidence: string[];
 }
 
-/** network_versions.csv: each version, the list it is built from and its renumberings, oldest first. */
+/**
+ * network_versions.csv: each version, the list it is built from, its renumberings (renumber_from ->
+ * renumber_to) and additions (renumber_to alone: a gantry of the 2025 list), oldest first.
+ */
 export function loadVersionList(dir = networkDataDir): VersionListRecord[] {
   const out = new Map<string, VersionListRecord>();
   for (const r of parseCsvObjects(readCsvText(join(dir, "network_versions.csv")))) {
     let v = out.get(r.version!);
     if (!v) {
-      v = { code: r.version!, validFrom: r.valid_from!, base: r.base as VersionListRecord["base"], renumber: new Map(), evidence: [] };
+      v = { code: r.version!, validFrom: r.valid_from!, base: r.base as VersionListRecord["base"], renumber: new Map(), add: [], evidence: [] };
       out.set(v.code, v);
     }
     if (r.renumber_from) v.renumber.set(r.renumber_from, r.renumber_to!);
+    else if (r.renumber_to) v.add.push(r.renumber_to);
     if (r.evidence && !v.evidence.includes(r.evidence)) v.evidence.push(r.evidence);
   }
   return [...out.values()].sort((a, b) => a.validFrom.localeCompare(b.validFrom));

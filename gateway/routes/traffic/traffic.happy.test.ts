@@ -65,7 +65,16 @@ describe("traffic routes", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
     const lines = (await res.text()).trim().split("\n");
-    expect(lines).toHaveLength(50);
+    // Bureau-faithful: every published pair of the 2024-04 network x 5 classes, zero rows included
+    expect(lines).toHaveLength(421 * 5);
     expect(lines).toContain("2024/05/07 08:15,01F0256N,01F0233N,31,25,263");
+    expect(lines).toContain("2024/05/07 08:15,01F0017N,01F0005N,31,0,0");
+    const stored = await gw.request(
+      `/v1/traffic/tdcs/M05A?${q({ from: "2024-05-07T08:15:00+08:00", to: "2024-05-07T08:20:00+08:00", source: "tdcs", zeroRows: "stored" })}`,
+      { role: "admin" },
+    );
+    const storedLines = (await stored.text()).trim().split("\n");
+    // the fixture's 50 rows of that interval (all with data)
+    expect(storedLines).toHaveLength(50);
   });
 });
