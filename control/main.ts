@@ -5,7 +5,7 @@ import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
 import { dataClock } from "./jobs/data-clock.ts";
 import { JobScheduler, sleep } from "./jobs/job-scheduler.ts";
-import { SegmentNetwork } from "./network/segment-network.ts";
+import { DatedNetworks } from "./network/dated-networks.ts";
 import { TravelTimeJob } from "./traveltime/travel-time-job.ts";
 import { TripsJob } from "./trips/trips-job.ts";
 
@@ -26,7 +26,8 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
   process.once("SIGINT", onSignal);
   try {
     // The database may still be starting (or restarting): wait for it.
-    const network = await retryTransient(() => SegmentNetwork.load(db), {
+    // Each job computes a period on the network version of its date, re-read when a version is added.
+    const network = await retryTransient(() => DatedNetworks.load(db), {
       maxAttempts: 31,
       pause: async (attempt) => {
         logger.warn("database not ready, retrying", { attempt });
@@ -43,7 +44,7 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
     ];
     logger.info("control started", {
       jobs: jobs.map((j) => j.name),
-      segments: network.segmentCount,
+      network: (await network.at(Date.now()))?.version,
       periodMs: config.control.periodMs,
       clock: config.control.clock,
       bottleneck: config.control.bottleneck,

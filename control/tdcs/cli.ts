@@ -4,7 +4,7 @@ import { runMain } from "../../core/cli/main.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { bottleneckConfig } from "../hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "../hotspots/hotspot-job.ts";
-import { SegmentNetwork } from "../network/segment-network.ts";
+import { DatedNetworks } from "../network/dated-networks.ts";
 import { parseArgs, parseTimeArg } from "./cli-args.ts";
 import { TdcsExporter } from "./tdcs-exporter.ts";
 import { TDCS_PRODUCTS, type TdcsProduct } from "./tdcs-format.ts";
@@ -65,7 +65,7 @@ await runMain("tdcs", async ({ config, logger, args, openDatabase }) => {
     if (command === "hotspots") {
       const source = (options.get("source") ?? "tdcs") as "tdcs" | "computed";
       if (source !== "tdcs" && source !== "computed") throw new TollwayError("bad_request", "--source must be tdcs or computed");
-      const job = new HotspotJob(db, await SegmentNetwork.load(db), logger, { source, detector: bottleneckConfig(config.control.bottleneck) });
+      const job = new HotspotJob(db, await DatedNetworks.load(db), logger, { source, detector: bottleneckConfig(config.control.bottleneck) });
       const r = await job.analyse(from, to);
       const found = await db.query<{ n: number; delay: number }>(
         "select count(*)::int as n, coalesce(sum(delay_vehicle_hours), 0)::float8 as delay from hotspots where source = $1 and started_at >= $2 and started_at < $3",

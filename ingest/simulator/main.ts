@@ -23,7 +23,12 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
   }
   const o = parseSimArgs(args);
   const endpoint = o.endpoint ?? connectEndpointFor(config.ingest.bind);
-  const data = TrafficData.load({ ...(o.freeways ? { freeways: o.freeways } : {}), ...(o.gantries ? { gantryIds: o.gantries } : {}) });
+  // The network of the simulated date (e.g. --start 2024-05-07T08:00:00+08:00 reads at 01F0153N).
+  const data = TrafficData.load({
+    ...(o.freeways ? { freeways: o.freeways } : {}),
+    ...(o.gantries ? { gantryIds: o.gantries } : {}),
+    atMs: o.startMs ?? Date.now(),
+  });
   const gantryIds = [...new Set(data.segments.flatMap((s) => [s.fromGantry, s.toGantry]))];
   const simDir = join(config.dataDir, "simulator");
 

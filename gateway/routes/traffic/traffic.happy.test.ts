@@ -39,12 +39,14 @@ describe("traffic routes", () => {
       ["01F0467N", "active"],
     ]);
     const history = await get(`/v1/traffic/hotspots?${q({ from: "2024-05-07T07:00:00+08:00", to: "2024-05-07T09:00:00+08:00", source: "tdcs" })}`);
-    // ranked by delay: the 08:15 bottleneck at 01F0256N (1877 veh-h) before 07:00 at 01F0293N (432)
-    expect(history.items.map((h: any) => [h.fromGantry, h.status, Math.round(h.delayVehicleHours)])).toEqual([
-      ["01F0256N", "cleared", 1877],
-      ["01F0293N", "cleared", 432],
+    // ranked by delay: 07:55 at 01F0213N (Neihu, a 2024 segment: 3461 veh-h), the 08:15 bottleneck at
+    // 01F0256N (1877 veh-h), 07:00 at 01F0293N (432)
+    expect(history.items.map((h: any) => [h.fromGantry, h.toGantry, h.status, Math.round(h.delayVehicleHours)])).toEqual([
+      ["01F0213N", "01F0153N", "cleared", 3461],
+      ["01F0256N", "01F0233N", "cleared", 1877],
+      ["01F0293N", "01F0256N", "cleared", 432],
     ]);
-    const one = await get(`/v1/traffic/hotspots/${history.items[0].id}`);
+    const one = await get(`/v1/traffic/hotspots/${history.items[1].id}`);
     expect(one).toMatchObject({ fromGantry: "01F0256N", toGantry: "01F0233N", freeway: "01F", direction: "N", severity: "severe", extentUpstreamKm: 23.4 });
     const rel = await get(`/v1/traffic/reliability?${q({ from: "2024-05-07T06:30:00+08:00", to: "2024-05-07T10:30:00+08:00", source: "tdcs" })}`);
     const worst = rel.items[0];
