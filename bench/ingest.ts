@@ -116,6 +116,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
             accountId: null,
             tariffId: 1,
             price: 100,
+            unpriced: null,
             rawReads: 1,
             batch: 1,
           });
@@ -135,6 +136,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
             accountId: null,
             tariffId: 1,
             price: 100,
+            unpriced: null,
             rawReads: 1,
             batch: 1,
           });

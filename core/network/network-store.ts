@@ -138,7 +138,9 @@ interface GantryRow extends Record<string, unknown> {
   site: string;
 }
 
-const ID_SHAPE = /^\d{2}[A-Z]\d{4}[NSEW]$/;
+const ID_SHAPE = /^[0-9]{2}[0-9A-Z]{2}[0-9]{3}[NSEW]$/;
+/** A renumbered gantry's km comes from its new id, so the id must carry one (01F0156N). */
+const KM_ID_SHAPE = /^\d{2}[A-Z]\d{4}[NSEW]$/;
 
 export class NetworkStore {
   constructor(private readonly db: Database) {}
@@ -190,7 +192,7 @@ export class NetworkStore {
    * chains derived again, links carried over (through renumberings). Then the current network is
    * re-applied, so a version valid from now on is in force at once.
    */
-  async add(req: NewVersionRequest): Promise<NetworkVersionSummary> {
+  async add(req: NewVersionRequest, inTx?: (tx: Queryable) => Promise<void>): Promise<NetworkVersionSummary> {
     const validFrom = new Date(req.validFrom);
     if (Number.isNaN(validFrom.getTime()))
       throw new TollwayError("bad_request", "validFrom: not a time", { fields: [{ field: "body.validFrom", message: "not a time" }] });
@@ -223,7 +225,7 @@ export class NetworkStore {
       const renumber = new Map<string, string>();
       (req.renumber ?? []).forEach((r, i) => {
         if (!byId.has(r.from)) problems.push({ field: `body.renumber.${i}.from`, message: `${r.from} is not a gantry of version ${base}` });
-        if (!ID_SHAPE.test(r.to)) problems.push({ field: `body.renumber.${i}.to`, message: "not a TDCS gantry id (e.g. 01F0155N)" });
+        if (!KM_ID_SHAPE.test(r.to)) problems.push({ field: `body.renumber.${i}.to`, message: "not a mainline gantry id with its km (e.g. 01F0155N)" });
         else if (byId.has(r.to)) problems.push({ field: `body.renumber.${i}.to`, message: `${r.to} is already a gantry of version ${base}` });
         renumber.set(r.from, r.to);
       });
@@ -242,7 +244,9 @@ export class NetworkStore {
       );
       for (const g of req.add ?? []) {
         const freeway = g.id.slice(0, 3);
-        const km = g.km ?? Number(g.id.slice(3, 7)) / 10;
+        const km = g.km ?? (/^\d{4}$/.test(g.id.slice(3, 7)) ? Number(g.id.slice(3, 7)) / 10 : Number.NaN);
+        if (!Number.isFinite(km))
+          throw new TollwayError("unprocessable", `${g.id}: give its km`, { fields: [{ field: "body.add", message: `${g.id} has no km in its id` }] });
         const road = prev.find((p) => p.freeway === freeway);
         list.push({
           id: g.id,
@@ -270,6 +274,7 @@ export class NetworkStore {
       );
       await insertVersion(tx, { code: req.code, validFrom: validFrom.toISOString(), note: req.note ?? "", gantries, segments });
       await tx.query("select apply_current_network()");
+      await inTx?.(tx);
     });
     const all = await this.list();
     return all.find((v) => v.code === req.code)!;
