@@ -5,6 +5,7 @@ import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
 import { dataClock } from "./jobs/data-clock.ts";
 import { JobScheduler, sleep } from "./jobs/job-scheduler.ts";
+import { CurrentNetworkJob } from "./network/current-network-job.ts";
 import { DatedNetworks } from "./network/dated-networks.ts";
 import { TravelTimeJob } from "./traveltime/travel-time-job.ts";
 import { TripsJob } from "./trips/trips-job.ts";
@@ -38,6 +39,7 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
     if (!network) return 0;
     const detector = bottleneckConfig(config.control.bottleneck);
     const jobs = [
+      new CurrentNetworkJob(db, logger),
       new TravelTimeJob(db, network, logger),
       new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }),
       new HotspotJob(db, network, logger, { detector }),
