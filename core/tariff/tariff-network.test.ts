@@ -46,4 +46,20 @@ describe("tariffs price the gantries of their network version", () => {
     ]);
     expect(q.lines[0]!.postedTenths).toBeGreaterThan(0);
   });
+
+  test("toll zones have validity periods: the zone that priced a gantry id on a date", async () => {
+    const zoneAt = (id: string, at: string) =>
+      t.db.query<{ network_version: string; zone_gantry_id: string; zone_km_tenths: number }>(
+        "select network_version, zone_gantry_id, zone_km_tenths from toll_zone_periods where gantry_id = $1 and $2::timestamptz >= valid_from and $2::timestamptz < valid_to",
+        [id, at],
+      );
+    // 01F0153S existed from 2024-04-29 to 2025-02-07, charged the zone of its site (01F0155S, 2.1 km)
+    expect(await zoneAt("01F0153S", "2024-05-07T08:00:00+08:00")).toEqual([{ network_version: "2024-04", zone_gantry_id: "01F0155S", zone_km_tenths: 21 }]);
+    expect(await zoneAt("01F0153S", "2025-05-07T08:00:00+08:00")).toEqual([]);
+    expect(await zoneAt("01F0155S", "2024-05-07T08:00:00+08:00")).toEqual([]);
+    expect(await zoneAt("01F0155S", "2025-05-07T08:00:00+08:00")).toEqual([{ network_version: "2025", zone_gantry_id: "01F0155S", zone_km_tenths: 21 }]);
+    // 01F0339N (2015) became 01F0340N (2024-03): one zone, two ids, one after the other
+    expect((await zoneAt("01F0339N", "2020-01-01T00:00:00+08:00")).map((r) => r.zone_gantry_id)).toEqual(["01F0339N"]);
+    expect((await zoneAt("01F0340N", "2024-05-07T08:00:00+08:00")).map((r) => r.zone_gantry_id)).toEqual(["01F0339N"]);
+  });
 });
