@@ -47,6 +47,29 @@ describe("network versions (seeded from the repository's lists)", () => {
     expect(sites.map((s) => `${s.version}:${s.id}`)).toEqual(["2015:01F0155N", "2019-08:01F0155N", "2024-03:01F0155N", "2024-04:01F0153N", "2025:01F0155N"]);
   });
 
+  test("a segment's history reads across the renumbering: 01F0213N>01F0153N in 2024, 01F0213N>01F0155N in 2025, one site pair", async () => {
+    for (const [bucket, to] of [
+      ["2024-05-07T08:00:00+08:00", "01F0153N"],
+      ["2025-05-07T08:00:00+08:00", "01F0155N"],
+      // not a segment in 2024 (the gantry was 01F0153N then): not part of the history
+      ["2024-05-07T08:05:00+08:00", "01F0155N"],
+    ]) {
+      await t.db.query(
+        "insert into segment_stats (bucket, from_gantry, to_gantry, vehicle_class, source, speed_kmh, volume) values ($1, '01F0213N', $2, 31, 'tdcs', 50, 10)",
+        [bucket, to],
+      );
+    }
+    const history = await t.db.query<{ bucket: Date; to_gantry: string; version: string }>(
+      `select st.bucket, st.to_gantry, s.version from segment_stats st
+         join segment_sites s on s.from_gantry = st.from_gantry and s.to_gantry = st.to_gantry and st.bucket >= s.valid_from and st.bucket < s.valid_to
+        where s.from_site = '01F0213N' and s.to_site = '01F0155N' order by st.bucket`,
+    );
+    expect(history.map((h) => [h.bucket.toISOString(), h.to_gantry, h.version])).toEqual([
+      ["2024-05-07T00:00:00.000Z", "01F0153N", "2024-04"],
+      ["2025-05-07T00:00:00.000Z", "01F0155N", "2025"],
+    ]);
+  });
+
   test("the current tables are the 2025 network; a dated load sees that date's network", async () => {
     const now = await SegmentNetwork.load(t.db);
     expect(now.segment("01F0213N", "01F0155N")).toBeGreaterThanOrEqual(0);
