@@ -18,6 +18,10 @@ export function ingestMetrics(registry: Registry) {
       "tollway_ingest_unstored_total",
       "Messages left unacknowledged because storing them failed for a reason other than the database being away (the gantry resends them)",
     ),
+    gantryMoves: registry.counter(
+      "tollway_ingest_gantry_moves_total",
+      "Group transactions rolled back and rebuilt because another ingest instance wrote one of their gantries meanwhile",
+    ),
     zap: registry.counter("tollway_ingest_zap_total", "CURVE connection attempts, by result"),
   };
 }

@@ -22,7 +22,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
     return 0;
   }
   const o = parseSimArgs(args);
-  const endpoint = o.endpoint ?? connectEndpointFor(config.ingest.bind);
+  const endpoints = o.endpoints ?? config.ingest.endpoints ?? [connectEndpointFor(config.ingest.bind)];
   // The network of the simulated date (e.g. --start 2024-05-07T08:00:00+08:00 reads at 01F0153N).
   const data = TrafficData.load({
     ...(o.freeways ? { freeways: o.freeways } : {}),
@@ -74,7 +74,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
     drain: true,
   });
   const sim = new Simulator({
-    endpoint,
+    endpoint: endpoints,
     reads: readsFrom(model.reads(), startMs),
     simStartMs: startMs,
     outbox: new Outbox(join(simDir, "outbox"), { fsync: o.fsync }),
@@ -88,7 +88,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
     ...(curve ? { curve } : {}),
   });
   logger.info("simulator started", {
-    endpoint,
+    endpoints,
     gantries: gantryIds.length,
     segments: data.segments.length,
     vehiclesPerHour: o.vehiclesPerHour,
