@@ -1,11 +1,11 @@
 /**
  * bun run bench:control: the control module's two hot algorithms on the real network, in memory
  * (database I/O is separate and not measured here).
- *  - travel-time matching: synthetic vehicles drive 1-8 consecutive segments of the 329-segment
+ *  - travel-time matching: synthetic vehicles drive 1-8 consecutive segments of the 327-segment
  *    network over 3 hours (5 % stop at a service area); reads are interned into columns and
  *    matched into per-interval medians and space-mean speeds. Rate = reads / second, interning of
  *    the tag/plate strings included (it is most of the time).
- *  - hotspot detection over a full network day: 329 segments x 288 intervals x 5 classes (every
+ *  - hotspot detection over a full network day: 327 segments x 288 intervals x 5 classes (every
  *    segment between the 339 gantries), with congestion patches; target < 1 s.
  *  - incident detection (control/incidents) over the same reads: the detector is fed every read in
  *    time order and evaluated every 30 s on all 329 segments; reported per 5-min update (the reads

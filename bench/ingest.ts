@@ -124,6 +124,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
             accountId: null,
             tariffId: 1,
             price: 100,
+            unpriced: null,
             rawReads: 1,
             batch: 1,
           });
@@ -143,6 +144,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
             accountId: null,
             tariffId: 1,
             price: 100,
+            unpriced: null,
             rawReads: 1,
             batch: 1,
           });

@@ -2,7 +2,7 @@ import { runMain } from "../core/cli/main.ts";
 import { TollwayError } from "../core/errors/tollway-error.ts";
 import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
-import { SegmentNetwork } from "./network/segment-network.ts";
+import { DatedNetworks } from "./network/dated-networks.ts";
 import { parseArgs, parseTimeArg } from "./tdcs/cli-args.ts";
 import { TravelTimeJob } from "./traveltime/travel-time-job.ts";
 import { TripsJob } from "./trips/trips-job.ts";
@@ -23,7 +23,8 @@ await runMain("control-compute", async ({ config, logger, args, openDatabase }) 
   for (const j of jobs) if (!ALL.includes(j)) throw new TollwayError("bad_request", `unknown job ${j}; jobs: ${ALL.join(", ")}`);
   const db = openDatabase();
   try {
-    const network = await SegmentNetwork.load(db);
+    // Every piece of the period is computed on the network version of its date.
+    const network = await DatedNetworks.load(db);
     if (jobs.includes("traveltime")) {
       const job = new TravelTimeJob(db, network, logger);
       const step = 3600_000;

@@ -8,7 +8,8 @@ import { IncidentJob } from "./incidents/incident-job.ts";
 import { dataClock } from "./jobs/data-clock.ts";
 import { PricingJob } from "./pricing/pricing-job.ts";
 import { JobScheduler, sleep } from "./jobs/job-scheduler.ts";
-import { SegmentNetwork } from "./network/segment-network.ts";
+import { CurrentNetworkJob } from "./network/current-network-job.ts";
+import { DatedNetworks } from "./network/dated-networks.ts";
 import { TravelTimeJob } from "./traveltime/travel-time-job.ts";
 import { TripsJob } from "./trips/trips-job.ts";
 
@@ -30,7 +31,8 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
   process.once("SIGINT", onSignal);
   try {
     // The database may still be starting (or restarting): wait for it.
-    const network = await retryTransient(() => SegmentNetwork.load(db), {
+    // Each job computes a period on the network version of its date, re-read when a version is added.
+    const network = await retryTransient(() => DatedNetworks.load(db), {
       maxAttempts: 31,
       pause: async (attempt) => {
         logger.warn("database not ready, retrying", { attempt });
@@ -41,6 +43,7 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
     if (!network) return 0;
     const detector = bottleneckConfig(config.control.bottleneck);
     const jobs = [
+      new CurrentNetworkJob(db, logger),
       new TravelTimeJob(db, network, logger),
       new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }),
       new HotspotJob(db, network, logger, { detector }),
@@ -49,7 +52,7 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
     ];
     logger.info("control started", {
       jobs: jobs.map((j) => j.name),
-      segments: network.segmentCount,
+      network: (await network.at(Date.now()))?.version,
       periodMs: config.control.periodMs,
       clock: config.control.clock,
       bottleneck: config.control.bottleneck,

@@ -2,6 +2,8 @@ import type { Database, Queryable } from "../../core/db/database.ts";
 import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import type { ControlJob } from "../jobs/control-job.ts";
 import { INTERVAL_MS, ceilInterval, floorInterval } from "../interval/interval.ts";
+import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { DatedNetworks } from "../network/dated-networks.ts";
 import type { SegmentNetwork } from "../network/segment-network.ts";
 import { BottleneckDetector, DEFAULT_BOTTLENECK, type BottleneckConfig, type Episode } from "./bottleneck-detector.ts";
 import { SpeedGrid } from "./speed-grid.ts";
@@ -58,14 +60,17 @@ export class HotspotJob implements ControlJob {
   readonly name: string;
   private readonly opts: HotspotJobOptions;
   private readonly detector: BottleneckDetector;
+  private readonly networks: DatedNetworks;
 
+  /** `network`: one network for all times, or the network of each date (DatedNetworks). */
   constructor(
     private readonly db: Database,
-    private readonly network: SegmentNetwork,
+    network: SegmentNetwork | DatedNetworks,
     private readonly logger: Logger = silentLogger,
     opts: Partial<HotspotJobOptions> = {},
   ) {
     this.opts = { ...DEFAULT_HOTSPOT_JOB, ...opts };
+    this.networks = DatedNetworks.of(network);
     this.detector = new BottleneckDetector(this.opts.detector);
     this.name = `hotspots:${this.opts.source}`;
   }
@@ -87,36 +92,51 @@ export class HotspotJob implements ControlJob {
     if (rep.inserted + rep.deleted > 0) this.logger.info("hotspots updated", { ...rep });
   }
 
-  /** Detects over [fromMs, toMs) and reconciles the hotspots of that period; toMs is "now". */
+  /**
+   * Detects over [fromMs, toMs) and reconciles the hotspots of that period; toMs is "now". A period
+   * that spans network versions is detected piece by piece, each on its version's chains (an episode
+   * running across a version change is cut there).
+   */
   async analyse(fromMs: number, toMs: number): Promise<HotspotReport> {
-    const grid = await this.loadGrid(fromMs, toMs);
-    const t0 = performance.now();
-    const episodes = this.detector.detect(grid).filter((e) => e.confirmed || e.ongoing);
-    const detectSeconds = (performance.now() - t0) / 1000;
-    const counts = await this.db.tx((tx) => this.reconcile(tx, episodes, grid.startMs, toMs));
-    return { fromMs: grid.startMs, toMs, episodes: episodes.length, ...counts, detectSeconds };
+    const start = floorInterval(fromMs);
+    const found: { e: Episode; net: SegmentNetwork }[] = [];
+    let detectSeconds = 0;
+    for (const span of await this.networks.spans(start, Math.max(toMs, start + INTERVAL_MS))) {
+      const grid = await this.loadGrid(span.fromMs, span.toMs, span.network);
+      const t0 = performance.now();
+      for (const e of this.detector.detect(grid)) if (e.confirmed || e.ongoing) found.push({ e, net: span.network });
+      detectSeconds += (performance.now() - t0) / 1000;
+    }
+    const counts = await this.db.tx((tx) => this.reconcile(tx, found, start, toMs));
+    return { fromMs: start, toMs, episodes: found.length, ...counts, detectSeconds };
   }
 
-  async loadGrid(fromMs: number, toMs: number): Promise<SpeedGrid> {
+  async loadGrid(fromMs: number, toMs: number, network?: SegmentNetwork): Promise<SpeedGrid> {
+    const net = network ?? (await this.networks.at(fromMs));
+    if (!net) throw new TollwayError("unprocessable", `no network version is valid at ${new Date(fromMs).toISOString()}`);
     const start = floorInterval(fromMs);
     const intervals = Math.max(1, Math.ceil((toMs - start) / INTERVAL_MS));
-    const grid = new SpeedGrid(this.network, start, intervals);
+    const grid = new SpeedGrid(net, start, intervals);
+    // Speeds of the segments of each interval's own network version (lengths for M04A-only rows too).
     const rows = await this.db.query<{ t: number; f: string; g: string; c: number; v: number | null; q: number }>(
       `select (extract(epoch from st.bucket) * 1000)::float8 as t, st.from_gantry as f, st.to_gantry as g, st.vehicle_class as c,
               coalesce(st.speed_kmh, case when st.travel_time_s > 0 then rs.length_km * 3600 / st.travel_time_s end)::float8 as v,
               st.volume as q
-         from segment_stats st join road_segments rs on rs.from_gantry = st.from_gantry and rs.to_gantry = st.to_gantry
+         from segment_stats st
+         join network_segment_periods rs on rs.from_gantry = st.from_gantry and rs.to_gantry = st.to_gantry and rs.kind = 'mainline'
+                                        and st.bucket >= rs.valid_from and st.bucket < rs.valid_to
         where st.source = $1 and st.bucket >= $2 and st.bucket < $3`,
       [this.opts.source, new Date(start), new Date(start + intervals * INTERVAL_MS)],
     );
     for (const r of rows) {
       if (r.v === null) continue;
-      grid.set(this.network.segment(r.f, r.g), (r.t - start) / INTERVAL_MS, r.c, r.v, r.q);
+      const seg = net.segment(r.f, r.g);
+      if (seg >= 0) grid.set(seg, (r.t - start) / INTERVAL_MS, r.c, r.v, r.q);
     }
     return grid;
   }
 
-  private async reconcile(tx: Queryable, episodes: Episode[], fromMs: number, nowMs: number) {
+  private async reconcile(tx: Queryable, episodes: { e: Episode; net: SegmentNetwork }[], fromMs: number, nowMs: number) {
     const source = this.opts.source;
     const gapMs = (this.opts.detector.window - this.opts.detector.minActive + 1) * INTERVAL_MS;
     const existing = await tx.query<HotspotRow>(
@@ -127,8 +147,8 @@ export class HotspotJob implements ControlJob {
     const unmatched = new Map(existing.map((r) => [r.id, r]));
     let inserted = 0;
     let updated = 0;
-    for (const e of episodes) {
-      const seg = this.network.segments[e.segment]!;
+    for (const { e, net } of episodes) {
+      const seg = net.segments[e.segment]!;
       const match = [...unmatched.values()].find(
         (r) =>
           r.from_gantry === seg.fromGantry &&
@@ -137,7 +157,7 @@ export class HotspotJob implements ControlJob {
           (r.ended_at ?? r.last_active_at).getTime() + gapMs > e.startMs,
       );
       const status = e.ongoing ? (e.confirmed ? "active" : "new") : "cleared";
-      const km = this.network.gantryKm[this.network.segTo[e.segment]!]!;
+      const km = net.gantryKm[net.segTo[e.segment]!]!;
       const values = [
         status,
         e.severity,
@@ -178,7 +198,7 @@ export class HotspotJob implements ControlJob {
         updated++;
       }
     }
-    const open = episodes.filter((e) => e.ongoing).length;
+    const open = episodes.filter(({ e }) => e.ongoing).length;
     return { inserted, updated, deleted, open };
   }
 }

@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import { zoneOffsetMs } from "../../core/time/local-time.ts";
 import { classIndex, vehicleKey } from "../../core/vehicle/vehicle-class.ts";
 import type { ControlJob } from "../jobs/control-job.ts";
+import { DatedNetworks } from "../network/dated-networks.ts";
 import type { SegmentNetwork } from "../network/segment-network.ts";
 import { DEFAULT_INCIDENT_CONFIG, type IncidentConfig } from "./incident-config.ts";
 import { type DetectedIncident, IncidentDetector } from "./incident-detector.ts";
@@ -46,19 +47,28 @@ export class IncidentJob implements ControlJob {
   private builtAt = Number.NEGATIVE_INFINITY;
   private cursorMs = 0;
   private readonly rowOf = new Map<number, number>();
+  private readonly networks: DatedNetworks;
+  // The network the detector was built on: the one in force at its last rebuild.
+  private network!: SegmentNetwork;
 
+  /** `network`: one network for all times, or the network of each date (DatedNetworks). */
   constructor(
     private readonly db: Database,
-    private readonly network: SegmentNetwork,
+    network: SegmentNetwork | DatedNetworks,
     private readonly logger: Logger = silentLogger,
     opts: Partial<IncidentJobOptions> = {},
   ) {
     this.opts = { ...DEFAULT_INCIDENT_JOB, ...opts };
+    this.networks = DatedNetworks.of(network);
   }
 
   async runOnce(nowMs: number): Promise<void> {
-    const rebuild = !this.detector || nowMs - this.builtAt >= this.opts.rebuildAfterMs || nowMs < this.cursorMs;
+    const current = await this.networks.at(nowMs);
+    if (!current) return;
+    // A new network version (gantries renumbered or opened) starts a new detector on it.
+    const rebuild = !this.detector || current !== this.network || nowMs - this.builtAt >= this.opts.rebuildAfterMs || nowMs < this.cursorMs;
     if (rebuild) {
+      this.network = current;
       const o = this.opts;
       const profile = o.profile
         ? await o.profile(nowMs)

@@ -34,6 +34,8 @@ export class SegmentNetwork {
   private readonly gantryIndex = new Map<string, number>();
   private readonly pairToSegment: Int32Array;
   private readonly segmentIndex = new Map<string, number>();
+  /** The network version it was loaded for (null: the current tables). */
+  version: string | null = null;
 
   constructor(gantries: readonly GantryDef[], segments: readonly SegmentDef[]) {
     this.gantryIds = [];
@@ -104,18 +106,32 @@ export class SegmentNetwork {
     return this.segmentIndex.get(`${fromGantry}>${toGantry}`) ?? -1;
   }
 
-  /** Loads gantries and road segments from the database. */
-  static async load(db: Queryable): Promise<SegmentNetwork> {
-    const gantries = await db.query<{ id: string; km: number }>("select id, km from gantries order by id");
-    const segments = await db.query<{
-      from_gantry: string;
-      to_gantry: string;
-      freeway: string;
-      direction: string;
-      length_km: number;
-      free_flow_kmh: number;
-    }>("select from_gantry, to_gantry, freeway, direction, length_km, free_flow_kmh from road_segments order by freeway, direction, from_gantry");
-    return new SegmentNetwork(
+  /**
+   * Loads gantries and road segments from the database: with `atMs`, the network version in force
+   * then (sql/650: mainline chains of that version); without, the current network (gantries,
+   * road_segments).
+   */
+  static async load(db: Queryable, atMs?: number): Promise<SegmentNetwork> {
+    type SegmentRow = { from_gantry: string; to_gantry: string; freeway: string; direction: string; length_km: number; free_flow_kmh: number };
+    let gantries: { id: string; km: number }[];
+    let segments: SegmentRow[];
+    let version: string | null = null;
+    if (atMs === undefined) {
+      gantries = await db.query<{ id: string; km: number }>("select id, km from gantries order by id");
+      segments = await db.query<SegmentRow>(
+        "select from_gantry, to_gantry, freeway, direction, length_km, free_flow_kmh from road_segments order by freeway, direction, from_gantry",
+      );
+    } else {
+      version = (await db.one<{ v: string | null }>("select network_version_at($1) as v", [new Date(atMs)])).v;
+      if (version === null) throw new TollwayError("unprocessable", `no network version is valid at ${new Date(atMs).toISOString()}`);
+      gantries = await db.query<{ id: string; km: number }>("select id, km from network_gantries where version = $1 order by id", [version]);
+      segments = await db.query<SegmentRow>(
+        `select from_gantry, to_gantry, freeway, direction, length_km, free_flow_kmh from network_segments
+          where version = $1 and kind = 'mainline' order by freeway, direction, from_gantry`,
+        [version],
+      );
+    }
+    const net = new SegmentNetwork(
       gantries.map((g) => ({ id: g.id, km: Number(g.km) })),
       segments.map((s) => ({
         fromGantry: s.from_gantry,
@@ -126,6 +142,8 @@ export class SegmentNetwork {
         freeFlowKmh: Number(s.free_flow_kmh),
       })),
     );
+    net.version = version;
+    return net;
   }
 }
 

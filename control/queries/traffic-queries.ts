@@ -119,7 +119,9 @@ export class TrafficQueries {
     const rows = await this.db.query<{ b: Date; f: string; t: string; c: number; s: string; tt: number | null; v: number | null; q: number }>(
       `select st.bucket as b, st.from_gantry as f, st.to_gantry as t, st.vehicle_class as c, st.source as s,
               st.travel_time_s as tt, st.speed_kmh as v, st.volume as q
-         from segment_stats st left join road_segments rs on rs.from_gantry = st.from_gantry and rs.to_gantry = st.to_gantry
+         from segment_stats st
+         left join network_segment_periods rs on rs.from_gantry = st.from_gantry and rs.to_gantry = st.to_gantry
+                                             and st.bucket >= rs.valid_from and st.bucket < rs.valid_to
         where st.source = $1 and st.bucket >= $2 and st.bucket < $3 and ${has}
           and ($4::text is null or st.from_gantry = $4) and ($5::text is null or st.to_gantry = $5)
           and ($6::text is null or coalesce(rs.freeway, left(st.from_gantry, 3)) = $6)

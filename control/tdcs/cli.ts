@@ -4,15 +4,15 @@ import { runMain } from "../../core/cli/main.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { bottleneckConfig } from "../hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "../hotspots/hotspot-job.ts";
-import { SegmentNetwork } from "../network/segment-network.ts";
+import { DatedNetworks } from "../network/dated-networks.ts";
 import { parseArgs, parseTimeArg } from "./cli-args.ts";
 import { TdcsExporter } from "./tdcs-exporter.ts";
 import { TDCS_PRODUCTS, type TdcsProduct } from "./tdcs-format.ts";
-import { TdcsImporter } from "./tdcs-importer.ts";
+import { describeImport, TdcsImporter } from "./tdcs-importer.ts";
 
 const USAGE = `usage:
   bun run tdcs import FILE...                       M03A/M04A/M05A/M06A, plain or .gz (detected)
-  bun run tdcs export --product M04A --from T --to T [--source computed|tdcs] [--out FILE[.gz]]
+  bun run tdcs export --product M04A --from T --to T [--source computed|tdcs] [--zero-rows network|stored] [--out FILE[.gz]]
   bun run tdcs hotspots --from T --to T [--source tdcs|computed]   bottleneck detection over a period
 times: ISO 8601, "2024/03/25 00:00", "2024-04-29 18:05" or a date (local time, TOLL_TIMEZONE)`;
 
@@ -37,7 +37,19 @@ await runMain("tdcs", async ({ config, logger, args, openDatabase }) => {
         process.stderr.write("\n");
         summary[r.product] = (summary[r.product] ?? 0) + r.rows;
         total += r.rows;
-        logger.info("imported", { file, product: r.product, rows: r.rows, seconds: Number(r.seconds.toFixed(2)) });
+        console.log(describeImport(r));
+        logger.info("imported", {
+          file,
+          product: r.product,
+          rows: r.rows,
+          versions: r.versions,
+          used: r.used,
+          aliased: r.aliased,
+          unplaced: r.unplaced,
+          stored: r.stored,
+          zeroRows: r.zeroRows,
+          seconds: Number(r.seconds.toFixed(2)),
+        });
       }
       const secs = (performance.now() - started) / 1000;
       console.log(
@@ -53,7 +65,7 @@ await runMain("tdcs", async ({ config, logger, args, openDatabase }) => {
     if (command === "hotspots") {
       const source = (options.get("source") ?? "tdcs") as "tdcs" | "computed";
       if (source !== "tdcs" && source !== "computed") throw new TollwayError("bad_request", "--source must be tdcs or computed");
-      const job = new HotspotJob(db, await SegmentNetwork.load(db), logger, { source, detector: bottleneckConfig(config.control.bottleneck) });
+      const job = new HotspotJob(db, await DatedNetworks.load(db), logger, { source, detector: bottleneckConfig(config.control.bottleneck) });
       const r = await job.analyse(from, to);
       const found = await db.query<{ n: number; delay: number }>(
         "select count(*)::int as n, coalesce(sum(delay_vehicle_hours), 0)::float8 as delay from hotspots where source = $1 and started_at >= $2 and started_at < $3",
@@ -78,7 +90,9 @@ await runMain("tdcs", async ({ config, logger, args, openDatabase }) => {
     sink.once("error", onClose);
     sink.once("close", onClose);
     let n = 0;
-    for await (const line of new TdcsExporter(db, tz).lines(product, from, to, { source })) {
+    const zeroRows = (options.get("zero-rows") ?? "network") as "network" | "stored";
+    if (zeroRows !== "network" && zeroRows !== "stored") throw new TollwayError("bad_request", "--zero-rows must be network or stored");
+    for await (const line of new TdcsExporter(db, tz).lines(product, from, to, { source, zeroRows })) {
       if (closed) break;
       if (!sink.write(`${line}\n`)) await new Promise((r) => (closed ? r(undefined) : (sink.once("drain", r), sink.once("close", r), sink.once("error", r))));
       if (++n % 50_000 === 0) process.stderr.write(`\r${n} rows`);

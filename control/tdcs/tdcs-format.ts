@@ -175,3 +175,12 @@ export function formatTrip(t: TripRow, tz: TimeZone): string {
   const info = t.path.map((p) => `${f(Date.parse(p.ts))}+${p.gantry}`).join("; ");
   return `${t.vehicleClass},${f(t.startMs)},${t.startGantry},${f(t.endMs)},${t.endGantry},${t.lengthKm.toFixed(1)},${t.tripEnd ? "Y" : "N"},${info}`;
 }
+
+/**
+ * The direction M03A writes for a gantry: its id's, except on Freeway 3A, which runs east-west and
+ * whose N/S ids the Bureau's M03A writes W/E (03A0015N -> W).
+ */
+export function m03aDirection(gantryId: string, direction: string): string {
+  if (gantryId.startsWith("03A")) return direction === "N" ? "W" : direction === "S" ? "E" : direction;
+  return direction;
+}

@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import type { ControlJob } from "../jobs/control-job.ts";
 import { Watermarks } from "../jobs/watermarks.ts";
 import { INTERVAL_MS, ceilInterval, floorInterval } from "../interval/interval.ts";
+import { DatedNetworks } from "../network/dated-networks.ts";
 import type { SegmentNetwork } from "../network/segment-network.ts";
 import { loadPassages } from "./passage-loader.ts";
 import { DEFAULT_PLAUSIBILITY, TravelTimeMatcher, type PlausibilityRule } from "./travel-time-matcher.ts";
@@ -43,19 +44,31 @@ export interface RangeReport {
 
 export class TravelTimeJob implements ControlJob {
   readonly name = "traveltime";
-  private readonly matcher: TravelTimeMatcher;
+  private readonly matchers = new Map<SegmentNetwork, TravelTimeMatcher>();
   private readonly watermarks: Watermarks;
   private readonly opts: TravelTimeJobOptions;
+  private readonly networks: DatedNetworks;
 
+  /** `network`: one network for all times, or the network of each date (DatedNetworks). */
   constructor(
     private readonly db: Database,
-    private readonly network: SegmentNetwork,
+    network: SegmentNetwork | DatedNetworks,
     private readonly logger: Logger = silentLogger,
     opts: Partial<TravelTimeJobOptions> = {},
   ) {
     this.opts = { ...DEFAULT_TRAVEL_TIME_JOB, ...opts };
-    this.matcher = new TravelTimeMatcher(network, this.opts.rule);
+    this.networks = DatedNetworks.of(network);
     this.watermarks = new Watermarks(db);
+  }
+
+  private matcher(net: SegmentNetwork): TravelTimeMatcher {
+    let m = this.matchers.get(net);
+    if (!m) {
+      if (this.matchers.size > 8) this.matchers.clear();
+      m = new TravelTimeMatcher(net, this.opts.rule);
+      this.matchers.set(net, m);
+    }
+    return m;
   }
 
   /**
@@ -66,24 +79,37 @@ export class TravelTimeJob implements ControlJob {
   async computeRange(fromMs: number, toMs: number, asOfMs = Number.POSITIVE_INFINITY): Promise<RangeReport> {
     const from = floorInterval(fromMs);
     const to = ceilInterval(toMs);
-    const cols = await loadPassages(this.db, this.network, from, Math.min(asOfMs, to + this.opts.rule.maxTravelTimeS * 1000));
-    const r = this.matcher.compute(cols, from, to);
-    const net = this.network;
-    const rows = r.stats.map((s) => [
-      new Date(s.bucketMs),
-      net.segments[s.segment]!.fromGantry,
-      net.segments[s.segment]!.toGantry,
-      s.vehicleClass,
-      "computed",
-      s.medianTravelTimeS,
-      s.spaceMeanSpeedKmh,
-      s.volume,
-    ]);
+    // Each piece of the period is matched on the network of its date (a vehicle is matched at the
+    // segments of the version in force when it entered them).
+    const rows: unknown[][] = [];
+    let reads = 0;
+    let matches = 0;
+    let rejected = 0;
+    for (const span of await this.networks.spans(from, to)) {
+      const net = span.network;
+      const cols = await loadPassages(this.db, net, span.fromMs, Math.min(asOfMs, span.toMs + this.opts.rule.maxTravelTimeS * 1000));
+      const r = this.matcher(net).compute(cols, span.fromMs, span.toMs);
+      reads += r.reads;
+      matches += r.matches;
+      rejected += r.rejected;
+      for (const s of r.stats) {
+        rows.push([
+          new Date(s.bucketMs),
+          net.segments[s.segment]!.fromGantry,
+          net.segments[s.segment]!.toGantry,
+          s.vehicleClass,
+          "computed",
+          s.medianTravelTimeS,
+          s.spaceMeanSpeedKmh,
+          s.volume,
+        ]);
+      }
+    }
     await this.db.tx(async (tx) => {
       await tx.query("delete from segment_stats where source = 'computed' and bucket >= $1 and bucket < $2", [new Date(from), new Date(to)]);
       await tx.bulkInsert("segment_stats", SEGMENT_STATS_COLUMNS, rows);
     });
-    return { fromMs: from, toMs: to, reads: r.reads, matches: r.matches, rejected: r.rejected, rows: rows.length };
+    return { fromMs: from, toMs: to, reads, matches, rejected, rows: rows.length };
   }
 
   async runOnce(nowMs: number): Promise<void> {

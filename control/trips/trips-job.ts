@@ -2,6 +2,7 @@ import type { Database } from "../../core/db/database.ts";
 import { silentLogger, type Logger } from "../../core/log/logger.ts";
 import type { ControlJob } from "../jobs/control-job.ts";
 import { Watermarks } from "../jobs/watermarks.ts";
+import { DatedNetworks } from "../network/dated-networks.ts";
 import type { SegmentNetwork } from "../network/segment-network.ts";
 import { loadPassages } from "../traveltime/passage-loader.ts";
 import { DEFAULT_TRIP_GAP_MS, buildTrips } from "./trip-builder.ts";
@@ -47,14 +48,17 @@ export class TripsJob implements ControlJob {
   readonly name = "trips";
   private readonly opts: TripsJobOptions;
   private readonly watermarks: Watermarks;
+  private readonly networks: DatedNetworks;
 
+  /** `network`: one network for all times, or the network of each date (DatedNetworks). */
   constructor(
     private readonly db: Database,
-    private readonly network: SegmentNetwork,
+    network: SegmentNetwork | DatedNetworks,
     private readonly logger: Logger = silentLogger,
     opts: Partial<TripsJobOptions> = {},
   ) {
     this.opts = { ...DEFAULT_TRIPS_JOB, ...opts };
+    this.networks = DatedNetworks.of(network);
     this.watermarks = new Watermarks(db);
   }
 
@@ -73,8 +77,11 @@ export class TripsJob implements ControlJob {
   async computeRange(fromMs: number, nowMs: number): Promise<number> {
     const loadStart = fromMs - this.opts.lookbackMs;
     const safeStart = loadStart + this.opts.gapMs;
-    const cols = await loadPassages(this.db, this.network, loadStart, nowMs);
-    const trips = buildTrips(cols, this.network, nowMs, this.opts.gapMs).filter((t) => t.startMs >= safeStart && t.endMs >= fromMs);
+    // The gantries of every version in the window: a trip may cross a renumbering.
+    const network = await this.networks.union(loadStart, nowMs);
+    if (!network) return 0;
+    const cols = await loadPassages(this.db, network, loadStart, nowMs);
+    const trips = buildTrips(cols, network, nowMs, this.opts.gapMs).filter((t) => t.startMs >= safeStart && t.endMs >= fromMs);
     await this.db.tx(async (tx) => {
       await tx.query("delete from trips where source = 'computed' and start_ts >= $1 and start_ts < $3 and end_ts >= $2", [
         new Date(safeStart),

@@ -78,11 +78,14 @@ export function loadTollZones(dir = networkDataDir): TollZoneRecord[] {
 
 /**
  * Consecutive gantries of one freeway and direction, in the direction of travel: southbound km
- * increase, northbound km decrease (every gantry of this network is N or S).
+ * increase, northbound km decrease (every gantry of this network is N or S). A gantry whose id carries
+ * no mainline km (05FR113S, 05FR143N: ramp gantries, km of their own branch) is not on the chain; the
+ * Bureau publishes its pairs (05FR113S > 05F0439S) as links, like junctions (network_links.csv).
  */
 export function deriveSegments(gantries: readonly GantryRecord[]): SegmentRecord[] {
   const groups = new Map<string, GantryRecord[]>();
   for (const g of gantries) {
+    if (!MAINLINE_ID.test(g.id)) continue;
     const key = `${g.freeway}${g.direction}`;
     const list = groups.get(key) ?? [];
     list.push(g);
@@ -100,6 +103,9 @@ export function deriveSegments(gantries: readonly GantryRecord[]): SegmentRecord
   }
   return segments;
 }
+
+/** A gantry id that encodes its mainline km (01F0017N); the ramp gantry 05FR113S does not. */
+export const MAINLINE_ID = /^\d{2}[A-Z]\d{4}[A-Z]$/;
 
 /**
  * Maps each 2015 toll zone onto a 2025 gantry: the same id when it still exists, otherwise the nearest
@@ -128,4 +134,92 @@ export function mapZonesToGantries(zones: readonly TollZoneRecord[], gantries: r
     }
   }
   return mapping;
+}
+
+export interface LinkRecord {
+  fromGantry: string;
+  toGantry: string;
+}
+
+/** The off-chain gantry pairs the Bureau publishes in M04A/M05A (junctions, U-turns), as in its 2024 files. */
+export function loadLinks(dir = networkDataDir): LinkRecord[] {
+  return parseCsvObjects(readCsvText(join(dir, "network_links.csv"))).map((r) => ({ fromGantry: r.from_gantry!, toGantry: r.to_gantry! }));
+}
+
+export interface VersionListRecord {
+  code: string;
+  /** Local date (Asia/Taipei) the version starts. */
+  validFrom: string;
+  base: "toll_zones_2015" | "gantries_2025";
+  /** id in the base list -> id in this version. */
+  renumber: Map<string, string>;
+  /** Gantries added to the base list (taken from the 2025 list). */
+  add: string[];
+  evidence: string[];
+}
+
+/**
+ * network_versions.csv: each version, the list it is built from, its renumberings (renumber_from ->
+ * renumber_to) and additions (renumber_to alone: a gantry of the 2025 list), oldest first.
+ */
+export function loadVersionList(dir = networkDataDir): VersionListRecord[] {
+  const out = new Map<string, VersionListRecord>();
+  for (const r of parseCsvObjects(readCsvText(join(dir, "network_versions.csv")))) {
+    let v = out.get(r.version!);
+    if (!v) {
+      v = { code: r.version!, validFrom: r.valid_from!, base: r.base as VersionListRecord["base"], renumber: new Map(), add: [], evidence: [] };
+      out.set(v.code, v);
+    }
+    if (r.renumber_from) v.renumber.set(r.renumber_from, r.renumber_to!);
+    else if (r.renumber_to) v.add.push(r.renumber_to);
+    if (r.evidence && !v.evidence.includes(r.evidence)) v.evidence.push(r.evidence);
+  }
+  return [...out.values()].sort((a, b) => a.validFrom.localeCompare(b.validFrom));
+}
+
+/**
+ * The 2015 gantry list, from the toll-zone table: ids still in the 2025 list keep its attributes;
+ * the others take their road from the 2025 gantries of the same freeway, km from the id, position and
+ * section from the table.
+ */
+export function gantriesOf2015(zones: readonly TollZoneRecord[], gantries2025: readonly GantryRecord[]): GantryRecord[] {
+  const byId = new Map(gantries2025.map((g) => [g.id, g]));
+  return zones.map((z) => {
+    const same = byId.get(z.gantryId);
+    if (same) return same;
+    const freeway = z.gantryId.slice(0, 3);
+    const km = Number(z.gantryId.slice(3, 7)) / 10;
+    const road = gantries2025
+      .filter((g) => g.freeway === freeway)
+      .reduce<GantryRecord | undefined>((best, g) => (!best || Math.abs(g.km - km) < Math.abs(best.km - km) ? g : best), undefined)!;
+    return {
+      id: z.gantryId,
+      roadId: road.roadId,
+      roadName: road.roadName,
+      freeway,
+      direction: z.direction,
+      locationMile: locationMile(km),
+      km,
+      lat: z.lat,
+      lon: z.lon,
+      sectionStart: z.fromInterchange,
+      sectionEnd: z.toInterchange,
+    };
+  });
+}
+
+/** A gantry list with ids renumbered (old -> new): km and posted location follow the new id. */
+export function renumberGantries(list: readonly GantryRecord[], renumber: ReadonlyMap<string, string>): GantryRecord[] {
+  return list.map((g) => {
+    const id = renumber.get(g.id);
+    if (!id) return g;
+    const km = Number(id.slice(3, 7)) / 10;
+    return { ...g, id, km, locationMile: locationMile(km) };
+  });
+}
+
+/** km written as the Bureau posts it: 15.3 -> "15K+300". */
+export function locationMile(km: number): string {
+  const m = Math.round(km * 1000);
+  return `${Math.floor(m / 1000)}K+${String(m % 1000).padStart(3, "0")}`;
 }

@@ -43,17 +43,29 @@ describe("Seeder", () => {
   afterAll(async () => t.drop());
 
   const counts = async () =>
-    t.db.one<{ gantries: number; zones: number; segments: number; tariffs: number; rates: number; tzones: number }>(
+    t.db.one<{
+      gantries: number;
+      zones: number;
+      segments: number;
+      tariffs: number;
+      rates: number;
+      tzones: number;
+      versions: number;
+      vgantries: number;
+      vsegments: number;
+    }>(
       `select (select count(*) from gantries)::int as gantries, (select count(*) from toll_zones)::int as zones,
               (select count(*) from road_segments)::int as segments, (select count(*) from tariffs)::int as tariffs,
-              (select count(*) from tariff_class_rates)::int as rates, (select count(*) from tariff_zones)::int as tzones`,
+              (select count(*) from tariff_class_rates)::int as rates, (select count(*) from tariff_zones)::int as tzones,
+              (select count(*) from network_versions)::int as versions, (select count(*) from network_gantries)::int as vgantries,
+              (select count(*) from network_segments)::int as vsegments`,
     );
 
   test("loads 339 gantries, 331 toll zones, the segments and the default tariff", async () => {
     const r = await new Seeder(t.db).run();
-    expect(r).toMatchObject({ gantries: 339, tollZones: 331, tariffCreated: true });
+    expect(r).toMatchObject({ gantries: 339, tollZones: 331, tariffCreated: true, networkVersionsAdded: ["2015", "2019-08", "2024-03", "2024-04", "2025"] });
     const c = await counts();
-    expect(c).toMatchObject({ gantries: 339, zones: 331, segments: r.segments, tariffs: 1, rates: 5 });
+    expect(c).toMatchObject({ gantries: 339, zones: 331, segments: r.segments, tariffs: 1, rates: 5, versions: 5, vgantries: 331 + 333 + 339 * 3 });
     expect(c.tzones).toBe(r.tariffZones);
     const rates = await t.db.query("select vehicle_class, rate_tenths_per_km from tariff_class_rates order by vehicle_class");
     expect(rates).toEqual(
@@ -71,6 +83,7 @@ describe("Seeder", () => {
     const before = await counts();
     const r = await new Seeder(t.db).run();
     expect(r.tariffCreated).toBe(false);
+    expect(r.networkVersionsAdded).toEqual([]);
     expect(await counts()).toEqual(before);
   });
 });

@@ -1,5 +1,6 @@
 import type { Database } from "../db/database.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
+import { NetworkStore } from "../network/network-store.ts";
 import { deriveSegments, loadGantries, loadTollZones, mapZonesToGantries, networkDataDir } from "./network-data.ts";
 
 /**
@@ -36,6 +37,8 @@ export interface SeedReport {
   segments: number;
   tariffZones: number;
   tariffCreated: boolean;
+  /** Network versions stored by this run (none when seeded before). */
+  networkVersionsAdded: string[];
 }
 
 export class Seeder {
@@ -52,28 +55,10 @@ export class Seeder {
     const zoneToGantry = mapZonesToGantries(zones, gantries);
 
     return this.db.tx(async (tx) => {
-      await tx.query(
-        `insert into gantries (id, road_id, road_name, freeway, direction, location_mile, km, lat, lon, section_start, section_end)
-         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[],
-                              $8::float8[], $9::float8[], $10::text[], $11::text[])
-         on conflict (id) do update set road_id = excluded.road_id, road_name = excluded.road_name, freeway = excluded.freeway,
-           direction = excluded.direction, location_mile = excluded.location_mile, km = excluded.km, lat = excluded.lat,
-           lon = excluded.lon, section_start = excluded.section_start, section_end = excluded.section_end`,
-        [
-          gantries.map((g) => g.id),
-          gantries.map((g) => g.roadId),
-          gantries.map((g) => g.roadName),
-          gantries.map((g) => g.freeway),
-          gantries.map((g) => g.direction),
-          gantries.map((g) => g.locationMile),
-          gantries.map((g) => g.km),
-          gantries.map((g) => g.lat),
-          gantries.map((g) => g.lon),
-          gantries.map((g) => g.sectionStart),
-          gantries.map((g) => g.sectionEnd),
-        ],
-      );
-      this.logger.info("seed: gantries", { count: gantries.length });
+      // The network of every date (sql/650); gantries / road_segments become the version in force now.
+      const versionsAdded = await new NetworkStore(this.db).seed(tx, this.dataDir);
+      const current = await tx.one<{ v: string | null }>("select apply_current_network() as v");
+      this.logger.info("seed: network versions", { added: versionsAdded, current: current.v });
 
       await tx.query(
         `insert into toll_zones (gantry_id, label, direction, zone_km, car_price_tenths, from_interchange, to_interchange, lat, lon)
@@ -94,21 +79,6 @@ export class Seeder {
         ],
       );
       this.logger.info("seed: toll zones", { count: zones.length });
-
-      await tx.query(
-        `insert into road_segments (from_gantry, to_gantry, freeway, direction, length_km)
-         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[])
-         on conflict (from_gantry, to_gantry) do update set freeway = excluded.freeway, direction = excluded.direction,
-           length_km = excluded.length_km`,
-        [
-          segments.map((s) => s.fromGantry),
-          segments.map((s) => s.toGantry),
-          segments.map((s) => s.freeway),
-          segments.map((s) => s.direction),
-          segments.map((s) => s.lengthKm),
-        ],
-      );
-      this.logger.info("seed: road segments", { count: segments.length });
 
       const t = DEFAULT_TARIFF;
       const inserted = await tx.maybeOne<{ id: number }>(
@@ -155,7 +125,14 @@ export class Seeder {
       );
       await tx.query("insert into plate_billing_policy (id) values (true) on conflict (id) do nothing");
 
-      return { gantries: gantries.length, tollZones: zones.length, segments: segments.length, tariffZones, tariffCreated: !!inserted };
+      return {
+        gantries: gantries.length,
+        tollZones: zones.length,
+        segments: segments.length,
+        tariffZones,
+        tariffCreated: !!inserted,
+        networkVersionsAdded: versionsAdded,
+      };
     });
   }
 }

@@ -125,10 +125,14 @@ describe("daily toll: rules", () => {
     expect(late.payableTenths + early.payableTenths).toBe(2 * 1560);
   });
 
-  test("a gantry without a zone is not a charging point", () => {
-    const r = priceDay([at("2024-03-25T08:00:00+08:00", "C"), at("2024-03-25T08:10:00+08:00", "NOPE")], set(t), [], TPE);
+  test("a gantry of the tariff's network without a zone is not a charging point; one its network does not know is stated as such", () => {
+    const known = tariff(1, { A: 100, B: 2000, C: 1500, D: 49, Z: 0 }, { knownGantries: new Set(["C", "NOPE"]) });
+    const r = priceDay([at("2024-03-25T08:00:00+08:00", "C"), at("2024-03-25T08:10:00+08:00", "NOPE")], set(known), [], TPE);
     expect(r.lines[1]!.rule).toBe("not_charging");
     expect(r.postedTotalTenths).toBe(1800);
+    const unknown = priceDay([at("2024-03-25T08:00:00+08:00", "C"), at("2024-03-25T08:10:00+08:00", "NOPE")], set(t), [], TPE);
+    expect(unknown.lines[1]).toMatchObject({ rule: "not_in_tariff", postedTenths: 0, chargedTenths: 0 });
+    expect(unknown.postedTotalTenths).toBe(1800);
   });
 });
 

@@ -1,6 +1,6 @@
 import { calendarOf, type TimeZone } from "../time/local-time.ts";
 import { postedPriceTenths } from "./posted-price.ts";
-import type { SpecialDay, TariffSet, TariffVersion } from "./tariff.ts";
+import { type SpecialDay, type TariffSet, type TariffVersion, unpricedReason } from "./tariff.ts";
 
 /**
  * The daily toll of one vehicle on one LOCAL calendar day -- the single rule that both the toll quote
@@ -34,7 +34,11 @@ export interface PassageToPrice {
   vehicleClass: number;
 }
 
-export type LineRule = "normal" | "not_charging" | "no_tariff" | "free_hours" | "special";
+/**
+ * not_charging: a gantry of the tariff's network without a zone; not_in_tariff: a gantry the tariff's
+ * network does not know (e.g. a gantry opened after its toll-zone table), priced 0 and stated.
+ */
+export type LineRule = "normal" | "not_charging" | "not_in_tariff" | "no_tariff" | "free_hours" | "special";
 
 export interface TollLine {
   gantryId: string;
@@ -108,7 +112,8 @@ export function priceDay(passagesIn: readonly PassageToPrice[], tariffs: TariffS
       continue;
     }
     if (zone === undefined) {
-      lines.push({ ...base, zoneKmTenths: null, rateTenthsPerKm: rate, postedTenths: 0, chargedTenths: 0, rule: "not_charging", specialDayIds: [] });
+      const rule = unpricedReason(tariff, p.gantryId, p.vehicleClass) === "not_in_tariff" ? "not_in_tariff" : "not_charging";
+      lines.push({ ...base, zoneKmTenths: null, rateTenthsPerKm: rate, postedTenths: 0, chargedTenths: 0, rule, specialDayIds: [] });
       continue;
     }
     const price = postedPriceTenths(zone, rate);

@@ -63,11 +63,30 @@ export class TariffCatalog {
       "select tariff_id, gantry_id, zone_km_tenths from tariff_zones where tariff_id = any($1::bigint[])",
       [ids],
     );
+    // Each tariff prices the gantries of its network version; a gantry's other ids (the same site in
+    // another version: renumbered or moved) take its zone, and count as known.
+    const sites = await this.db.query<{ tariff_id: number; id: string; zone: number | null }>(
+      `select distinct on (t.id, other.id) t.id as tariff_id, other.id, z.zone_km_tenths as zone
+         from tariffs t
+         join network_gantries g on g.version = t.network_version
+         join network_gantries other on other.site = g.site
+         left join tariff_zones z on z.tariff_id = t.id and z.gantry_id = g.id
+        where t.id = any($1::bigint[])
+        order by t.id, other.id, (other.id = g.id) desc, z.zone_km_tenths nulls last`,
+      [ids],
+    );
     const versions = rows.map((r): TariffVersion => {
       const rateMap = new Map<number, number>();
       for (const x of rates) if (x.tariff_id === r.id) rateMap.set(x.vehicle_class, x.rate_tenths_per_km);
       const zoneMap = new Map<string, number>();
       for (const z of zones) if (z.tariff_id === r.id) zoneMap.set(z.gantry_id, z.zone_km_tenths);
+      let known: Set<string> | undefined;
+      for (const x of sites) {
+        if (x.tariff_id !== r.id) continue;
+        known ??= new Set(zoneMap.keys());
+        known.add(x.id);
+        if (x.zone !== null && !zoneMap.has(x.id)) zoneMap.set(x.id, x.zone);
+      }
       return {
         id: r.id,
         code: r.code,
@@ -79,6 +98,7 @@ export class TariffCatalog {
         longDistanceDiscountBp: pctToBp(r.long_distance_discount_pct),
         ratesTenthsPerKm: rateMap,
         zoneKmTenths: zoneMap,
+        ...(known ? { knownGantries: known } : {}),
       };
     });
     return new TariffSet(versions);
@@ -97,6 +117,7 @@ export class TariffCatalog {
   async knownGantries(ids: readonly string[]): Promise<Set<string>> {
     const rows = await this.db.query<{ id: string }>(
       `select id from gantries where id = any($1::text[])
+       union select id from network_gantries where id = any($1::text[])
        union select gantry_id from toll_zones where gantry_id = any($1::text[])
        union select gantry_id from tariff_zones where gantry_id = any($1::text[])`,
       [ids],

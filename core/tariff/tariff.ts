@@ -14,7 +14,27 @@ export interface TariffVersion {
   /** 25 % = 2500. */
   longDistanceDiscountBp: number;
   ratesTenthsPerKm: ReadonlyMap<number, number>;
+  /**
+   * Zone length charged at each gantry: the tariff's own zones, and every other id of a zoned gantry's
+   * site (a renumbered or moved gantry, sql/650) with the same zone.
+   */
   zoneKmTenths: ReadonlyMap<string, number>;
+  /**
+   * The gantries the tariff knows: those of its network version and their other ids (undefined when
+   * its network version is not stored: then only its zoned gantries). A known gantry without a zone
+   * is no charging point; an unknown one is 'not_in_tariff'.
+   */
+  knownGantries?: ReadonlySet<string>;
+}
+
+/** Why a passage has no posted price (null when it has one). */
+export type UnpricedReason = "no_tariff" | "no_rate" | "not_charging" | "not_in_tariff";
+
+export function unpricedReason(tariff: TariffVersion | undefined, gantryId: string, vehicleClass: number): UnpricedReason | null {
+  if (!tariff) return "no_tariff";
+  if (!tariff.ratesTenthsPerKm.has(vehicleClass)) return "no_rate";
+  if (tariff.zoneKmTenths.has(gantryId)) return null;
+  return tariff.knownGantries?.has(gantryId) ? "not_charging" : "not_in_tariff";
 }
 
 export type SpecialDay =

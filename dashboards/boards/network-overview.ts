@@ -77,7 +77,8 @@ export function networkOverview(): dashboard.Dashboard {
           select $__timeGroupAlias(s.bucket, $__interval), r.freeway || r.direction || ' ' || s.from_gantry || '>' || s.to_gantry as metric,
                  (sum(s.speed_kmh * s.volume) / nullif(sum(s.volume), 0))::float8 as speed_kmh
           from segment_stats s
-          join road_segments r on r.from_gantry = s.from_gantry and r.to_gantry = s.to_gantry
+          join network_segment_periods r on r.from_gantry = s.from_gantry and r.to_gantry = s.to_gantry and r.kind = 'mainline'
+                                          and s.bucket >= r.valid_from and s.bucket < r.valid_to
           where $__timeFilter(s.bucket) and s.speed_kmh is not null and s.volume > 0 and r.freeway in ($freeway)
           group by 1, 2
           order by 1, 2`),
@@ -104,7 +105,8 @@ export function networkOverview(): dashboard.Dashboard {
           select $__timeGroupAlias(s.bucket, $__interval),
                  (sum(s.volume * r.length_km / s.speed_kmh) / nullif(sum(s.volume * r.length_km / r.free_flow_kmh), 0))::float8 as tti
           from segment_stats s
-          join road_segments r on r.from_gantry = s.from_gantry and r.to_gantry = s.to_gantry
+          join network_segment_periods r on r.from_gantry = s.from_gantry and r.to_gantry = s.to_gantry and r.kind = 'mainline'
+                                          and s.bucket >= r.valid_from and s.bucket < r.valid_to
           where $__timeFilter(s.bucket) and s.speed_kmh > 0 and s.volume > 0 and r.freeway in ($freeway)
           group by 1
           order by 1`),

@@ -1,3 +1,4 @@
+import type { UnpricedReason } from "../../core/tariff/tariff.ts";
 import type { Queryable } from "../../core/db/database.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
 import { localDayBounds } from "../../core/time/local-time.ts";
@@ -21,6 +22,8 @@ export interface Passage {
   accountId: number | null;
   tariffId: number | null;
   postedPriceTenths: number | null;
+  /** Why there is no posted price (sql/651), null when priced. */
+  unpricedReason: UnpricedReason | null;
 }
 
 export interface PassageFilter {
@@ -37,7 +40,7 @@ export interface PassageFilter {
 
 const cols = (a: string) =>
   `${a}id, ${a}ts, ${a}gantry_id, ${a}tag_id, ${a}plate, ${a}plate_confidence, ${a}lane, ${a}read_class, ${a}vehicle_class, ${a}account_id,
-   ${a}tariff_id, ${a}posted_price_tenths, (extract(epoch from ${a}ts) * 1000000)::bigint as ts_us`;
+   ${a}tariff_id, ${a}posted_price_tenths, ${a}unpriced_reason, (extract(epoch from ${a}ts) * 1000000)::bigint as ts_us`;
 
 /** A row of `cols`. */
 interface PassageRow extends Record<string, unknown> {
@@ -53,6 +56,7 @@ interface PassageRow extends Record<string, unknown> {
   account_id: number | null;
   tariff_id: number | null;
   posted_price_tenths: number | null;
+  unpriced_reason: UnpricedReason | null;
   ts_us: number;
 }
 
@@ -76,6 +80,7 @@ const toPassage = (r: PassageRow): Passage => ({
   accountId: r.account_id ?? null,
   tariffId: r.tariff_id ?? null,
   postedPriceTenths: r.posted_price_tenths ?? null,
+  unpricedReason: r.unpriced_reason ?? null,
 });
 
 export interface TripStop extends Passage {

@@ -21,6 +21,8 @@ import tripsGet from "./passages/trips-get.ts";
 import gantriesGet from "./reference/gantries-get.ts";
 import gantriesList from "./reference/gantries-list.ts";
 import tollZonesList from "./reference/toll-zones-list.ts";
+import networkVersionsCreate from "./network/network-versions-create.ts";
+import networkVersionsList from "./network/network-versions-list.ts";
 import tagStatusList from "./tags/tag-status-list.ts";
 import tagsGet from "./tags/tags-get.ts";
 import tagsIssue from "./tags/tags-issue.ts";
@@ -46,6 +48,8 @@ export const routeModules: readonly RouteModule[] = [
   gantriesList,
   gantriesGet,
   tollZonesList,
+  networkVersionsList,
+  networkVersionsCreate,
   // accounts, vehicles, ledger
   accountsCreate,
   accountsList,

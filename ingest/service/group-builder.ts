@@ -363,6 +363,9 @@ export class GroupBuilder {
       }
       const tariff = span.tariff;
       const price = prices?.[cls];
+      // A missing price is stated: no tariff, no rate for the class, no zone at a gantry the tariff's
+      // network has (not charging), or a gantry its network does not know.
+      const unpriced = price !== undefined ? null : !tariff ? "no_tariff" : prices ? "no_rate" : tariff.known?.has(gantry) ? "not_charging" : "not_in_tariff";
       plan.passages.push({
         ts: r.ts,
         tsMs,
@@ -376,6 +379,7 @@ export class GroupBuilder {
         accountId: v ? v.accountId : null,
         tariffId: tariff ? tariff.id : null,
         price: price ?? null,
+        unpriced,
         ref,
         rawReads: 1,
         batch,

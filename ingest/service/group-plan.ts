@@ -1,3 +1,4 @@
+import type { UnpricedReason } from "../../core/tariff/tariff.ts";
 import type { Tr1Reply } from "../protocol/tr1.ts";
 import type { IncomingMessage } from "../zmq/index.ts";
 import type { PassageRef } from "./antenna-dedup.ts";
@@ -21,6 +22,8 @@ export interface PassageRow {
   accountId: number | null;
   tariffId: number | null;
   price: number | null;
+  /** Why price is null (sql/651); null when priced. */
+  unpriced: UnpricedReason | null;
   ref: PassageRef;
   /** Fixed from ref when the plan is complete. */
   rawReads: number;

@@ -18,6 +18,7 @@ export const PASSAGE_COLUMNS = [
   "posted_price_tenths",
   "raw_reads",
   "batch_no",
+  "unpriced_reason",
 ] as const;
 
 /** Their types, for unnest where the server has no COPY. */
@@ -35,12 +36,27 @@ export const PASSAGE_TYPES = [
   "integer",
   "smallint",
   "bigint",
+  "text",
 ];
 
 /** The values of a passage row, in PASSAGE_COLUMNS order (the bench's raw COPY writes the same). */
 export type PassageValues = Pick<
   PassageRow,
-  "ts" | "tsMs" | "gantry" | "tag" | "plate" | "conf" | "lane" | "readClass" | "vehicleClass" | "accountId" | "tariffId" | "price" | "rawReads" | "batch"
+  | "ts"
+  | "tsMs"
+  | "gantry"
+  | "tag"
+  | "plate"
+  | "conf"
+  | "lane"
+  | "readClass"
+  | "vehicleClass"
+  | "accountId"
+  | "tariffId"
+  | "price"
+  | "rawReads"
+  | "batch"
+  | "unpriced"
 >;
 
 /**
@@ -66,7 +82,7 @@ export function passagesCopyBinary(rows: readonly PassageValues[]): Uint8Array[]
 const BUCKET_ORDER_BLOCK = 20_000;
 
 function writePassage(w: BinaryCopyWriter, p: PassageValues): void {
-  w.row(13);
+  w.row(14);
   w.timestamptzUs(isoTimeMicros(p.ts, p.tsMs));
   w.text(p.gantry);
   if (p.tag === null) w.null();
@@ -87,4 +103,6 @@ function writePassage(w: BinaryCopyWriter, p: PassageValues): void {
   else w.int4(p.price);
   w.int2(p.rawReads);
   w.int8(p.batch);
+  if (p.unpriced === null) w.null();
+  else w.text(p.unpriced);
 }

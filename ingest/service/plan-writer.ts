@@ -44,6 +44,7 @@ export async function writePassages(tx: Queryable, plan: GroupPlan): Promise<voi
         p.price,
         p.rawReads,
         p.batch,
+        p.unpriced,
       ]),
     );
 }

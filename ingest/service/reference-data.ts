@@ -22,6 +22,8 @@ export interface TariffPricing {
   toMs: number; // Infinity when open-ended
   /** gantry id -> price per class; a gantry without a zone is absent. */
   prices: Map<string, ClassPrices>;
+  /** The gantries the tariff's network knows (undefined: only its zoned ones), for the unpriced reason. */
+  known?: ReadonlySet<string>;
 }
 
 export interface Vehicle {
@@ -75,8 +77,15 @@ export class Tariffs {
   }
 }
 
+/**
+ * Every gantry of every network version (sql/650) and of the current list: a read of any date is
+ * accepted at the id its gantry had then, and a version an operator adds reloads this (its trigger
+ * bumps the reference counter).
+ */
 export async function loadGantries(db: Queryable): Promise<Map<string, GantryInfo>> {
-  const rows = await db.query<{ id: string; direction: string }>("select id, direction from gantries");
+  const rows = await db.query<{ id: string; direction: string }>(
+    "select id, direction from gantries union select distinct on (id) id, direction from network_gantries",
+  );
   return new Map(rows.map((r) => [r.id, { direction: r.direction }]));
 }
 
@@ -93,6 +102,7 @@ export async function loadTariffs(db: Queryable, fromMs: number): Promise<Tariff
       fromMs: v.effectiveFrom.getTime(),
       toMs: v.effectiveTo?.getTime() ?? Number.POSITIVE_INFINITY,
       prices: new Map(),
+      ...(v.knownGantries ? { known: v.knownGantries } : {}),
     };
     for (const [gantry, zoneKmTenths] of v.zoneKmTenths) {
       const prices: ClassPrices = {};

@@ -21,6 +21,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
   }
   const o = parseSimArgs(args);
   const endpoints = o.endpoints ?? config.ingest.endpoints ?? [connectEndpointFor(config.ingest.bind)];
+  // The network of the simulated date (e.g. --start 2024-05-07T08:00:00+08:00 reads at 01F0153N).
   const data = trafficDataFor(o);
   const gantryIds = [...new Set(data.segments.flatMap((s) => [s.fromGantry, s.toGantry]))];
   const simDir = join(config.dataDir, "simulator");

@@ -10,7 +10,12 @@ import { registeredTagPool, type RegisteredTag } from "./vehicle-identities.ts";
  * deterministic) to get the ground truth of what the process sent.
  */
 export function trafficDataFor(o: SimCliOptions): TrafficData {
-  return TrafficData.load({ ...(o.freeways ? { freeways: o.freeways } : {}), ...(o.gantries ? { gantryIds: o.gantries } : {}) });
+  return TrafficData.load({
+    ...(o.freeways ? { freeways: o.freeways } : {}),
+    ...(o.gantries ? { gantryIds: o.gantries } : {}),
+    // The network of the simulated date.
+    atMs: o.startMs ?? Date.now(),
+  });
 }
 
 /** The registered tags the simulator provisions and drives (accounts, vehicles, tags). */

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { readCsvText } from "../../core/csv/csv.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
-import { deriveSegments, loadGantries, networkDataDir, type GantryRecord, type SegmentRecord } from "../../core/seed/network-data.ts";
+import { seedVersions } from "../../core/network/network-store.ts";
+import { deriveSegments, networkDataDir, type GantryRecord, type SegmentRecord } from "../../core/seed/network-data.ts";
 import { CLASS_COUNT, classIndex, VEHICLE_CLASSES, type VehicleClass } from "../../core/vehicle/vehicle-class.ts";
 
 /**
@@ -40,6 +41,12 @@ export interface TrafficDataOptions {
   gantryIds?: readonly string[];
   /** Keep only these freeways, e.g. ["01F"]. */
   freeways?: readonly string[];
+  /**
+   * Simulate the network version in force at this time (the repository's versions, as the seeder
+   * loads them: 2024-05-07 has 01F0153, not 01F0155); default the latest. The TDCS days are placed
+   * on it through the gantries' sites, so a renumbered gantry keeps its real travel times.
+   */
+  atMs?: number;
 }
 
 export class TrafficData {
@@ -81,7 +88,15 @@ export class TrafficData {
   /** Reads the network and the two TDCS days (about 1 s). */
   static load(opts: TrafficDataOptions = {}): TrafficData {
     const dir = opts.dataDir ?? networkDataDir;
-    let gantries = loadGantries(dir);
+    const versions = seedVersions(dir);
+    const version = opts.atMs === undefined ? versions.at(-1)! : (versions.filter((v) => Date.parse(v.validFrom) <= opts.atMs!).at(-1) ?? versions[0]!);
+    const all: GantryRecord[] = version.gantries;
+    // Any version's id -> this version's id at the same site.
+    const siteOf = new Map<string, string>();
+    for (const v of versions) for (const g of v.gantries) if (!siteOf.has(g.id)) siteOf.set(g.id, g.site);
+    const idAtSite = new Map(version.gantries.map((g) => [g.site, g.id]));
+    const here = (id: string) => (idAtSite.has(siteOf.get(id) ?? "") ? idAtSite.get(siteOf.get(id)!)! : id);
+    let gantries = all;
     if (opts.freeways) gantries = gantries.filter((g) => opts.freeways!.includes(g.freeway));
     if (opts.gantryIds) {
       const keep = new Set(opts.gantryIds);
@@ -89,7 +104,7 @@ export class TrafficData {
     }
     // Segments come from the full network, so a subset never invents a link between far gantries.
     const kept = new Set(gantries.map((g) => g.id));
-    const segments = deriveSegments(loadGantries(dir)).filter((s) => kept.has(s.fromGantry) && kept.has(s.toGantry));
+    const segments = deriveSegments(all).filter((s) => kept.has(s.fromGantry) && kept.has(s.toGantry));
     if (segments.length === 0) throw new TollwayError("bad_request", "the selected gantries contain no road segment");
     const index = new Map(segments.map((s, i) => [segmentKey(s.fromGantry, s.toGantry), i]));
 
@@ -101,14 +116,14 @@ export class TrafficData {
 
     forEachTdcsRow(opts.m04aPath ?? join(dir, "tdcs", "M04A_20240325.csv.gz"), (slot, from, to, cls, value, volume) => {
       volumeBySlotClass[slot * CLASS_COUNT + cls] = volumeBySlotClass[slot * CLASS_COUNT + cls]! + volume;
-      const s = index.get(segmentKey(from, to));
+      const s = index.get(segmentKey(here(from), here(to)));
       if (s === undefined || volume <= 0 || value <= 0) return;
       segmentVolume[s] = segmentVolume[s]! + volume;
       m04aTt[s]![slot * CLASS_COUNT + cls] = value;
     });
     const m05aVolume = new Float64Array(segments.length);
     forEachTdcsRow(opts.m05aPath ?? join(dir, "tdcs", "M05A_20240507.csv.gz"), (slot, from, to, cls, value, volume) => {
-      const s = index.get(segmentKey(from, to));
+      const s = index.get(segmentKey(here(from), here(to)));
       if (s === undefined || volume <= 0 || value <= 0) return;
       m05aVolume[s] = m05aVolume[s]! + volume;
       m05aKmh[s]![slot * CLASS_COUNT + cls] = value;

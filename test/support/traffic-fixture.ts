@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Database } from "../../core/db/database.ts";
 import { HotspotJob } from "../../control/hotspots/hotspot-job.ts";
-import { SegmentNetwork } from "../../control/network/segment-network.ts";
+import { DatedNetworks } from "../../control/network/dated-networks.ts";
 import { TdcsImporter } from "../../control/tdcs/tdcs-importer.ts";
 import { TripsJob } from "../../control/trips/trips-job.ts";
 
@@ -13,7 +13,7 @@ export async function loadTrafficFixture(db: Database): Promise<void> {
   const importer = new TdcsImporter(db, "Asia/Taipei");
   await importer.importFile(join(FIXTURES, "M04A_20240325_0700_1000_01F_km0-60.csv"));
   await importer.importFile(join(FIXTURES, "M05A_20240507_0630_1030_01F_N_km15-50.csv"));
-  const net = await SegmentNetwork.load(db);
+  const net = await DatedNetworks.load(db);
   await new HotspotJob(db, net, undefined, { source: "tdcs" }).analyse(Date.parse("2024-05-07T06:30:00+08:00"), Date.parse("2024-05-07T10:30:00+08:00"));
   const t0 = Date.parse("2026-11-26T08:00:00+08:00");
   let batch = 1;

@@ -20,6 +20,10 @@ export const PassageSchema = z
     accountId: z.number().int().nullable(),
     tariffId: z.number().int().nullable(),
     postedPriceTenths: z.number().int().nullable(),
+    unpricedReason: z.enum(["no_tariff", "no_rate", "not_charging", "not_in_tariff"]).nullable().openapi({
+      description:
+        "Why postedPriceTenths is null: no tariff in force, no rate for the class, a gantry of the tariff's network that is no charging point, or a gantry the tariff's network does not know",
+    }),
   })
   .openapi("Passage");
 

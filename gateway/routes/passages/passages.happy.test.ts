@@ -47,6 +47,7 @@ describe("passage search", () => {
       vehicleClass: 31,
       accountId,
       postedPriceTenths: 10,
+      unpricedReason: null,
     });
   });
 

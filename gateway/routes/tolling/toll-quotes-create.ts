@@ -13,7 +13,7 @@ const QuoteLine = z.object({
   rateTenthsPerKm: z.number().int().nullable(),
   postedTenths: Tenths,
   chargedTenths: Tenths,
-  rule: z.enum(["normal", "not_charging", "no_tariff", "free_hours", "special"]),
+  rule: z.enum(["normal", "not_charging", "not_in_tariff", "no_tariff", "free_hours", "special"]),
   specialDayIds: z.array(z.number().int()),
 });
 

@@ -19,7 +19,13 @@ export default defineRoute(
     roles: TRAFFIC_OPERATORS,
     request: {
       params: z.object({ product: z.enum(["M03A", "M04A", "M05A", "M06A"]).openapi({ param: { name: "product", in: "path" }, example: "M04A" }) }),
-      query: PeriodQuery.extend({ source: z.enum(["computed", "tdcs"]).default("computed") }),
+      query: PeriodQuery.extend({
+        source: z.enum(["computed", "tdcs"]).default("computed"),
+        zeroRows: z.enum(["network", "stored"]).default("network").openapi({
+          description:
+            "M03A/M04A/M05A: `network` writes, like the Bureau, a row for every gantry or published pair of the network version of each interval and every class (0 where nothing was counted); `stored` only the stored rows",
+        }),
+      }),
     },
     responses: { 200: { description: "CSV lines", content: { "text/csv": { schema: z.string() } } } },
   },
@@ -33,7 +39,7 @@ export default defineRoute(
         fields: [{ field: "query.to", message: `after from, at most ${MAX_DAYS} days` }],
       });
     }
-    const lines = new TdcsExporter(c.var.deps.db, c.var.deps.config.tollTimezone).lines(product, from, to, { source: q.source });
+    const lines = new TdcsExporter(c.var.deps.db, c.var.deps.config.tollTimezone).lines(product, from, to, { source: q.source, zeroRows: q.zeroRows });
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {

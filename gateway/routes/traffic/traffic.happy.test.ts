@@ -39,12 +39,14 @@ describe("traffic routes", () => {
       ["01F0467N", "active"],
     ]);
     const history = await get(`/v1/traffic/hotspots?${q({ from: "2024-05-07T07:00:00+08:00", to: "2024-05-07T09:00:00+08:00", source: "tdcs" })}`);
-    // ranked by delay: the 08:15 bottleneck at 01F0256N (1877 veh-h) before 07:00 at 01F0293N (432)
-    expect(history.items.map((h: any) => [h.fromGantry, h.status, Math.round(h.delayVehicleHours)])).toEqual([
-      ["01F0256N", "cleared", 1877],
-      ["01F0293N", "cleared", 432],
+    // ranked by delay: 07:55 at 01F0213N (Neihu, a 2024 segment: 3461 veh-h), the 08:15 bottleneck at
+    // 01F0256N (1877 veh-h), 07:00 at 01F0293N (432)
+    expect(history.items.map((h: any) => [h.fromGantry, h.toGantry, h.status, Math.round(h.delayVehicleHours)])).toEqual([
+      ["01F0213N", "01F0153N", "cleared", 3461],
+      ["01F0256N", "01F0233N", "cleared", 1877],
+      ["01F0293N", "01F0256N", "cleared", 432],
     ]);
-    const one = await get(`/v1/traffic/hotspots/${history.items[0].id}`);
+    const one = await get(`/v1/traffic/hotspots/${history.items[1].id}`);
     expect(one).toMatchObject({ fromGantry: "01F0256N", toGantry: "01F0233N", freeway: "01F", direction: "N", severity: "severe", extentUpstreamKm: 23.4 });
     const rel = await get(`/v1/traffic/reliability?${q({ from: "2024-05-07T06:30:00+08:00", to: "2024-05-07T10:30:00+08:00", source: "tdcs" })}`);
     const worst = rel.items[0];
@@ -65,8 +67,17 @@ describe("traffic routes", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
     const lines = (await res.text()).trim().split("\n");
-    expect(lines).toHaveLength(50);
+    // Bureau-faithful: every published pair of the 2024-04 network x 5 classes, zero rows included
+    expect(lines).toHaveLength(421 * 5);
     expect(lines).toContain("2024/05/07 08:15,01F0256N,01F0233N,31,25,263");
+    expect(lines).toContain("2024/05/07 08:15,01F0017N,01F0005N,31,0,0");
+    const stored = await gw.request(
+      `/v1/traffic/tdcs/M05A?${q({ from: "2024-05-07T08:15:00+08:00", to: "2024-05-07T08:20:00+08:00", source: "tdcs", zeroRows: "stored" })}`,
+      { role: "admin" },
+    );
+    const storedLines = (await stored.text()).trim().split("\n");
+    // the fixture's 50 rows of that interval (all with data)
+    expect(storedLines).toHaveLength(50);
   });
 
   test("current incidents and history, one incident with its hotspot; 404 for an unknown one", async () => {
