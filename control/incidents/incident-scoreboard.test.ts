@@ -4,7 +4,7 @@ import { runScoreboard } from "./incident-scoreboard.ts";
 
 /*
  * The acceptance scoreboard: 20 capacity drops (10-30 km/h for 20-40 min, the queue spilling 3
- * segments upstream) on different segments of the real 329-segment network, 10 in the morning peak
+ * segments upstream) on different segments of the real network of that date (327 segments), 10 in the morning peak
  * and 10 off-peak, at the real day's demand (108 000 trips/h, about 2 million passages a window),
  * fed to the detector the control job runs, evaluated every 30 simulated seconds.
  * Long (about 25 s alone, minutes on a loaded machine) because it is the whole network at real

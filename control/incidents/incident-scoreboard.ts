@@ -103,10 +103,12 @@ export function runScoreboard(o: ScoreboardOptions): Scoreboard {
   let updates = 0;
   let updateMs = 0;
   let segmentHours = 0;
+  // Every incident of the run on a segment of its own, across windows too.
+  const usedSegments = new Set<number>();
 
   for (const [wi, w] of o.windows.entries()) {
     const label = w.label ?? `window ${wi + 1}`;
-    const plan = planIncidents(data, network, w, rng, o.minDurationMs ?? 20 * 60_000, o.maxDurationMs ?? 40 * 60_000);
+    const plan = planIncidents(data, network, w, rng, o.minDurationMs ?? 20 * 60_000, o.maxDurationMs ?? 40 * 60_000, usedSegments);
     const detector = new IncidentDetector(network, profile, o.config);
     const model = new TrafficModel({
       data,
@@ -220,7 +222,7 @@ export function runScoreboard(o: ScoreboardOptions): Scoreboard {
 }
 
 /**
- * Incidents of one window: distinct freeway directions where possible (so queues never meet),
+ * Incidents of one window, on segments no other window used: distinct freeway directions where possible (so queues never meet),
  * starts spread over the window, 10-30 km/h and at most half the real day's car speed at the start,
  * 20-40 min.
  */
@@ -231,6 +233,7 @@ function planIncidents(
   rng: Prng,
   minDurationMs: number,
   maxDurationMs: number,
+  usedSegments: Set<number>,
 ): (IncidentSpec & { upstreamSegments: number })[] {
   const out: (IncidentSpec & { upstreamSegments: number })[] = [];
   const usedChains = new Map<number, number[]>();
@@ -245,6 +248,7 @@ function planIncidents(
   const room = w.durationMs - maxDurationMs - 10 * 60_000;
   for (let attempt = 0; out.length < w.incidents && attempt < 10_000; attempt++) {
     const s = rng.int(0, network.segmentCount - 1);
+    if (usedSegments.has(s)) continue;
     const chain = chainOf[s]!;
     // far enough from another incident on the same chain that the queues stay apart
     if ((usedChains.get(chain) ?? []).some((p) => Math.abs(p - posOf[s]!) < 10)) continue;
@@ -257,6 +261,7 @@ function planIncidents(
     const slot = Math.floor(((((startMs + 8 * 3600_000) % 86_400_000) + 86_400_000) % 86_400_000) / 300_000);
     if ((network.lengthKm[s]! / speedKmh) * 3600 < 2 * data.travelTimeSeconds(s, slot, 0)) continue;
     usedChains.set(chain, [...(usedChains.get(chain) ?? []), posOf[s]!]);
+    usedSegments.add(s);
     const seg = network.segments[s]!;
     out.push({ segment: `${seg.fromGantry}>${seg.toGantry}`, startMs, endMs: startMs + duration, speedKmh, upstreamSegments: 3 });
   }
