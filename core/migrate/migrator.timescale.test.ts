@@ -105,7 +105,7 @@ describe("Migrator with TimescaleDB", () => {
     for (const c of chunkOptions) expect(c.reloptions ?? []).toEqual(expect.arrayContaining(["autovacuum_vacuum_insert_threshold=-1"]));
 
     const ref = { gantry: "01F0017N", tsMs: Date.parse(days[1]!), ts: days[1]!, tag, plate: null, rawReads: 3, addStored: 2, stored: true };
-    const plan = { batches: [], storedMerges: [ref], counts: [], laneCounts: [], deadLetters: [], gantryStatus: [] } as unknown as GroupPlan;
+    const plan = { claims: [], batches: [], storedMerges: [ref], counts: [], laneCounts: [], deadLetters: [], gantryStatus: [] } as unknown as GroupPlan;
     await db.tx((tx) => writeOthers(tx, plan));
     const rows = await db.query<{ day: string; raw_reads: number }>(
       "select to_char(ts, 'MM-DD') as day, raw_reads from passages where tag_id = $1 order by ts",
