@@ -39,7 +39,8 @@ export function addCounts(into: SettleCounts, c: SettleCounts): void {
   for (const k of Object.keys(into) as (keyof SettleCounts)[]) into[k] += c[k];
 }
 
-interface SettlementRow extends Record<string, unknown> {
+/** A settlement the day already has, as the run compares it. */
+export interface ExistingSettlement extends Record<string, unknown> {
   id: number;
   vehicle_key: string;
   account_id: number | null;
@@ -55,6 +56,9 @@ interface SettlementRow extends Record<string, unknown> {
   revision: number;
 }
 
+export const EXISTING_COLUMNS = `id, vehicle_key, account_id, tariff_id, vehicle_class, passages, posted_total_tenths, free_tenths,
+  long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, revision`;
+
 /**
  * Settles some vehicles of one day inside the caller's transaction (the money rules of the
  * settlement, core/settlement/README.md): a vehicle without a settlement gets one and ONE 'toll'
@@ -65,23 +69,16 @@ export async function settleVehicles(
   tx: Queryable,
   ctx: { day: string; runId: number; dueDays: number },
   vehicles: readonly PricedVehicle[],
+  /** The day's settlements of these vehicles' keys (others are ignored). */
+  existingRows: readonly ExistingSettlement[],
 ): Promise<SettleCounts> {
   const { day, runId } = ctx;
   const r = noCounts();
   r.vehicles = vehicles.length;
   if (vehicles.length === 0) return r;
-  const existing = new Map(
-    (
-      await tx.query<SettlementRow>(
-        `select id, vehicle_key, account_id, tariff_id, vehicle_class, passages, posted_total_tenths, free_tenths,
-                long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, revision
-           from settlements where local_day = $1::date and vehicle_key = any($2::text[])`,
-        [day, vehicles.map((v) => v.key)],
-      )
-    ).map((s) => [s.vehicle_key, s]),
-  );
+  const existing = new Map(existingRows.map((e) => [e.vehicle_key, e]));
   const fresh: PricedVehicle[] = [];
-  const changed: { old: SettlementRow; v: PricedVehicle }[] = [];
+  const changed: { old: ExistingSettlement; v: PricedVehicle }[] = [];
   for (const v of vehicles) {
     r.payableTenths += v.toll.payableTenths;
     const old = existing.get(v.key);
@@ -176,7 +173,7 @@ function tollArrays(tolls: readonly DailyToll[]): unknown[][] {
   ];
 }
 
-function sameResult(old: SettlementRow, t: DailyToll): boolean {
+function sameResult(old: ExistingSettlement, t: DailyToll): boolean {
   return (
     old.payable_tenths === t.payableTenths &&
     old.posted_total_tenths === t.postedTotalTenths &&

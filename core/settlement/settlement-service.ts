@@ -5,7 +5,7 @@ import { priceDay } from "../tariff/daily-toll.ts";
 import { isLocalDay, LocalCalendar } from "../time/local-time.ts";
 import { TariffCatalog } from "../tariff/tariff-catalog.ts";
 import { streamDayVehicles } from "./day-vehicles.ts";
-import { addCounts, noCounts, settleVehicles, type PricedVehicle, type SettleCounts } from "./settle-vehicles.ts";
+import { addCounts, noCounts, settleVehicles, type ExistingSettlement, type PricedVehicle, type SettleCounts } from "./settle-vehicles.ts";
 
 /**
  * Daily settlement: for one LOCAL day, one settlements row per vehicle (vehicle_key = tag id, or
@@ -198,10 +198,10 @@ export class SettlementService {
     let passages = 0;
     // One range is written (on the run's session) while the next one is read and priced.
     let writing: Promise<void> = Promise.resolve();
-    const write = async (priced: PricedVehicle[], n: number) => {
+    const write = async (priced: PricedVehicle[], n: number, existing: ExistingSettlement[]) => {
       const lastKey = priced[priced.length - 1]!.key;
       const c = await s.tx(async (tx) => {
-        const c = await settleVehicles(tx, { day, runId, dueDays }, priced);
+        const c = await settleVehicles(tx, { day, runId, dueDays }, priced, existing);
         await tx.query(
           `update settlement_runs set vehicles = vehicles + $2, passages_done = passages_done + $3, created = created + $4, revised = revised + $5,
                   unchanged = unchanged + $6, payable_tenths = payable_tenths + $7, adjustments = adjustments + $8,
@@ -216,7 +216,7 @@ export class SettlementService {
     };
     await this.db.session((reader) =>
       reader.tx((rtx) =>
-        streamDayVehicles(rtx, { start, end, afterKey: resume?.resume_key ?? null, fetchRows: this.fetchPassages }, async (vehicles, n) => {
+        streamDayVehicles(rtx, { day, start, end, afterKey: resume?.resume_key ?? null, fetchRows: this.fetchPassages }, async (vehicles, n, existing) => {
           const priced = vehicles.map((v) => ({
             key: v.key,
             tagId: v.tagId,
@@ -226,7 +226,7 @@ export class SettlementService {
           }));
           await writing;
           if (signal?.aborted) throw new TollwayError("unprocessable", "stopped before the end of the day: the next run resumes after its checkpoint");
-          writing = write(priced, n);
+          writing = write(priced, n, existing);
           writing.catch(() => undefined);
         }).finally(() => writing),
       ),
