@@ -1,6 +1,7 @@
 import { runMain } from "../core/cli/main.ts";
 import { LeaderLease, LEASE_KEYS } from "../core/db/leader-lease.ts";
 import { retryTransient } from "../core/db/retry.ts";
+import { IngestBatchRetention } from "../core/retention/ingest-batch-retention.ts";
 import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
 import { dataClock } from "./jobs/data-clock.ts";
@@ -40,6 +41,8 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
       new TravelTimeJob(db, network, logger),
       new TripsJob(db, network, logger, { gapMs: config.control.tripGapMs }),
       new HotspotJob(db, network, logger, { detector }),
+      // ingest_batches past the resend horizon: compacted into ingest_batch_hourly, deleted.
+      new IngestBatchRetention(db, { horizonSeconds: config.ingest.batchHorizonSeconds, logger }),
     ];
     logger.info("control started", {
       jobs: jobs.map((j) => j.name),
