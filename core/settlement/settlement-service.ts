@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from "../log/logger.ts";
 import { priceDay } from "../tariff/daily-toll.ts";
 import { isLocalDay, LocalCalendar } from "../time/local-time.ts";
 import { TariffCatalog } from "../tariff/tariff-catalog.ts";
-import { streamDayVehicles } from "./day-vehicles.ts";
+import { type DayVehicle, streamDayVehicles } from "./day-vehicles.ts";
 import { addCounts, noCounts, settleVehicles, type ExistingSettlement, type PricedVehicle, type SettleCounts } from "./settle-vehicles.ts";
 
 /**
@@ -57,6 +57,13 @@ export interface SettlementServiceOptions {
   clock?: () => Date;
   /** Passages fetched from the day's cursor at a time (a key range is the vehicles they complete); default 50 000. */
   fetchPassages?: number;
+  /**
+   * 2 (default): the cursor reads on a second connection while the run's connection writes range by
+   * range. 1: for a server that takes one connection at a time (the PGlite TimescaleDB test server):
+   * the day is read and written in one transaction on the run's connection, so a killed run resumes
+   * nothing (it rolls back whole), still in bounded memory.
+   */
+  connections?: 1 | 2;
 }
 
 const LOCK_NAMESPACE = 7_462_250;
@@ -74,6 +81,7 @@ export class SettlementService {
   private readonly logger: Logger;
   private readonly clock: () => Date;
   private readonly fetchPassages: number;
+  private readonly connections: 1 | 2;
 
   constructor(
     private readonly db: Database,
@@ -83,6 +91,7 @@ export class SettlementService {
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? (() => new Date());
     this.fetchPassages = opts.fetchPassages ?? 50_000;
+    this.connections = opts.connections ?? 2;
   }
 
   /** Settles (or re-rates) one day and waits for the end of the run. */
@@ -196,37 +205,49 @@ export class SettlementService {
 
     const counts = noCounts();
     let passages = 0;
-    // One range is written (on the run's session) while the next one is read and priced.
-    let writing: Promise<void> = Promise.resolve();
-    const write = async (priced: PricedVehicle[], n: number, existing: ExistingSettlement[]) => {
-      const lastKey = priced[priced.length - 1]!.key;
-      const c = await s.tx(async (tx) => {
-        const c = await settleVehicles(tx, { day, runId, dueDays }, priced, existing);
-        await tx.query(
-          `update settlement_runs set vehicles = vehicles + $2, passages_done = passages_done + $3, created = created + $4, revised = revised + $5,
-                  unchanged = unchanged + $6, payable_tenths = payable_tenths + $7, adjustments = adjustments + $8,
-                  adjustment_tenths = adjustment_tenths + $9, plate_bills = plate_bills + $10, resume_key = $11
-            where id = $1`,
-          [runId, c.vehicles, n, c.created, c.revised, c.unchanged, c.payableTenths, c.adjustments, c.adjustmentTenths, c.plateBills, lastKey],
-        );
-        return c;
-      });
+    const range = { day, start, end, afterKey: resume?.resume_key ?? null, fetchRows: this.fetchPassages };
+    const price = (vehicles: DayVehicle[]): PricedVehicle[] =>
+      vehicles.map((v) => ({
+        key: v.key,
+        tagId: v.tagId,
+        plate: v.plate,
+        accountId: v.accountId,
+        toll: priceDay(v.passages, tariffs, special, this.calendar),
+      }));
+    /** One range's writes and the run's progress and checkpoint, in the caller's transaction. */
+    const settleRange = async (tx: Queryable, priced: PricedVehicle[], n: number, existing: ExistingSettlement[]) => {
+      const c = await settleVehicles(tx, { day, runId, dueDays }, priced, existing);
+      await tx.query(
+        `update settlement_runs set vehicles = vehicles + $2, passages_done = passages_done + $3, created = created + $4, revised = revised + $5,
+                unchanged = unchanged + $6, payable_tenths = payable_tenths + $7, adjustments = adjustments + $8,
+                adjustment_tenths = adjustment_tenths + $9, plate_bills = plate_bills + $10, resume_key = $11
+          where id = $1`,
+        [runId, c.vehicles, n, c.created, c.revised, c.unchanged, c.payableTenths, c.adjustments, c.adjustmentTenths, c.plateBills, priced.at(-1)!.key],
+      );
       addCounts(counts, c);
       passages += n;
     };
+    const stopIfAsked = () => {
+      if (signal?.aborted) throw new TollwayError("unprocessable", "stopped before the end of the day: the next run resumes after its checkpoint");
+    };
+    if (this.connections === 1) {
+      await s.tx((tx) =>
+        streamDayVehicles(tx, range, async (vehicles, n, existing) => {
+          stopIfAsked();
+          await settleRange(tx, price(vehicles), n, existing);
+        }),
+      );
+      return { runId, localDay: day, passages, resumedFrom: resume?.id ?? null, ...counts };
+    }
+    // One range is written (on the run's session, a transaction each) while the next one is read and priced.
+    let writing: Promise<void> = Promise.resolve();
     await this.db.session((reader) =>
       reader.tx((rtx) =>
-        streamDayVehicles(rtx, { day, start, end, afterKey: resume?.resume_key ?? null, fetchRows: this.fetchPassages }, async (vehicles, n, existing) => {
-          const priced = vehicles.map((v) => ({
-            key: v.key,
-            tagId: v.tagId,
-            plate: v.plate,
-            accountId: v.accountId,
-            toll: priceDay(v.passages, tariffs, special, this.calendar),
-          }));
+        streamDayVehicles(rtx, range, async (vehicles, n, existing) => {
+          const priced = price(vehicles);
           await writing;
-          if (signal?.aborted) throw new TollwayError("unprocessable", "stopped before the end of the day: the next run resumes after its checkpoint");
-          writing = write(priced, n, existing);
+          stopIfAsked();
+          writing = s.tx((tx) => settleRange(tx, priced, n, existing));
           writing.catch(() => undefined);
         }).finally(() => writing),
       ),
