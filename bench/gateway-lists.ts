@@ -2,6 +2,7 @@ import { Database } from "../core/db/database.ts";
 import type { DatabaseServer } from "../core/db/database-server.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
+import { PlateBillService } from "../core/settlement/plate-bills.ts";
 import { generateNationalDay } from "./settlement-national.ts";
 
 /**
@@ -27,6 +28,8 @@ export const LISTS_DB = "tollway_bench_lists";
 export const NATIONAL_DAY = "2024-03-25";
 
 const BULK_TABLES = ["settlements", "ledger_entries", "plate_bills"];
+/** History plates (1234-ABH): apart from the national day's (ABC-1234), in the API's plate format. */
+const HISTORY_PLATE = "lpad((i % 10000)::text, 4, '0') || '-' || chr(65 + (i / 10000) % 26) || chr(65 + (i / 260000) % 26) || 'H'";
 
 export async function prepareLists(server: DatabaseServer, o: ListsOptions, log: (m: string) => void): Promise<string> {
   const url = server.urlOf(LISTS_DB);
@@ -77,9 +80,9 @@ export async function prepareLists(server: DatabaseServer, o: ListsOptions, log:
       const from = Math.max(1, d - 29);
       await db.query(
         `insert into settlements (local_day, vehicle_key, tag_id, plate, account_id, vehicle_class, tariff_id, passages, posted_total_tenths, payable_tenths)
-         select $1::date - d, case when i % 20 < 19 then 'E280' || lpad(upper(to_hex(i * 3 + 1)), 20, '0') else 'plate:H' || lpad(i::text, 8, '0') end,
+         select $1::date - d, case when i % 20 < 19 then 'E280' || lpad(upper(to_hex(i * 3 + 1)), 20, '0') else 'plate:' || ${HISTORY_PLATE} end,
                 case when i % 20 < 19 then 'E280' || lpad(upper(to_hex(i * 3 + 1)), 20, '0') end,
-                case when i % 20 = 19 then 'H' || lpad(i::text, 8, '0') end,
+                case when i % 20 = 19 then ${HISTORY_PLATE} end,
                 case when i % 20 < 19 then 1 + (i::bigint * 7919 + d) % $4::int end, 31, 1, 4, 1200, 960
            from generate_series($2::int, $3::int) d, generate_series(0, $5::int - 1) i`,
         [NATIONAL_DAY, from, d, accounts, o.historyPerDay],
@@ -98,6 +101,8 @@ export async function prepareLists(server: DatabaseServer, o: ListsOptions, log:
          from settlements where tag_id is null and account_id is null and payable_tenths > 0`,
     );
     for (const t of BULK_TABLES) await db.query(`alter table ${t} enable trigger all`);
+    // What the gateway's scheduler does at start (past-due bills escalate), done before the statistics are taken.
+    await db.tx((tx) => new PlateBillService(tx).escalate(tx, new Date().toISOString().slice(0, 10)));
     for (const i of indexes) {
       log(`building ${i.name}`);
       await db.query(i.def);

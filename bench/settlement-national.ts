@@ -30,7 +30,8 @@ export async function generateNationalDay(db: Database, day: string, vehicles: n
   log(`routes: ${routes.n} freeway directions, ${routes.zones} charging gantries`);
   const cls = "(array[31,31,31,31,32,41,42,5])[1 + (v % 8)]::smallint";
   const tag = "'E280' || lpad(upper(to_hex(v)), 20, '0')";
-  const plate = "'N' || lpad(v::text, 8, '0')";
+  // Plates as the API takes them (ABC-1234): three letters and four digits, unique below 175 M vehicles.
+  const plate = "chr(65 + v % 26) || chr(65 + (v / 26) % 26) || chr(65 + (v / 676) % 26) || '-' || lpad(((v / 17576) % 10000)::text, 4, '0')";
   log("tags and registered plates");
   await db.query(
     `insert into tags (id, account_id, vehicle_class) select ${tag}, 1 + v % $2::int, ${cls} from generate_series(0, $1::int - 1) v where v % 20 < 18`,
@@ -47,17 +48,20 @@ export async function generateNationalDay(db: Database, day: string, vehicles: n
         and not exists (select 1 from pg_constraint c where c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`,
   );
   for (const i of indexes) await db.query(`drop index ${i.name}`);
+  // Generated vehicle by vehicle into a staging table, then stored in time order as the ingest writes
+  // them (the BRIN ts index, and the per-gantry time windows of the passages route, depend on it).
+  await db.query("create unlogged table bench_passages as select * from passages limit 0");
   const parts = 8;
   const per = Math.ceil(vehicles / parts);
   for (let p = 0; p < parts; p++) {
     const t0 = performance.now();
     await db.query(
-      `insert into passages (ts, gantry_id, tag_id, plate, read_class, vehicle_class, account_id, batch_no)
+      `insert into bench_passages (ts, gantry_id, tag_id, plate, read_class, vehicle_class, account_id, batch_no, raw_reads)
        select ($1::date::timestamp at time zone 'Asia/Taipei') + make_interval(secs => (v::bigint * 7919 % 84000) + k * 300),
               r.zones[1 + (v::bigint * 17 % (r.n - n_v + 1))::int + k],
               case when v % 20 < 18 then ${tag} end,
               case when v % 20 >= 15 then ${plate} end,
-              ${cls}, ${cls}, case when v % 20 < 18 then 1 + v % $4::int end, v / 500
+              ${cls}, ${cls}, case when v % 20 < 18 then 1 + v % $4::int end, v / 500, 1
          from generate_series($2::int, least($3::int, $5::int) - 1) v
          cross join lateral (select 2 + (v::bigint * 13 % 5)::int as n_v) nv
          join bench_routes r on r.route = (v::bigint * 31 + 7) % $6::int
@@ -66,6 +70,10 @@ export async function generateNationalDay(db: Database, day: string, vehicles: n
     );
     log(`passages: part ${p + 1}/${parts} in ${Math.round(performance.now() - t0)} ms`);
   }
+  log("passages in time order");
+  await db.query(`insert into passages (ts, gantry_id, tag_id, plate, read_class, vehicle_class, account_id, batch_no)
+    select ts, gantry_id, tag_id, plate, read_class, vehicle_class, account_id, batch_no from bench_passages order by ts`);
+  await db.query("drop table bench_passages");
   log("rebuilding the passages indexes");
   for (const i of indexes) await db.query(i.def);
   await db.query("analyze passages");
