@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { runMain } from "../core/cli/main.ts";
 import { Database } from "../core/db/database.ts";
@@ -5,6 +6,7 @@ import { DatabaseServer } from "../core/db/database-server.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { ApiKeyService } from "../gateway/auth/api-keys.ts";
+import { type ListsOptions, measureLists, prepareLists } from "./gateway-lists.ts";
 
 /**
  * `bun run bench:gateway`: passage lookup by tag (GET /v1/passages?tagId=...) over >= 10 million
@@ -23,6 +25,9 @@ import { ApiKeyService } from "../gateway/auth/api-keys.ts";
  * Progress goes to stderr; the last stdout line is one JSON object.
  *
  * Options: --passages 10000000 --tags 200000 --concurrency 16 --seconds 15 --requests 1000000 --limit 20 --fresh
+ *
+ * `--lists [--vehicles 3600000 --history-days 365 --history-per-day 30000 --per-route 400]`: instead, the
+ * list routes' p50/p99 over a national day and a year of settlement history (bench/gateway-lists.ts).
  */
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -35,6 +40,11 @@ const { values } = parseArgs({
     requests: { type: "string", default: "1000000" },
     limit: { type: "string", default: "20" },
     fresh: { type: "boolean", default: false },
+    lists: { type: "boolean", default: false },
+    vehicles: { type: "string", default: "3600000" },
+    "history-days": { type: "string", default: "365" },
+    "history-per-day": { type: "string", default: "30000" },
+    "per-route": { type: "string", default: "400" },
   },
 });
 
@@ -129,14 +139,8 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-await runMain("bench:gateway", async ({ logger }) => {
-  const adminUrl = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const url = await prepare(adminUrl);
-
-  const db = new Database({ url, max: 2, logger });
-  const { key } = await new ApiKeyService(db).create({ name: `bench ${new Date().toISOString()}`, role: "auditor" });
-  await db.close();
-
+/** `bun run gateway` on a free loopback port as its own process, once it says where it listens. */
+async function startGateway(url: string): Promise<{ baseUrl: string; stop(): Promise<void> }> {
   progress("starting bun run gateway");
   const gateway = Bun.spawn(["bun", "run", "gateway/main.ts"], {
     cwd: new URL("..", import.meta.url).pathname,
@@ -176,6 +180,26 @@ await runMain("bench:gateway", async ({ logger }) => {
     }
     throw new Error(`gateway did not start:\n${buf.slice(-2000)}`);
   })();
+  return {
+    baseUrl,
+    stop: async () => {
+      gateway.kill("SIGTERM");
+      await gateway.exited;
+    },
+  };
+}
+
+await runMain("bench:gateway", async ({ logger }) => {
+  const adminUrl = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  if (values.lists) return lists(adminUrl);
+  const url = await prepare(adminUrl);
+
+  const db = new Database({ url, max: 2, logger });
+  const { key } = await new ApiKeyService(db).create({ name: `bench ${new Date().toISOString()}`, role: "auditor" });
+  await db.close();
+
+  const gateway = await startGateway(url);
+  const baseUrl = gateway.baseUrl;
   progress(`gateway at ${baseUrl}`);
 
   try {
@@ -269,7 +293,38 @@ await runMain("bench:gateway", async ({ logger }) => {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return errors > 0 ? 1 : 0;
   } finally {
-    gateway.kill("SIGTERM");
-    await gateway.exited;
+    await gateway.stop();
   }
 });
+
+async function lists(adminUrl: string): Promise<number> {
+  const o: ListsOptions = {
+    vehicles: int("vehicles", values.vehicles, 1),
+    historyDays: int("history-days", values["history-days"], 0),
+    historyPerDay: int("history-per-day", values["history-per-day"], 1),
+    perRoute: int("per-route", values["per-route"], 1),
+    fresh: values.fresh ?? false,
+  };
+  const url = await prepareLists(new DatabaseServer(adminUrl), o, progress);
+  const db = new Database({ url, max: 2 });
+  const { key } = await new ApiKeyService(db).create({ name: `bench lists ${new Date().toISOString()}`, role: "admin" });
+  const sizes = await db.one<{ settlements: number; passages: number; plate_bills: number; ledger_entries: number }>(
+    `select (select reltuples from pg_class where relname = 'settlements')::bigint as settlements,
+            (select reltuples from pg_class where relname = 'passages')::bigint as passages,
+            (select reltuples from pg_class where relname = 'plate_bills')::bigint as plate_bills,
+            (select reltuples from pg_class where relname = 'ledger_entries')::bigint as ledger_entries`,
+  );
+  await db.close();
+  const gateway = await startGateway(url);
+  try {
+    const routes = await measureLists(url, gateway.baseUrl, key, o, progress);
+    const worst = Math.max(...Object.values(routes).map((r) => r.p99Ms));
+    const errors = Object.values(routes).reduce((a, r) => a + r.errors, 0);
+    process.stdout.write(
+      `${JSON.stringify({ benchmark: "gateway list routes", ...sizes, historyDays: o.historyDays, worstP99Ms: worst, errors, routes, loadAvg: loadavg() })}\n`,
+    );
+    return errors > 0 ? 1 : 0;
+  } finally {
+    await gateway.stop();
+  }
+}

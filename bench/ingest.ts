@@ -408,6 +408,16 @@ await runMain("bench-ingest", async ({ config, args }) => {
       "select (select sum(reads)::int8 from ingest_batches) as reads, (select sum(accepted)::int8 from ingest_batches) as accepted, (select count(*)::int8 from passages) as passages",
     );
     log(`stored: ${check.reads} reads in batches, ${check.passages} passages; ingest peak RSS ${peakRssMb} MB`);
+    // What ingest_batches costs: rows and bytes (heap + indexes) per million reads, and per national
+    // day (13 M reads) -- what the resend horizon (INGEST_BATCH_HORIZON_S, default 8 days) keeps.
+    const batches = await db.one<{ rows: number; bytes: number }>(
+      "select (select count(*) from ingest_batches)::int8 as rows, pg_total_relation_size('ingest_batches')::int8 as bytes",
+    );
+    const perMillion = (n: number) => Math.round((n / Math.max(1, check.reads)) * 1_000_000);
+    const batchBytesPerDay = perMillion(batches.bytes) * 13;
+    log(
+      `ingest_batches: ${batches.rows} rows, ${batches.bytes} bytes: ${perMillion(batches.rows)} rows and ${perMillion(batches.bytes)} bytes per million reads, ~${Math.round(batchBytesPerDay / 2 ** 20)} MB per national day (13 M reads)`,
+    );
     const result = {
       instances,
       readsPerSecond,
@@ -429,6 +439,9 @@ await runMain("bench-ingest", async ({ config, args }) => {
       inFlight,
       halfRateReadsPerSecond: Math.round(halfRate),
       passagesStored: check.passages,
+      batchRowsPerMillionReads: perMillion(batches.rows),
+      batchBytesPerMillionReads: perMillion(batches.bytes),
+      batchBytesPerNationalDay: batchBytesPerDay,
     };
     process.stdout.write(JSON.stringify(result) + "\n");
   } finally {

@@ -1,9 +1,11 @@
+import { loadavg } from "node:os";
 import { runMain } from "../core/cli/main.ts";
 import { Database } from "../core/db/database.ts";
 import { DatabaseServer } from "../core/db/database-server.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { SettlementService } from "../core/settlement/settlement-service.ts";
+import { crossCheck, generateNationalDay } from "./settlement-national.ts";
 
 /**
  * `bun run bench:settlement [--vehicles=20000] [--passages=12] [--plates-pct=6]`
@@ -14,6 +16,11 @@ import { SettlementService } from "../core/settlement/settlement-service.ts";
  * freeway 1. Times: the first run (settle + one ledger entry or plate bill per vehicle), a re-run
  * (nothing changes) and a re-rate after one zone is corrected (every vehicle through that zone gets
  * an adjustment). Progress on stderr, one JSON line on stdout.
+ *
+ * `--national [--vehicles=3600000]`: a national day instead (bench/settlement-national.ts: ~14.4 M
+ * passages of 3.6 M vehicles on the real network, tag only, plate only, both), settled twice (first
+ * run, re-run with no change), with the run's progress every 10 s, the process's peak RSS, and the
+ * check that charges plus plate bills equal the day's prices computed independently in SQL.
  */
 const arg = (args: string[], name: string, fallback: number): number => {
   const a = args.find((x) => x.startsWith(`--${name}=`));
@@ -23,6 +30,7 @@ const log = (msg: string) => process.stderr.write(`bench:settlement ${msg}\n`);
 const DAY = "2024-03-25";
 
 await runMain("bench-settlement", async ({ config, args }) => {
+  if (args.includes("--national")) return national(config.databaseUrl, arg(args, "vehicles", 3_600_000));
   const vehicles = arg(args, "vehicles", 20_000);
   const perVehicle = arg(args, "passages", 12);
   const platesPct = arg(args, "plates-pct", 6);
@@ -87,3 +95,83 @@ await runMain("bench-settlement", async ({ config, args }) => {
     await server.drop(name);
   }
 });
+
+/** Polls the run's row (another connection) while it runs: progress on stderr. */
+function watch(db: Database, label: string): () => void {
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    db.maybeOne<{ id: number; passages_done: number; passages_total: number | null; vehicles: number }>(
+      "select id, passages_done, passages_total, vehicles from settlement_runs where status = 'running' order by id desc limit 1",
+    )
+      .then((r) => {
+        const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
+        if (r)
+          log(
+            `${label}: ${Math.round((performance.now() - t0) / 1000)} s, run ${r.id}: ${r.passages_done} / ${r.passages_total ?? "?"} passages, ${r.vehicles} vehicles, rss ${rss} MB`,
+          );
+      })
+      .catch(() => undefined);
+  }, 10_000);
+  return () => clearInterval(timer);
+}
+
+async function national(databaseUrl: string | undefined, vehicles: number): Promise<void> {
+  const serverUrl = databaseUrl ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `tollway_bench_national_${process.pid}`;
+  const server = new DatabaseServer(serverUrl);
+  const db = new Database({ url: await server.create(name), max: 4 });
+  const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+  try {
+    log(`setting up ${name} (load ${load().join(" ")})`);
+    await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
+    await new Seeder(db).run();
+    const g0 = performance.now();
+    const generated = await generateNationalDay(db, DAY, vehicles, log);
+    const generateSeconds = Math.round((performance.now() - g0) / 100) / 10;
+    log(`generated ${generated.passages} passages of ${generated.vehicles} vehicles in ${generateSeconds} s (load ${load().join(" ")})`);
+    const svc = new SettlementService(db, { timeZone: "Asia/Taipei" });
+    const timed = async (label: string) => {
+      const stop = watch(db, label);
+      const t0 = performance.now();
+      try {
+        const r = await svc.runDay(DAY, { triggeredBy: "bench" });
+        const seconds = Math.round((performance.now() - t0) / 100) / 10;
+        log(`${label}: ${seconds} s ${JSON.stringify(r)} (load ${load().join(" ")})`);
+        return { seconds, r };
+      } finally {
+        stop();
+      }
+    };
+    const first = await timed("first run");
+    const rerun = await timed("re-run");
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    log("checking: charges + plate bills against the day's prices computed in SQL");
+    const check = await crossCheck(db, DAY);
+    const counts = await db.one<{ settlements: number; tolls: number; bills: number }>(
+      "select (select count(*) from settlements)::int as settlements, (select count(*) from ledger_entries where kind = 'toll')::int as tolls, (select count(*) from plate_bills)::int as bills",
+    );
+    process.stdout.write(
+      `${JSON.stringify({
+        passages: generated.passages,
+        vehicles: generated.vehicles,
+        settlements: counts.settlements,
+        tollEntries: counts.tolls,
+        plateBills: counts.bills,
+        firstRunSeconds: first.seconds,
+        rerunSeconds: rerun.seconds,
+        rerunUnchanged: rerun.r.unchanged,
+        peakRssMb,
+        passagesPerSecond: Math.round(generated.passages / first.seconds),
+        payableTenths: first.r.payableTenths,
+        sqlPriceTenths: check.sqlTenths,
+        bookedTenths: check.bookedTenths,
+        pricesMatch: check.sqlTenths === check.bookedTenths && check.sqlTenths === first.r.payableTenths,
+        generateSeconds,
+        loadAvg: load(),
+      })}\n`,
+    );
+  } finally {
+    await db.close();
+    await server.drop(name);
+  }
+}

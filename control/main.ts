@@ -1,6 +1,7 @@
 import { runMain } from "../core/cli/main.ts";
 import { LeaderLease, LEASE_KEYS } from "../core/db/leader-lease.ts";
 import { retryTransient } from "../core/db/retry.ts";
+import { IngestBatchRetention } from "../core/retention/ingest-batch-retention.ts";
 import { bottleneckConfig } from "./hotspots/bottleneck-detector.ts";
 import { HotspotJob } from "./hotspots/hotspot-job.ts";
 import { DEFAULT_INCIDENT_CONFIG } from "./incidents/incident-config.ts";
@@ -49,6 +50,8 @@ await runMain("control", async ({ config, logger, openDatabase }) => {
       new HotspotJob(db, network, logger, { detector }),
       // congestion prices of the priced segments (none by default: Taiwan's fixed rates)
       new PricingJob(db, logger),
+      // ingest_batches past the resend horizon: compacted into ingest_batch_hourly, deleted.
+      new IngestBatchRetention(db, { horizonSeconds: config.ingest.batchHorizonSeconds, logger }),
     ];
     logger.info("control started", {
       jobs: jobs.map((j) => j.name),

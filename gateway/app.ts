@@ -14,6 +14,8 @@ import { ApiKeyService, KEY_REVOKED_CHANNEL } from "./auth/api-keys.ts";
 import { mountDocs } from "./docs/swagger-ui.ts";
 import type { RouteModule } from "./http/define-route.ts";
 import { problemResponse, tollwayProblem, validationProblem } from "./http/problem.ts";
+import { SettlementJobs } from "../core/settlement/settlement-jobs.ts";
+import { SettlementService } from "../core/settlement/settlement-service.ts";
 import type { App, AppDeps, AppEnv, GatewayApp, GatewayDeps } from "./http/types.ts";
 import { GatewayMetrics } from "./metrics/metrics.ts";
 import { RateLimiter } from "./rate-limit/rate-limiter.ts";
@@ -72,12 +74,17 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
       : undefined;
   const apiKeys = new ApiKeyService(deps.db, { cacheMs: deps.config.gateway.keyCacheMs, clock, revocations });
   void revocations?.start();
+  const settlementJobs = new SettlementJobs(
+    new SettlementService(deps.db, { timeZone: deps.config.tollTimezone, clock, logger: deps.logger.child({ job: "settlement" }) }),
+    deps.logger.child({ job: "settlement" }),
+  );
   const full: GatewayDeps = {
     ...deps,
     clock,
     apiKeys,
     metrics: new GatewayMetrics(),
     signals: { corridors, plans, lpSolver },
+    settlementJobs,
   };
   const limiter = new RateLimiter(deps.config.gateway.rateLimit);
   const routes = opts.routes ?? routeModules;
@@ -216,6 +223,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): GatewayAp
     close: async () => {
       lpSolver.close();
       await revocations?.close();
+      await settlementJobs.stop();
     },
   });
 }

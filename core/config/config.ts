@@ -88,6 +88,13 @@ export const envSchema = z.object({
     .max(HUNDRED_YEARS_S)
     .default(7 * 86_400),
   INGEST_READ_MAX_AHEAD_S: z.coerce.number().int().min(0).max(HUNDRED_YEARS_S).default(300),
+  // How long ingest_batches rows (resends answered 'duplicate') are kept; default the read window + 1 day.
+  INGEST_BATCH_HORIZON_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 * HUNDRED_YEARS_S)
+    .optional(),
 
   CONTROL_PERIOD_S: z.coerce.number().int().min(10).max(3600).default(300),
   CONTROL_CLOCK: z.enum(["wall", "data"]).default("wall"),
@@ -162,6 +169,8 @@ export interface Config {
     readMaxAgeSeconds: number;
     /** ... or more than this far ahead of it. */
     readMaxAheadSeconds: number;
+    /** ingest_batches rows older than this are compacted away; at least the read window, so any resend that could still be stored is a duplicate. */
+    batchHorizonSeconds: number;
   };
   control: {
     periodMs: number;
@@ -219,6 +228,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       fields: [{ field: "CONTROL_INCIDENT_MIN_RUN", message: "at most CONTROL_INCIDENT_MAX_RUN" }],
     });
   }
+  const readWindowS = e.INGEST_READ_MAX_AGE_S + e.INGEST_READ_MAX_AHEAD_S;
+  if (e.INGEST_BATCH_HORIZON_S !== undefined && e.INGEST_BATCH_HORIZON_S < readWindowS) {
+    throw new TollwayError("config", "Invalid configuration: INGEST_BATCH_HORIZON_S is shorter than the read window", {
+      fields: [{ field: "INGEST_BATCH_HORIZON_S", message: `at least INGEST_READ_MAX_AGE_S + INGEST_READ_MAX_AHEAD_S (${readWindowS})` }],
+    });
+  }
   if (e.CONTROL_BOTTLENECK_MIN_ACTIVE > e.CONTROL_BOTTLENECK_WINDOW) {
     throw new TollwayError("config", "Invalid configuration: CONTROL_BOTTLENECK_MIN_ACTIVE is larger than CONTROL_BOTTLENECK_WINDOW", {
       fields: [{ field: "CONTROL_BOTTLENECK_MIN_ACTIVE", message: "at most CONTROL_BOTTLENECK_WINDOW" }],
@@ -248,6 +263,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       duplicateWindowSeconds: e.INGEST_DUPLICATE_WINDOW_S,
       readMaxAgeSeconds: e.INGEST_READ_MAX_AGE_S,
       readMaxAheadSeconds: e.INGEST_READ_MAX_AHEAD_S,
+      batchHorizonSeconds: e.INGEST_BATCH_HORIZON_S ?? readWindowS + 86_400,
     },
     control: {
       periodMs: e.CONTROL_PERIOD_S * 1000,

@@ -34,7 +34,64 @@ export interface SettlementRunView {
   startedAt: string;
   finishedAt: string | null;
   error: string | null;
+  /** The day's passages when the run began (null until it holds the day), and how many it has settled. */
+  passagesTotal: number | null;
+  passagesDone: number;
+  created: number;
+  revised: number;
+  unchanged: number;
+  plateBills: number;
+  adjustmentTenths: number;
+  /** The failed run this one resumed after (its vehicles up to that run's checkpoint were already settled). */
+  resumedFrom: number | null;
 }
+
+interface RunRow extends Record<string, unknown> {
+  id: number;
+  local_day: string;
+  status: string;
+  vehicles: number;
+  payable_tenths: number;
+  adjustments: number;
+  triggered_by: string;
+  started_at: Date;
+  finished_at: Date | null;
+  error: string | null;
+  passages_total: number | null;
+  passages_done: number;
+  created: number;
+  revised: number;
+  unchanged: number;
+  plate_bills: number;
+  adjustment_tenths: number;
+  resumed_from: number | null;
+}
+
+/** A run as read: a 'running' row whose process is gone reads as failed (abandoned). */
+const RUN_COLUMNS = `id, local_day::text as local_day, case when abandoned then 'failed' else status end as status, vehicles, payable_tenths,
+  adjustments, triggered_by, started_at, finished_at, case when abandoned then $1 else error end as error, passages_total, passages_done,
+  created, revised, unchanged, plate_bills, adjustment_tenths, resumed_from`;
+
+const toRunView = (r: RunRow): SettlementRunView => ({
+  id: r.id,
+  localDay: r.local_day,
+  status: r.status,
+  vehicles: r.vehicles,
+  payableTenths: r.payable_tenths,
+  adjustments: r.adjustments,
+  triggeredBy: r.triggered_by,
+  startedAt: r.started_at.toISOString(),
+  finishedAt: r.finished_at?.toISOString() ?? null,
+  error: r.error,
+  passagesTotal: r.passages_total,
+  passagesDone: r.passages_done,
+  created: r.created,
+  revised: r.revised,
+  unchanged: r.unchanged,
+  plateBills: r.plate_bills,
+  adjustmentTenths: r.adjustment_tenths,
+  resumedFrom: r.resumed_from,
+});
 
 interface SettlementViewRow extends Record<string, unknown> {
   id: number;
@@ -119,36 +176,23 @@ export class SettlementQueries {
   }
 
   async runs(day: string | undefined, limit: number): Promise<SettlementRunView[]> {
-    const rows = await this.db.query<{
-      id: number;
-      local_day: string;
-      status: string;
-      vehicles: number;
-      payable_tenths: number;
-      adjustments: number;
-      triggered_by: string;
-      started_at: Date;
-      finished_at: Date | null;
-      error: string | null;
-    }>(
-      `select id, local_day::text as local_day, case when abandoned then 'failed' else status end as status, vehicles, payable_tenths,
-              adjustments, triggered_by, started_at, finished_at, case when abandoned then $3 else error end as error
+    const rows = await this.db.query<RunRow>(
+      `select ${RUN_COLUMNS}
          from (select r.*, r.status = 'running' and ${OWNER_GONE} as abandoned from settlement_runs r
-                where ($1::date is null or r.local_day = $1::date) order by r.id desc limit $2) runs
+                where ($2::date is null or r.local_day = $2::date) order by r.id desc limit $3) runs
         order by id desc`,
-      [day ?? null, limit, ABANDONED],
+      [ABANDONED, day ?? null, limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      localDay: r.local_day,
-      status: r.status,
-      vehicles: r.vehicles,
-      payableTenths: r.payable_tenths,
-      adjustments: r.adjustments,
-      triggeredBy: r.triggered_by,
-      startedAt: r.started_at.toISOString(),
-      finishedAt: r.finished_at?.toISOString() ?? null,
-      error: r.error,
-    }));
+    return rows.map(toRunView);
+  }
+
+  /** One run: its status, progress and, once done, its result. */
+  async run(id: number): Promise<SettlementRunView> {
+    const r = await this.db.maybeOne<RunRow>(
+      `select ${RUN_COLUMNS} from (select r.*, r.status = 'running' and ${OWNER_GONE} as abandoned from settlement_runs r where r.id = $2) runs`,
+      [ABANDONED, id],
+    );
+    if (!r) throw new TollwayError("not_found", `settlement run ${id} does not exist`);
+    return toRunView(r);
   }
 }

@@ -6,10 +6,11 @@ import { SettlementService } from "./settlement-service.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 
 /**
- * A settlement run whose process is killed (SIGKILL, mid-run, on a real day of 200 000 passages) does
- * not stay 'running' for ever: as soon as its connection is gone it reads as failed ("abandoned"), the
- * day rolled back whole, and a new run settles it completely. Run durations are real (clock_timestamp()).
- * On the embedded database (PGlite) a killed run rolls back without leaving a row.
+ * A settlement run whose process is killed (SIGKILL, mid-run, on a real day of 200 000 passages, after
+ * some of its key ranges committed) does not stay 'running' for ever: as soon as its connection is gone
+ * it reads as failed ("abandoned"); what it committed stays, each vehicle with its one toll; a new run
+ * resumes after its checkpoint and every vehicle ends settled exactly once. Run durations are real
+ * (clock_timestamp()).
  */
 let t: TestDatabase;
 const DAY = "2024-03-21";
@@ -39,8 +40,12 @@ async function generateDay(q: Queryable, day: string, vehicles: number, perVehic
   );
 }
 
+/** Small key ranges (2 000 passages a fetch: ~100 commits for the day), so the kill lands between two of them. */
 const child = (url: string, day: string) =>
-  Bun.spawn(["bun", join(import.meta.dir, "..", "..", "test", "support", "settlement-run-child.ts"), url, day], { stdout: "pipe", stderr: "pipe" });
+  Bun.spawn(["bun", join(import.meta.dir, "..", "..", "test", "support", "settlement-run-child.ts"), url, day, "2000"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -62,13 +67,15 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 }
 
 describe("a settlement run whose process dies", () => {
-  test("is shown failed (abandoned) once its process is gone; the day is untouched and a new run settles it", async () => {
+  test("is shown failed (abandoned) once its process is gone; a new run resumes after its checkpoint and every vehicle is settled once", async () => {
     const proc = child(t.url, DAY);
-    // Mid-run: its row is there, 'running', and it reads as running (its process holds the run's lock).
-    const running = await until("the child's run to start", async () => (await runsOf(DAY)).find((r) => r.status === "running"), 60_000);
-    expect(running).toMatchObject({ localDay: DAY, triggeredBy: "child process", finishedAt: null, error: null });
-    await Bun.sleep(300);
-    expect((await runsOf(DAY)).find((r) => r.id === running.id)?.status).toBe("running");
+    // Mid-run: its row is there, 'running', with progress, and it reads as running (its process holds the run's lock).
+    const running = await until(
+      "the child's run to commit some of the day",
+      async () => (await runsOf(DAY)).find((r) => r.status === "running" && r.passagesDone > 0),
+      60_000,
+    );
+    expect(running).toMatchObject({ localDay: DAY, triggeredBy: "child process", finishedAt: null, error: null, passagesTotal: VEHICLES * PER_VEHICLE });
     proc.kill("SIGKILL");
     expect(await proc.exited).not.toBe(0);
 
@@ -79,30 +86,45 @@ describe("a settlement run whose process dies", () => {
       60_000,
     );
     expect(dead).toMatchObject({ status: "failed", error: expect.stringContaining("abandoned") });
-    // Nothing of the killed run was kept: the day is one transaction.
-    expect(await t.db.one("select count(*)::int as n from settlements")).toEqual({ n: 0 });
-    expect(await t.db.one("select count(*)::int as n from ledger_entries")).toEqual({ n: 0 });
+    // What it committed stays, consistent with its progress: whole vehicles, each with its one toll.
+    const kept = await t.db.one<{ settlements: number; tolls: number; passages: number }>(
+      `select count(*)::int as settlements, (select count(*)::int from ledger_entries where kind = 'toll') as tolls, coalesce(sum(passages), 0)::int as passages
+         from settlements`,
+    );
+    expect(kept.settlements).toBeGreaterThan(0);
+    expect(kept.settlements).toBeLessThan(VEHICLES);
+    expect(kept).toEqual({ settlements: dead.vehicles, tolls: dead.vehicles, passages: dead.passagesDone });
 
-    // The day can be run again, and completes.
-    const svc = new SettlementService(t.db, { timeZone: "Asia/Taipei" });
+    // Run again: it resumes after the killed run's checkpoint and completes the day.
+    const svc = new SettlementService(t.db, { timeZone: "Asia/Taipei", fetchPassages: 2000 });
     const started = performance.now();
     const r = await svc.runDay(DAY, { triggeredBy: "after the kill" });
     const elapsedMs = performance.now() - started;
-    expect(r).toMatchObject({ vehicles: VEHICLES, created: VEHICLES, revised: 0 });
-    expect(await t.db.one("select count(*)::int as n from ledger_entries where kind = 'toll'")).toEqual({ n: VEHICLES });
+    expect(r).toMatchObject({ resumedFrom: running.id, vehicles: VEHICLES - kept.settlements, created: VEHICLES - kept.settlements, revised: 0 });
+    // Every vehicle settled exactly once, with exactly one toll entry, and every passage counted once.
+    expect(
+      await t.db.one(
+        `select count(*)::int as settlements, count(distinct vehicle_key)::int as vehicles, sum(passages)::int as passages,
+                (select count(*)::int from ledger_entries where kind = 'toll') as tolls,
+                (select count(distinct settlement_id)::int from ledger_entries where kind = 'toll') as settled
+           from settlements`,
+      ),
+    ).toEqual({ settlements: VEHICLES, vehicles: VEHICLES, passages: VEHICLES * PER_VEHICLE, tolls: VEHICLES, settled: VEHICLES });
     const runs = await runsOf(DAY);
-    expect(runs.map((x) => [x.id, x.status])).toEqual([
-      [r.runId, "done"],
-      [running.id, "failed"],
+    expect(runs.map((x) => [x.id, x.status, x.resumedFrom])).toEqual([
+      [r.runId, "done", running.id],
+      [running.id, "failed", null],
     ]);
     // The new run also wrote the abandoned one down as failed (not only the read that shows it so).
     expect(await t.db.one("select status, error from settlement_runs where id = $1", [running.id])).toEqual({
       status: "failed",
       error: expect.stringContaining("abandoned"),
     });
+    // A full run afterwards changes nothing: the day's money is complete.
+    expect(await svc.runDay(DAY, { triggeredBy: "check" })).toMatchObject({ resumedFrom: null, vehicles: VEHICLES, unchanged: VEHICLES, created: 0 });
 
     // Durations are real: from the run's start to its commit, not ~0 (now() is the transaction's start).
-    const done = runs[0]!;
+    const done = runs[0]!; // the resumed run
     const recordedMs = Date.parse(done.finishedAt!) - Date.parse(done.startedAt);
     expect(recordedMs).toBeGreaterThan(elapsedMs * 0.5);
     expect(recordedMs).toBeLessThanOrEqual(elapsedMs + 50);

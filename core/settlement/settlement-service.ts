@@ -1,12 +1,11 @@
 import type { Database, Queryable } from "../db/database.ts";
 import { TollwayError } from "../errors/tollway-error.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
-import { priceDay, type DailyToll } from "../tariff/daily-toll.ts";
+import { priceDay } from "../tariff/daily-toll.ts";
 import { isLocalDay, LocalCalendar } from "../time/local-time.ts";
 import { TariffCatalog } from "../tariff/tariff-catalog.ts";
-import { plateKey } from "../vehicle/vehicle-class.ts";
-import { postToAccounts, type LedgerPosting } from "./ledger.ts";
-import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills.ts";
+import { type DayVehicle, streamDayVehicles } from "./day-vehicles.ts";
+import { addCounts, noCounts, settleVehicles, type ExistingSettlement, type PricedVehicle, type SettleCounts } from "./settle-vehicles.ts";
 
 /**
  * Daily settlement: for one LOCAL day, one settlements row per vehicle (vehicle_key = tag id, or
@@ -20,29 +19,35 @@ import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills
  * - re-running a day recomputes every vehicle; an unchanged result writes nothing;
  * - a changed result (late passages, a corrected tariff) updates the row with revision + 1 and posts
  *   only the difference as a 'toll_adjustment' entry (or re-rates the plate bill).
- * Runs of the same day are serialised by a transaction-scoped advisory lock; the whole day commits
- * or nothing does. Each run leaves a settlement_runs row (status, counts, error, real start and end).
- * A run whose process dies mid-run rolls back; its row, still 'running', is shown as failed
- * ("abandoned") as soon as its connection is gone (its session lock is released with it), and the next
- * run of any day records it so. The day can simply be run again. (Embedded PGlite: see runDay.)
+ *
+ * Bounded memory: the day's passages stream from a server-side cursor in vehicle-key order
+ * (day-vehicles.ts); each range of vehicles commits in its own transaction together with the run's
+ * progress and checkpoint (the last key settled), so at most two ranges are in memory (one priced
+ * while the previous one is written). Runs of the same day are serialised by a session advisory lock
+ * on the day. A run whose process dies keeps what it committed; its row, still 'running', is shown as
+ * failed ("abandoned") as soon as its connection is gone (its session locks go with it), and the next
+ * run of the day resumes after its checkpoint (resumed_from names it). Each run leaves a
+ * settlement_runs row (status, progress, counts, error, real start and end).
  */
-export interface SettlementRunResult {
+export interface SettlementRunResult extends SettleCounts {
   runId: number;
   localDay: string;
-  vehicles: number;
-  created: number;
-  revised: number;
-  unchanged: number;
-  payableTenths: number;
-  adjustments: number;
-  adjustmentTenths: number;
-  plateBills: number;
+  /** Passages this run read (a resumed run: those after its checkpoint). */
+  passages: number;
+  /** The failed run whose checkpoint this run resumed after, if any. */
+  resumedFrom: number | null;
 }
 
 export interface RunOptions {
   triggeredBy: string;
-  /** Called inside the day's transaction after all writes, before it commits (the gateway records its audit row here). */
-  beforeCommit?: (tx: Queryable, result: SettlementRunResult) => Promise<void>;
+  /** Aborted: the run stops between two key ranges, as failed, and the next run resumes after its checkpoint. */
+  signal?: AbortSignal;
+}
+
+/** A started run: its id (its row exists, 'running'), and its end. */
+export interface StartedRun {
+  runId: number;
+  done: Promise<SettlementRunResult>;
 }
 
 export interface SettlementServiceOptions {
@@ -50,32 +55,15 @@ export interface SettlementServiceOptions {
   logger?: Logger;
   /** Decides which days are over; tests pin it. */
   clock?: () => Date;
-}
-
-interface PassageRow extends Record<string, unknown> {
-  ts: Date;
-  gantry_id: string;
-  tag_id: string | null;
-  plate: string | null;
-  vehicle_class: number;
-  account_id: number | null;
-}
-
-interface SettlementRow extends Record<string, unknown> {
-  id: number;
-  vehicle_key: string;
-  account_id: number | null;
-  plate: string | null;
-  tariff_id: number | null;
-  vehicle_class: number;
-  passages: number;
-  posted_total_tenths: number;
-  free_tenths: number;
-  long_discount_tenths: number;
-  special_discount_tenths: number;
-  single_rate_day: boolean;
-  payable_tenths: number;
-  revision: number;
+  /** Passages fetched from the day's cursor at a time (a key range is the vehicles they complete); default 50 000. */
+  fetchPassages?: number;
+  /**
+   * 2 (default): the cursor reads on a second connection while the run's connection writes range by
+   * range. 1: for a server that takes one connection at a time (the PGlite TimescaleDB test server):
+   * the day is read and written in one transaction on the run's connection, so a killed run resumes
+   * nothing (it rolls back whole), still in bounded memory.
+   */
+  connections?: 1 | 2;
 }
 
 const LOCK_NAMESPACE = 7_462_250;
@@ -92,6 +80,8 @@ export class SettlementService {
   private readonly calendar: LocalCalendar;
   private readonly logger: Logger;
   private readonly clock: () => Date;
+  private readonly fetchPassages: number;
+  private readonly connections: 1 | 2;
 
   constructor(
     private readonly db: Database,
@@ -100,237 +90,169 @@ export class SettlementService {
     this.calendar = new LocalCalendar(opts.timeZone);
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? (() => new Date());
+    this.fetchPassages = opts.fetchPassages ?? 50_000;
+    this.connections = opts.connections ?? 2;
   }
 
+  /** Settles (or re-rates) one day and waits for the end of the run. */
   async runDay(day: string, opts: RunOptions): Promise<SettlementRunResult> {
+    return (await this.start(day, opts)).done;
+  }
+
+  /**
+   * Starts a run of one day: resolves once its row exists ('running', readable by id), while the run
+   * goes on (`done`). A bad or unfinished day is refused here, before any row.
+   */
+  async start(day: string, opts: RunOptions): Promise<StartedRun> {
     if (!isLocalDay(day))
       throw new TollwayError("bad_request", `not a calendar day: ${day}`, { fields: [{ field: "body.day", message: "must be YYYY-MM-DD" }] });
-    const { start, end } = this.calendar.dayBounds(day);
+    const { end } = this.calendar.dayBounds(day);
     if (end.getTime() > this.clock().getTime()) {
       throw new TollwayError("unprocessable", `${day} is not over yet in ${this.calendar.timeZone}; a day is settled after its local midnight`, {
         fields: [{ field: "body.day", message: "day not over yet" }],
       });
     }
+    let started!: (id: number) => void;
+    let failedToStart!: (e: unknown) => void;
+    const runId = new Promise<number>((resolve, reject) => {
+      started = resolve;
+      failedToStart = reject;
+    });
+    const done = this.run(day, opts, started);
+    done.catch(failedToStart);
+    return { runId: await runId, done };
+  }
+
+  private async reap(q: Queryable): Promise<void> {
+    const reaped = await q.query<{ id: number }>(
+      `update settlement_runs r set status = 'failed', error = $1, finished_at = clock_timestamp() where r.status = 'running' and ${OWNER_GONE} returning id`,
+      [ABANDONED],
+    );
+    if (reaped.length > 0) this.logger.warn("settlement: runs abandoned by their process marked failed", { runIds: reaped.map((r) => r.id) });
+  }
+
+  private run(day: string, opts: RunOptions, started: (id: number) => void): Promise<SettlementRunResult> {
     // The run's session holds the advisory lock (RUN_LOCK, id) from before its row exists until it
     // ends, and its row is written first, so a run shows as 'running' while it runs; a dead process's
     // connection drops the lock, which is how its row is known to be abandoned.
     return this.db.session(async (s) => {
       const { id } = await s.one<{ id: number }>("select nextval(pg_get_serial_sequence('settlement_runs', 'id')) as id");
-      const begin = async (q: Queryable) => {
-        await q.query("insert into settlement_runs (id, local_day, triggered_by, started_at) values ($1, $2::date, $3, clock_timestamp())", [
+      await s.query("select pg_advisory_lock($1, $2::int)", [RUN_LOCK, id]);
+      try {
+        await s.query("insert into settlement_runs (id, local_day, triggered_by, started_at) values ($1, $2::date, $3, clock_timestamp())", [
           id,
           day,
           opts.triggeredBy,
         ]);
-        const reaped = await q.query<{ id: number }>(
-          `update settlement_runs r set status = 'failed', error = $1, finished_at = clock_timestamp() where r.status = 'running' and ${OWNER_GONE} returning id`,
-          [ABANDONED],
-        );
-        if (reaped.length > 0) this.logger.warn("settlement: runs abandoned by their process marked failed", { runIds: reaped.map((r) => r.id) });
-      };
-      await s.query("select pg_advisory_lock($1, $2::int)", [RUN_LOCK, id]);
-      await begin(s).catch(async (e) => {
+        await this.reap(s);
+      } catch (e) {
         await s.query("select pg_advisory_unlock($1, $2::int)", [RUN_LOCK, id]).catch(() => undefined);
         throw e;
-      });
-      const started = performance.now();
+      }
+      started(id);
+      const t0 = performance.now();
+      let dayLocked = false;
       try {
-        const result = await s.tx(async (tx) => {
-          await tx.query("select pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, day]);
-          const r = await this.settle(tx, id, day, start, end);
-          // clock_timestamp(): now() is the transaction's start, which would make every run last ~0 s.
-          await tx.query(
-            "update settlement_runs set status = 'done', vehicles = $2, payable_tenths = $3, adjustments = $4, finished_at = clock_timestamp() where id = $1",
-            [id, r.vehicles, r.payableTenths, r.adjustments],
-          );
-          await opts.beforeCommit?.(tx, r);
-          return r;
-        });
-        this.logger.info("settlement: day settled", { ...result, ms: Math.round(performance.now() - started) });
+        await s.query("select pg_advisory_lock($1, hashtext($2))", [LOCK_NAMESPACE, day]);
+        dayLocked = true;
+        const result = await this.settle(s, id, day, opts.signal);
+        // clock_timestamp(): now() would be the statement's start.
+        await s.query("update settlement_runs set status = 'done', finished_at = clock_timestamp() where id = $1", [id]);
+        this.logger.info("settlement: day settled", { ...result, ms: Math.round(performance.now() - t0) });
         return result;
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         await this.db
-          .query(
-            `insert into settlement_runs (id, local_day, triggered_by, status, error, finished_at) values ($1, $2::date, $3, 'failed', $4, clock_timestamp())
-             on conflict (id) do update set status = 'failed', error = excluded.error, finished_at = excluded.finished_at`,
-            [id, day, opts.triggeredBy, message],
-          )
+          .query("update settlement_runs set status = 'failed', error = $2, finished_at = clock_timestamp() where id = $1", [id, message])
           .catch(() => undefined);
         this.logger.error("settlement: run failed", { day, runId: id, err: message });
         throw e;
       } finally {
+        if (dayLocked) await s.query("select pg_advisory_unlock($1, hashtext($2))", [LOCK_NAMESPACE, day]).catch(() => undefined);
         await s.query("select pg_advisory_unlock($1, $2::int)", [RUN_LOCK, id]).catch(() => undefined);
       }
     });
   }
 
-  private async settle(tx: Queryable, runId: number, day: string, start: Date, end: Date): Promise<SettlementRunResult> {
-    // The account at read time when the ingest knew it, else the tag's current account, else (no tag
-    // read) the account of the registered plate.
-    const passages = await tx.query<PassageRow>(
-      `select p.ts, p.gantry_id, p.tag_id, p.plate, p.vehicle_class, coalesce(p.account_id, t.account_id, v.account_id) as account_id
-         from passages p left join tags t on t.id = p.tag_id
-         left join vehicles v on p.tag_id is null and v.plate = p.plate
-        where p.ts >= $1 and p.ts < $2
-        order by p.ts, p.id`,
-      [start, end],
+  /** Under the day's lock: resume after a failed predecessor's checkpoint, stream the day, commit range by range. */
+  private async settle(
+    s: Queryable & { tx<R>(f: (tx: Queryable) => Promise<R>): Promise<R> },
+    runId: number,
+    day: string,
+    signal: AbortSignal | undefined,
+  ): Promise<SettlementRunResult> {
+    const { start, end } = this.calendar.dayBounds(day);
+    // A predecessor that died while holding the day's lock is gone now: write it down before looking.
+    await this.reap(s);
+    const previous = await s.maybeOne<{ id: number; status: string; resume_key: string | null }>(
+      "select id, status, resume_key from settlement_runs where local_day = $1::date and id <> $2 and status <> 'running' order by id desc limit 1",
+      [day, runId],
     );
-    const catalog = new TariffCatalog(tx);
+    const resume = previous?.status === "failed" && previous.resume_key !== null ? previous : undefined;
+    const total = await s.one<{ n: number }>(`select count(*)::bigint as n from passages p where p.ts >= $1 and p.ts < $2`, [start, end]);
+    await s.query("update settlement_runs set passages_total = $2, resume_key = $3, resumed_from = $4 where id = $1", [
+      runId,
+      total.n,
+      resume?.resume_key ?? null,
+      resume?.id ?? null,
+    ]);
+    if (resume) this.logger.info("settlement: resuming after a failed run's checkpoint", { day, runId, resumedFrom: resume.id });
+
+    const catalog = new TariffCatalog(s);
     const tariffs = await catalog.tariffsFor(start, end);
     const special = await catalog.specialDays(day, day);
-    const existing = new Map(
-      (
-        await tx.query<SettlementRow>(
-          `select id, vehicle_key, account_id, plate, tariff_id, vehicle_class, passages, posted_total_tenths, free_tenths,
-                  long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, revision
-             from settlements where local_day = $1::date`,
-          [day],
-        )
-      ).map((r) => [r.vehicle_key, r]),
-    );
-    const policy = await tx.one<{ due_days: number }>("select due_days from plate_billing_policy where id");
+    const { due_days: dueDays } = await s.one<{ due_days: number }>("select due_days from plate_billing_policy where id");
 
-    const vehicles = new Map<string, PassageRow[]>();
-    for (const p of passages) {
-      const key = p.tag_id ?? plateKey(p.plate!);
-      let list = vehicles.get(key);
-      if (!list) vehicles.set(key, (list = []));
-      list.push(p);
-    }
-
-    const r: SettlementRunResult = {
-      runId,
-      localDay: day,
-      vehicles: vehicles.size,
-      created: 0,
-      revised: 0,
-      unchanged: 0,
-      payableTenths: 0,
-      adjustments: 0,
-      adjustmentTenths: 0,
-      plateBills: 0,
-    };
-    const fresh: { key: string; toll: DailyToll; tagId: string | null; plate: string | null; accountId: number | null }[] = [];
-    const changed: { old: SettlementRow; toll: DailyToll; tagId: string | null; plate: string | null }[] = [];
-    for (const [key, list] of vehicles) {
-      const toll = priceDay(
-        list.map((p) => ({ ts: p.ts, gantryId: p.gantry_id, vehicleClass: p.vehicle_class })),
-        tariffs,
-        special,
-        this.calendar,
-      );
-      r.payableTenths += toll.payableTenths;
-      const tagId = list[0]!.tag_id;
-      const plate = list.find((p) => p.plate)?.plate ?? null;
-      const old = existing.get(key);
-      if (!old) {
-        // A registered plate read without its tag is charged to its account; unregistered plates are billed.
-        const accountId = list.find((p) => p.account_id !== null)?.account_id ?? null;
-        fresh.push({ key, toll, tagId, plate, accountId });
-      } else if (sameResult(old, toll)) {
-        r.unchanged++;
-      } else {
-        changed.push({ old, toll, tagId, plate });
-      }
-    }
-
-    const postings: LedgerPosting[] = [];
-    if (fresh.length) {
-      const cols = (f: (x: (typeof fresh)[number]) => unknown) => fresh.map(f);
-      const ids = await tx.query<{ id: number; vehicle_key: string }>(
-        `insert into settlements (local_day, vehicle_key, tag_id, plate, account_id, vehicle_class, tariff_id, passages, posted_total_tenths,
-                                  free_tenths, long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, run_id)
-         select $1::date, * , $15::bigint from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::int[],
-                                    $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[])
-         returning id, vehicle_key`,
-        [day, cols((x) => x.key), cols((x) => x.tagId), cols((x) => x.plate), cols((x) => x.accountId), ...tollArrays(fresh.map((x) => x.toll)), runId],
-      );
-      const idOf = new Map(ids.map((x) => [x.vehicle_key, x.id]));
-      r.created = fresh.length;
-      const bills: NewPlateBill[] = [];
-      for (const f of fresh) {
-        const settlementId = idOf.get(f.key)!;
-        if (f.accountId !== null) {
-          postings.push({ accountId: f.accountId, kind: "toll", amountTenths: -f.toll.payableTenths, settlementId, description: `toll ${day}` });
-        } else if (!f.tagId && f.plate && f.toll.payableTenths > 0) {
-          bills.push({ plate: f.plate, settlementId, vehicleClass: f.toll.vehicleClass, tollTenths: f.toll.payableTenths });
-        }
-      }
-      r.plateBills += await createPlateBills(tx, day, policy.due_days, bills);
-    }
-
-    if (changed.length) {
-      const cols = (f: (x: (typeof changed)[number]) => unknown) => changed.map(f);
+    const counts = noCounts();
+    let passages = 0;
+    const range = { day, start, end, afterKey: resume?.resume_key ?? null, fetchRows: this.fetchPassages };
+    const price = (vehicles: DayVehicle[]): PricedVehicle[] =>
+      vehicles.map((v) => ({
+        key: v.key,
+        tagId: v.tagId,
+        plate: v.plate,
+        accountId: v.accountId,
+        toll: priceDay(v.passages, tariffs, special, this.calendar),
+      }));
+    /** One range's writes and the run's progress and checkpoint, in the caller's transaction. */
+    const settleRange = async (tx: Queryable, priced: PricedVehicle[], n: number, existing: ExistingSettlement[]) => {
+      const c = await settleVehicles(tx, { day, runId, dueDays }, priced, existing);
       await tx.query(
-        `update settlements s set vehicle_class = u.vehicle_class, tariff_id = u.tariff_id, passages = u.passages,
-                posted_total_tenths = u.posted, free_tenths = u.free, long_discount_tenths = u.long, special_discount_tenths = u.special,
-                single_rate_day = u.single_rate, payable_tenths = u.payable, revision = s.revision + 1, run_id = $11, computed_at = now()
-           from unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::boolean[], $10::bigint[])
-                as u(id, vehicle_class, tariff_id, passages, posted, free, long, special, single_rate, payable)
-          where s.id = u.id`,
-        [cols((x) => x.old.id), ...tollArrays(changed.map((x) => x.toll)), runId],
+        `update settlement_runs set vehicles = vehicles + $2, passages_done = passages_done + $3, created = created + $4, revised = revised + $5,
+                unchanged = unchanged + $6, payable_tenths = payable_tenths + $7, adjustments = adjustments + $8,
+                adjustment_tenths = adjustment_tenths + $9, plate_bills = plate_bills + $10, resume_key = $11
+          where id = $1`,
+        [runId, c.vehicles, n, c.created, c.revised, c.unchanged, c.payableTenths, c.adjustments, c.adjustmentTenths, c.plateBills, priced.at(-1)!.key],
       );
-      r.revised = changed.length;
-      for (const { old, toll, tagId, plate } of changed) {
-        const diff = toll.payableTenths - old.payable_tenths;
-        if (diff === 0) continue;
-        r.adjustments++;
-        r.adjustmentTenths += diff;
-        if (old.account_id !== null) {
-          postings.push({
-            accountId: old.account_id,
-            kind: "toll_adjustment",
-            amountTenths: -diff,
-            settlementId: old.id,
-            description: `re-rated toll ${day}, revision ${old.revision + 1}`,
-          });
-        } else if (!tagId && plate) {
-          // Re-rated plate bills are few: one at a time, with their history.
-          if (
-            await billPlateDay(tx, {
-              plate,
-              day,
-              settlementId: old.id,
-              vehicleClass: toll.vehicleClass,
-              tollTenths: toll.payableTenths,
-              dueDays: policy.due_days,
-            })
-          )
-            r.plateBills++;
-        }
-      }
+      addCounts(counts, c);
+      passages += n;
+    };
+    const stopIfAsked = () => {
+      if (signal?.aborted) throw new TollwayError("unprocessable", "stopped before the end of the day: the next run resumes after its checkpoint");
+    };
+    if (this.connections === 1) {
+      await s.tx((tx) =>
+        streamDayVehicles(tx, range, async (vehicles, n, existing) => {
+          stopIfAsked();
+          await settleRange(tx, price(vehicles), n, existing);
+        }),
+      );
+      return { runId, localDay: day, passages, resumedFrom: resume?.id ?? null, ...counts };
     }
-    await postToAccounts(tx, postings);
-    return r;
+    // One range is written (on the run's session, a transaction each) while the next one is read and priced.
+    let writing: Promise<void> = Promise.resolve();
+    await this.db.session((reader) =>
+      reader.tx((rtx) =>
+        streamDayVehicles(rtx, range, async (vehicles, n, existing) => {
+          const priced = price(vehicles);
+          await writing;
+          stopIfAsked();
+          writing = s.tx((tx) => settleRange(tx, priced, n, existing));
+          writing.catch(() => undefined);
+        }).finally(() => writing),
+      ),
+    );
+    await writing;
+    return { runId, localDay: day, passages, resumedFrom: resume?.id ?? null, ...counts };
   }
-}
-
-/** The priced columns of settlements as unnest arrays, in the column order both writes use. */
-function tollArrays(tolls: readonly DailyToll[]): unknown[][] {
-  return [
-    tolls.map((t) => t.vehicleClass),
-    tolls.map((t) => t.tariffId),
-    tolls.map((t) => t.passages),
-    tolls.map((t) => t.postedTotalTenths),
-    tolls.map((t) => t.freeTenths),
-    tolls.map((t) => t.longDiscountTenths),
-    tolls.map((t) => t.specialDiscountTenths),
-    tolls.map((t) => t.singleRateDay),
-    tolls.map((t) => t.payableTenths),
-  ];
-}
-
-function sameResult(old: SettlementRow, t: DailyToll): boolean {
-  return (
-    old.payable_tenths === t.payableTenths &&
-    old.posted_total_tenths === t.postedTotalTenths &&
-    old.passages === t.passages &&
-    old.free_tenths === t.freeTenths &&
-    old.long_discount_tenths === t.longDiscountTenths &&
-    old.special_discount_tenths === t.specialDiscountTenths &&
-    old.single_rate_day === t.singleRateDay &&
-    old.tariff_id === t.tariffId &&
-    old.vehicle_class === t.vehicleClass
-  );
 }

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../../core/config/config.ts";
 import type { Database } from "../../core/db/database.ts";
 import type { Logger } from "../../core/log/logger.ts";
+import type { SettlementJobs } from "../../core/settlement/settlement-jobs.ts";
 import type { WorkerLpSolver } from "../../control/greenwave/lp-solver.ts";
 import type { CorridorService } from "../../control/signals/corridor-service.ts";
 import type { SignalPlanService } from "../../control/signals/plan-service.ts";
@@ -32,6 +33,8 @@ export interface GatewayDeps extends AppDeps {
   apiKeys: ApiKeyService;
   metrics: GatewayMetrics;
   signals: SignalServices;
+  /** Settlement runs started by POST /v1/settlements/run; stopped with the app. */
+  settlementJobs: SettlementJobs;
 }
 
 export interface AppEnv {

@@ -102,9 +102,6 @@ export interface TripLeg {
   postedTenths: number;
 }
 
-/** The first time window of a search without a vehicle; later ones are 4x wider each. */
-const WINDOW_MS = 3_600_000;
-
 export class PassageService {
   constructor(
     private readonly db: Queryable,
@@ -112,39 +109,16 @@ export class PassageService {
   ) {}
 
   async search(f: PassageFilter): Promise<{ items: Passage[]; next: { tsUs: number; id: number } | null }> {
-    const byVehicle = f.tagId !== undefined || f.plate !== undefined || f.accountId !== undefined;
-    const rows = byVehicle ? await this.newest(f, f.limit + 1) : await this.newestByWindows(f);
+    // The route asks for a vehicle (hash indexes on tag and plate) or a gantry (the (gantry_id, ts) b-tree, sql/643).
+    const rows = await this.newest(f, f.limit + 1);
     const more = rows.length > f.limit;
     const page = more ? rows.slice(0, f.limit) : rows;
     const last = page.at(-1);
     return { items: page.map(toPassage), next: more && last ? { tsUs: last.ts_us, id: last.id } : null };
   }
 
-  /**
-   * Without a vehicle, the newest passages of a gantry are read in time windows going back from
-   * `to` (or the cursor, or now): the ts index is BRIN (sql/120), which finds a time range cheaply
-   * but cannot return rows in order. Windows grow 4x (1 h, 4 h, 16 h, ...) until the page is full,
-   * `from` is reached, or no older passage exists.
-   */
-  private async newestByWindows(f: PassageFilter): Promise<PassageRow[]> {
-    const want = f.limit + 1;
-    const top = Math.min(f.to?.getTime() ?? Number.POSITIVE_INFINITY, f.after ? Math.floor(f.after.tsUs / 1000) + 1 : Number.POSITIVE_INFINITY);
-    const anchor = Number.isFinite(top) ? top : Date.now();
-    const rows: PassageRow[] = [];
-    let upper: Date | undefined;
-    for (let width = WINDOW_MS; ; width *= 4) {
-      const lower = new Date(anchor - width);
-      const floor = f.from !== undefined && f.from >= lower;
-      rows.push(...(await this.newest(f, want - rows.length, { from: floor ? f.from : lower, to: upper })));
-      if (rows.length >= want || floor) return rows;
-      const older = await this.db.maybeOne("select 1 from passages where ts < $1 limit 1", [lower]);
-      if (!older) return rows;
-      upper = lower;
-    }
-  }
-
-  /** One query, newest first; `window` narrows the time range further ([from, to)). */
-  private newest(f: PassageFilter, limit: number, window: { from?: Date; to?: Date | undefined } = {}) {
+  /** One query, newest first. */
+  private newest(f: PassageFilter, limit: number) {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => {
@@ -158,8 +132,6 @@ export class PassageService {
     if (f.gantryId !== undefined) where.push(`gantry_id = ${p(f.gantryId)}`);
     if (f.from !== undefined) where.push(`ts >= ${p(f.from)}`);
     if (f.to !== undefined) where.push(`ts < ${p(f.to)}`);
-    if (window.from !== undefined) where.push(`ts >= ${p(window.from)}`);
-    if (window.to !== undefined) where.push(`ts < ${p(window.to)}`);
     if (f.after) where.push(`(ts, id) < (timestamptz 'epoch' + ${p(f.after.tsUs)} * interval '1 microsecond', ${p(f.after.id)})`);
     return this.db.query<PassageRow>(
       `select ${cols("")} from passages ${where.length ? `where ${where.join(" and ")}` : ""} order by ts desc, id desc limit ${p(limit)}`,

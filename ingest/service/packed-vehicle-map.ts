@@ -64,6 +64,8 @@ export class PackedVehicleMap {
   private rows: Int32Array;
   private mask: number;
   private count = 0;
+  /** Times the table doubled (each rehashes every key at once: ~1 s at 8 M keys). */
+  grows = 0;
   private readonly other = new Map<string, Vehicle>();
   private readonly key = new Int32Array(4);
 
@@ -131,6 +133,7 @@ export class PackedVehicleMap {
   }
 
   private grow(): void {
+    this.grows++;
     const old = this.rows;
     const slots = (this.mask + 1) * 2;
     const rows = new Int32Array(slots * ROW);

@@ -53,19 +53,22 @@ export async function writePassages(tx: Queryable, plan: GroupPlan): Promise<voi
  * Adds merged antenna reads to passages stored earlier. Each is found through the tag or plate hash
  * index (the ts index is BRIN: an equality on ts alone reads a range of pages), one probe per
  * passage (lateral, limit 1) whatever the statistics say: on a table or chunk not analysed yet, a
- * plain join is planned as a full scan. The row is updated by (tableoid, ctid), since a ctid repeats
- * across TimescaleDB chunks; that is safe because only the ingest updates passages, and a group's
+ * plain join is planned as a full scan. The row is then updated by its id with its tag or plate,
+ * gantry and time (the same hash-index probe, and the time picks its TimescaleDB chunk). Not by
+ * ctid: TimescaleDB refuses any query naming ctid on a hypertable with a compressed chunk, and the
+ * policy compresses chunks after 7 days (test/timescale-compression.timescale.test.ts). A passage id
+ * is unique in practice (one identity sequence); only the ingest updates passages, and a group's
  * merges run after the previous group has committed and while it holds the gantry's claim (no other
  * instance writes the gantry meanwhile).
  */
 async function mergeStored(tx: Queryable, refs: readonly PassageRef[], by: "tag" | "plate"): Promise<void> {
   if (!refs.length) return;
-  const find = by === "tag" ? "q.tag_id = u.k" : "q.plate = u.k and q.tag_id is null";
+  const find = (a: string, k: string) => (by === "tag" ? `${a}.tag_id = ${k}` : `${a}.plate = ${k} and ${a}.tag_id is null`);
   await tx.query(
     `update passages p set raw_reads = least(32767, p.raw_reads + t.n)
-       from (select x.o, x.c, u.n from unnest($1::text[], $2::timestamptz[], $3::text[], $4::int[]) u(g, ts, k, n)
-               cross join lateral (select q.tableoid as o, q.ctid as c from passages q where ${find} and q.gantry_id = u.g and q.ts = u.ts limit 1) x) t
-      where p.tableoid = t.o and p.ctid = t.c`,
+       from (select u.g, u.ts, u.k, u.n, x.id from unnest($1::text[], $2::timestamptz[], $3::text[], $4::int[]) u(g, ts, k, n)
+               cross join lateral (select q.id from passages q where ${find("q", "u.k")} and q.gantry_id = u.g and q.ts = u.ts limit 1) x) t
+      where ${find("p", "t.k")} and p.gantry_id = t.g and p.ts = t.ts and p.id = t.id`,
     [refs.map((r) => r.gantry), refs.map((r) => r.ts), refs.map((r) => (by === "tag" ? r.tag : r.plate)), refs.map((r) => r.addStored)],
   );
 }

@@ -127,8 +127,36 @@ describe("VehicleDirectory", () => {
     expect(dir.byPlate("ABC-1234")).toEqual({ accountId: 1, vehicleClass: 32 });
   });
 
+  test("a background reload never stalls the reads: maps sized up front (no rehash), small pages, a yield after each", async () => {
+    let now = 0;
+    const dir = new VehicleDirectory({ fullReloadMs: 60_000, reloadPageRows: 5000, now: () => now });
+    await dir.load(tdb.db);
+    expect(dir.rehashes).toBeGreaterThan(0); // the first load grows its maps from empty
+    now = 60_000;
+    let reloading = true;
+    let turns = 0;
+    const reads = (async () => {
+      while (reloading) {
+        expect(dir.byTag(tag(123))).not.toBeNull();
+        turns++;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    })();
+    await dir.refresh(tdb.db);
+    await dir.whenReloaded();
+    reloading = false;
+    await reads;
+    // 50 000 tags and 20 001 plates in pages of 5 000: at least 15 pages, the reads ran between them.
+    expect(dir.reloadPages).toBeGreaterThanOrEqual(15);
+    expect(turns).toBeGreaterThanOrEqual(dir.reloadPages);
+    expect(dir.rehashes).toBe(0);
+    const held = await tdb.db.one<{ n: number }>("select (select count(*) from tags) + (select count(*) from vehicles) as n");
+    expect(dir.size).toBe(Number(held.n));
+  });
+
   test("options are checked when the directory is built", () => {
     expect(() => new VehicleDirectory({ pageRows: 0 })).toThrow(/pageRows/);
+    expect(() => new VehicleDirectory({ reloadPageRows: 0 })).toThrow(/reloadPageRows/);
     expect(() => new VehicleDirectory({ fullReloadMs: 0 })).toThrow(/fullReloadMs/);
   });
 });

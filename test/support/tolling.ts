@@ -1,6 +1,9 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { loadTollZones } from "../../core/seed/network-data.ts";
 import { DEFAULT_TARIFF } from "../../core/seed/seeder.ts";
+import type { SettlementRunView } from "../../core/settlement/settlement-queries.ts";
+import type { Role } from "../../gateway/http/roles.ts";
+import type { TestGateway } from "./gateway.ts";
 
 /** Fixtures for the tolling integration tests: accounts, tags and passages written straight to the tables. */
 
@@ -58,4 +61,24 @@ export async function insertPassages(q: Queryable, list: readonly PassageFixture
 export function trip(start: string, gantries: readonly string[], v: Omit<PassageFixture, "ts" | "gantryId">): PassageFixture[] {
   const t0 = Date.parse(start);
   return gantries.map((g, i) => ({ ...v, gantryId: g, ts: new Date(t0 + i * 60_000) }));
+}
+
+/**
+ * Settles a day through the API as an operator does: POST /v1/settlements/run answers 202 with the
+ * run's id at once; the run is then followed at its Location until it is no longer 'running'.
+ * Returns the run as GET /v1/settlement-runs/{id} shows it.
+ */
+export async function settleThroughApi(gw: TestGateway, day: string, role: Role = "admin", timeoutMs = 60_000): Promise<SettlementRunView> {
+  const res = await gw.request("/v1/settlements/run", { method: "POST", role, json: { day } });
+  if (res.status !== 202) throw new Error(`POST /v1/settlements/run answered ${res.status}: ${await res.text()}`);
+  const { runId } = (await res.json()) as { runId: number };
+  const location = res.headers.get("location");
+  if (location !== `/v1/settlement-runs/${runId}`) throw new Error(`unexpected Location ${location}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = (await (await gw.request(location, { role: "admin" })).json()) as SettlementRunView;
+    if (run.status !== "running") return run;
+    if (Date.now() > deadline) throw new Error(`settlement run ${runId} still running after ${timeoutMs} ms`);
+    await Bun.sleep(10);
+  }
 }

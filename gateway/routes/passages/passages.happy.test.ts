@@ -76,7 +76,7 @@ describe("passage search", () => {
   });
 
   test("a gantry's passages years, hours and minutes apart (and in the future) page out newest first, with and without a time range", async () => {
-    // The gantry search reads growing time windows back from now (sql/120: the ts index is BRIN).
+    // The gantry search reads the (gantry_id, ts) b-tree newest first (sql/643).
     const gantry = "05F0001N";
     const now = Date.now();
     const offsetsMin = [24 * 60, 5, -1, -30, -59, -61, -240, -241, -3000, -60 * 24 * 45, -60 * 24 * 400, -60 * 24 * 365 * 6];

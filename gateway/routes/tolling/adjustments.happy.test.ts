@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, readJson, type TestGateway } from "../../../test/support/gateway.ts";
-import { createAccount, createTag, insertPassages, keelungToRende, trip } from "../../../test/support/tolling.ts";
+import { createAccount, createTag, insertPassages, keelungToRende, trip, settleThroughApi } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 let account: number;
@@ -17,7 +17,7 @@ beforeAll(async () => {
     ...trip("2024-03-25T08:00:00+08:00", zones, { tagId: TAG, accountId: account }),
     ...trip("2024-03-25T09:00:00+08:00", zones, { plate: "DSP-0001" }),
   ]);
-  await gw.request("/v1/settlements/run", { method: "POST", role: "admin", json: { day: "2024-03-25" } });
+  await settleThroughApi(gw, "2024-03-25");
   settlementId = (await readJson(await gw.request(`/v1/settlements?vehicleKey=${TAG}`, { role: "admin" }))).items[0].id;
 });
 afterAll(async () => gw?.close());

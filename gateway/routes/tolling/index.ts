@@ -12,6 +12,7 @@ import plateBillsEscalate from "./plate-bills-escalate.ts";
 import plateBillsGet from "./plate-bills-get.ts";
 import plateBillsList from "./plate-bills-list.ts";
 import plateBillsPay from "./plate-bills-pay.ts";
+import settlementRunsGet from "./settlement-runs-get.ts";
 import settlementRunsList from "./settlement-runs-list.ts";
 import settlementsGet from "./settlements-get.ts";
 import settlementsList from "./settlements-list.ts";
@@ -43,6 +44,7 @@ export const tollingRoutes: readonly RouteModule[] = [
   settlementsList,
   settlementsGet,
   settlementRunsList,
+  settlementRunsGet,
   plateBillsEscalate,
   plateBillsList,
   plateBillsGet,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, problemOf, readJson, type TestGateway } from "../../../test/support/gateway.ts";
-import { insertPassages, keelungToRende, trip } from "../../../test/support/tolling.ts";
+import { insertPassages, keelungToRende, trip, settleThroughApi } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 let billId: number;
@@ -8,7 +8,7 @@ let billId: number;
 beforeAll(async () => {
   gw = await createTestGateway();
   await insertPassages(gw.testDb.db, trip("2024-03-25T08:00:00+08:00", keelungToRende(), { plate: "ERR-0001" }));
-  await gw.request("/v1/settlements/run", { method: "POST", role: "admin", json: { day: "2024-03-25" } });
+  await settleThroughApi(gw, "2024-03-25");
   billId = (await readJson(await gw.request("/v1/plate-bills?plate=ERR-0001", { role: "admin" }))).items[0].id;
 });
 afterAll(async () => gw?.close());

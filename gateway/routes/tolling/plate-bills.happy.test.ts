@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, readJson, type TestGateway } from "../../../test/support/gateway.ts";
-import { insertPassages, keelungToRende, trip } from "../../../test/support/tolling.ts";
+import { insertPassages, keelungToRende, trip, settleThroughApi } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 let billId: number;
@@ -14,7 +14,7 @@ beforeAll(async () => {
     ...trip("2024-03-26T08:00:00+08:00", zones.slice(0, 30), { plate: PLATE }),
   ]);
   for (const day of ["2024-03-25", "2024-03-26"]) {
-    expect((await gw.request("/v1/settlements/run", { method: "POST", role: "admin", json: { day } })).status).toBe(200);
+    expect(await settleThroughApi(gw, day)).toMatchObject({ status: "done" });
   }
 });
 afterAll(async () => gw?.close());

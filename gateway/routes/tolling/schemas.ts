@@ -65,6 +65,14 @@ export const SettlementRunSchema = z
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
     error: z.string().nullable(),
+    passagesTotal: z.number().int().nullable().openapi({ description: "The day's passages when the run began (null until it holds the day)" }),
+    passagesDone: z.number().int().openapi({ description: "Passages settled so far (progress: passagesDone / passagesTotal)" }),
+    created: z.number().int(),
+    revised: z.number().int(),
+    unchanged: z.number().int(),
+    plateBills: z.number().int(),
+    adjustmentTenths: Tenths,
+    resumedFrom: z.number().int().nullable().openapi({ description: "The failed run whose checkpoint this run resumed after" }),
   })
   .openapi("SettlementRun");
 

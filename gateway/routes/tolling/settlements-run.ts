@@ -1,52 +1,43 @@
 import { z } from "@hono/zod-openapi";
-import { SettlementService } from "../../../core/settlement/settlement-service.ts";
 import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { CUSTOMER_WRITERS } from "../../http/roles.ts";
-import { LocalDay, Tenths } from "./schemas.ts";
+import { LocalDay } from "./schemas.ts";
 
-export const SettlementRunResultSchema = z
+export const SettlementRunStartedSchema = z
   .object({
     runId: z.number().int(),
     localDay: z.string(),
-    vehicles: z.number().int(),
-    created: z.number().int(),
-    revised: z.number().int(),
-    unchanged: z.number().int(),
-    payableTenths: Tenths,
-    adjustments: z.number().int(),
-    adjustmentTenths: Tenths,
-    plateBills: z.number().int(),
+    status: z.literal("running"),
   })
-  .openapi("SettlementRunResult");
+  .openapi("SettlementRunStarted");
 
 export default defineRoute(
   {
     method: "post",
     path: "/v1/settlements/run",
     tags: ["settlement"],
-    summary: "Settle (or re-rate) one local day",
+    summary: "Start settling (or re-rating) one local day",
     description:
+      "Starts a run and answers at once (202) with its id; GET /v1/settlement-runs/{id} (the Location header) shows its status, progress and result. " +
       "One settlement per vehicle per local day; a new one debits its tag account once ('toll') or bills the plate. " +
       "Running a day again changes nothing unless the result changed (late passages, a tariff correction): then the settlement " +
-      "gets revision + 1 and only the difference is posted ('toll_adjustment'). Days are settled after their local midnight.",
+      "gets revision + 1 and only the difference is posted ('toll_adjustment'). Runs of one day follow each other; a run after a failed " +
+      "one resumes after its checkpoint. Days are settled after their local midnight.",
     roles: CUSTOMER_WRITERS,
     request: { body: { content: { "application/json": { schema: z.object({ day: LocalDay }) } } } },
     responses: {
-      200: { description: "What the run did", content: { "application/json": { schema: SettlementRunResultSchema } } },
+      202: { description: "The run has started", content: { "application/json": { schema: SettlementRunStartedSchema } } },
       422: { description: "The day is not over yet" },
     },
   },
   async (c) => {
     const { day } = c.req.valid("json");
-    const { db, config, clock, logger } = c.var.deps;
+    const { db, settlementJobs } = c.var.deps;
     const actor = actorOf(c);
-    const svc = new SettlementService(db, { timeZone: config.tollTimezone, clock, logger });
-    const result = await svc.runDay(day, {
-      triggeredBy: actor.name,
-      beforeCommit: (tx, r) =>
-        recordAudit(tx, actor, { action: "settlement.run", entity: "settlement_run", entityId: r.runId, after: r }).then(() => undefined),
-    });
-    return c.json(result, 200);
+    const runId = await settlementJobs.start(day, actor.name);
+    await recordAudit(db, actor, { action: "settlement.run", entity: "settlement_run", entityId: runId, after: { day } });
+    c.header("location", `/v1/settlement-runs/${runId}`);
+    return c.json({ runId, localDay: day, status: "running" as const }, 202);
   },
 );

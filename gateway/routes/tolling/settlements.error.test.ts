@@ -30,6 +30,7 @@ describe("settlement route errors", () => {
 
   test("unknown settlement 404, bad cursor and filters 400", async () => {
     expect((await problemOf(await gw.request("/v1/settlements/123456", { role: "admin" }))).status).toBe(404);
+    expect((await problemOf(await gw.request("/v1/settlement-runs/123456", { role: "admin" }))).status).toBe(404);
     expect((await problemOf(await gw.request("/v1/settlements?cursor=abc", { role: "admin" }))).fields).toEqual(["query.cursor"]);
     expect((await problemOf(await gw.request("/v1/settlements?accountId=-1", { role: "admin" }))).fields).toEqual(["query.accountId"]);
     expect((await problemOf(await gw.request("/v1/settlement-runs?day=2024-3-1", { role: "admin" }))).fields).toEqual(["query.day"]);

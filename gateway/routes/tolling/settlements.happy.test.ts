@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestGateway, readJson, type TestGateway } from "../../../test/support/gateway.ts";
-import { allClassRates, createAccount, createTag, insertPassages, keelungToRende, trip } from "../../../test/support/tolling.ts";
+import { allClassRates, createAccount, createTag, insertPassages, keelungToRende, settleThroughApi, trip } from "../../../test/support/tolling.ts";
 
 let gw: TestGateway;
 let account: number;
@@ -18,21 +18,28 @@ beforeAll(async () => {
 });
 afterAll(async () => gw?.close());
 
-const run = (day = DAY) => gw.request("/v1/settlements/run", { method: "POST", role: "toll_operator", json: { day } });
+const run = (day = DAY) => settleThroughApi(gw, day, "toll_operator");
 
 describe("settlement routes", () => {
-  test("POST /v1/settlements/run settles the day: the official example debits NT$328 once", async () => {
-    const res = await run();
-    expect(res.status).toBe(200);
-    expect(await readJson(res)).toMatchObject({ localDay: DAY, vehicles: 2, created: 2, revised: 0, payableTenths: 3280 });
+  test("POST /v1/settlements/run starts a run (202, its id at once); the run settles the day: the official example debits NT$328 once", async () => {
+    expect(await run()).toMatchObject({
+      localDay: DAY,
+      status: "done",
+      vehicles: 2,
+      created: 2,
+      revised: 0,
+      payableTenths: 3280,
+      passagesTotal: 64,
+      passagesDone: 64,
+    });
     const a = await gw.testDb.db.one<{ balance_tenths: number }>("select balance_tenths from accounts where id = $1", [account]);
     expect(a.balance_tenths).toBe(10_000 - 3280);
-    const audit = await gw.testDb.db.one<{ actor: string; after: { created: number } }>("select actor, after from audit_log where action = 'settlement.run'");
-    expect(audit).toMatchObject({ actor: "test-toll_operator", after: { created: 2 } });
+    const audit = await gw.testDb.db.one<{ actor: string; after: { day: string } }>("select actor, after from audit_log where action = 'settlement.run'");
+    expect(audit).toMatchObject({ actor: "test-toll_operator", after: { day: DAY } });
   });
 
   test("running it again through the API changes nothing", async () => {
-    expect(await readJson(await run())).toMatchObject({ created: 0, revised: 0, unchanged: 2, adjustments: 0 });
+    expect(await run()).toMatchObject({ status: "done", created: 0, revised: 0, unchanged: 2, adjustments: 0 });
     expect((await gw.testDb.db.one<{ n: number }>("select count(*)::int as n from ledger_entries")).n).toBe(1);
   });
 
@@ -64,7 +71,7 @@ describe("settlement routes", () => {
       },
     });
     expect(correction.status).toBe(201);
-    const r = await readJson(await run());
+    const r = await run();
     // Both settlements now name the new tariff (revised); only the tag's amount changed (one adjustment).
     expect(r).toMatchObject({ revised: 2, adjustments: 1 });
     const { items } = await readJson(await gw.request(`/v1/settlements?vehicleKey=${TAG}`, { role: "auditor" }));
