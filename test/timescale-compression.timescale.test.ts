@@ -77,7 +77,7 @@ describe("TimescaleDB compression", () => {
     const first = keelungToRende()[0]!;
     const ts = new Date(at("08:00")).toISOString();
     const ref = { gantry: first, tsMs: Date.parse(ts), ts, tag: TAG, plate: null, rawReads: 3, addStored: 2, stored: true };
-    const plan = { batches: [], storedMerges: [ref], counts: [], laneCounts: [], deadLetters: [], gantryStatus: [] } as unknown as GroupPlan;
+    const plan = { claims: [], batches: [], storedMerges: [ref], counts: [], laneCounts: [], deadLetters: [], gantryStatus: [] } as unknown as GroupPlan;
     await db.tx((tx) => writeOthers(tx, plan));
     expect(await db.one("select raw_reads from passages where tag_id = $1 and gantry_id = $2 and ts = $3", [TAG, first, ts])).toEqual({
       raw_reads: 3,

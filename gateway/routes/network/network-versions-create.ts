@@ -62,6 +62,7 @@ export default defineRoute(
     },
     responses: {
       201: { description: "The new version", content: { "application/json": { schema: NetworkVersionSchema } } },
+      404: { description: "The base version (`basedOn`) does not exist" },
       409: { description: "A version with this code or validFrom exists" },
       422: { description: "The changes do not fit the base version" },
     },
