@@ -4,15 +4,13 @@ import { silentLogger, type Logger } from "../log/logger.ts";
 import { priceDay, type DailyToll } from "../tariff/daily-toll.ts";
 import { isLocalDay, LocalCalendar } from "../time/local-time.ts";
 import { TariffCatalog } from "../tariff/tariff-catalog.ts";
-import { plateKey } from "../vehicle/vehicle-class.ts";
 import { postToAccounts, type LedgerPosting } from "./ledger.ts";
 import { billPlateDay, createPlateBills, type NewPlateBill } from "./plate-bills.ts";
 
 /**
- * Daily settlement: for one LOCAL day, one settlements row per vehicle (vehicle_key = tag id, or
- * 'plate:' || plate when the passages have no tag), priced by the tariff engine. Passages without a
- * tag whose plate is registered (vehicles) are charged to that account like a tag; only unregistered
- * plates get plate bills.
+ * Daily settlement: for one LOCAL day, one settlements row per vehicle (vehicle_key: the vehicle the
+ * ingest resolved each read to, README "Vehicle identity"), priced by the tariff engine. A vehicle
+ * with an account is charged to it; without one it is billed by the plate read.
  *
  * Exactly-once money:
  * - a new settlement posts ONE 'toll' ledger entry (a unique index on (settlement_id, kind='toll')
@@ -53,6 +51,7 @@ export interface SettlementServiceOptions {
 }
 
 interface PassageRow extends Record<string, unknown> {
+  vehicle_key: string;
   ts: Date;
   gantry_id: string;
   tag_id: string | null;
@@ -169,7 +168,8 @@ export class SettlementService {
     // The account at read time when the ingest knew it, else the tag's current account, else (no tag
     // read) the account of the registered plate.
     const passages = await tx.query<PassageRow>(
-      `select p.ts, p.gantry_id, p.tag_id, p.plate, p.vehicle_class, coalesce(p.account_id, t.account_id, v.account_id) as account_id
+      `select coalesce(p.vehicle_key, p.tag_id, 'plate:' || p.plate) as vehicle_key,
+              p.ts, p.gantry_id, p.tag_id, p.plate, p.vehicle_class, coalesce(p.account_id, t.account_id, v.account_id) as account_id
          from passages p left join tags t on t.id = p.tag_id
          left join vehicles v on p.tag_id is null and v.plate = p.plate
         where p.ts >= $1 and p.ts < $2
@@ -193,7 +193,8 @@ export class SettlementService {
 
     const vehicles = new Map<string, PassageRow[]>();
     for (const p of passages) {
-      const key = p.tag_id ?? plateKey(p.plate!);
+      // The vehicle the ingest resolved the read to (its tag and plate reads alike, README "Vehicle identity").
+      const key = p.vehicle_key;
       let list = vehicles.get(key);
       if (!list) vehicles.set(key, (list = []));
       list.push(p);
@@ -221,7 +222,7 @@ export class SettlementService {
         this.calendar,
       );
       r.payableTenths += toll.payableTenths;
-      const tagId = list[0]!.tag_id;
+      const tagId = list.find((p) => p.tag_id)?.tag_id ?? null;
       const plate = list.find((p) => p.plate)?.plate ?? null;
       const old = existing.get(key);
       if (!old) {
@@ -253,7 +254,8 @@ export class SettlementService {
         const settlementId = idOf.get(f.key)!;
         if (f.accountId !== null) {
           postings.push({ accountId: f.accountId, kind: "toll", amountTenths: -f.toll.payableTenths, settlementId, description: `toll ${day}` });
-        } else if (!f.tagId && f.plate && f.toll.payableTenths > 0) {
+        } else if (f.plate && f.toll.payableTenths > 0) {
+          // Nobody's account: billed by the plate read (an unregistered tag read with a plate too).
           bills.push({ plate: f.plate, settlementId, vehicleClass: f.toll.vehicleClass, tollTenths: f.toll.payableTenths });
         }
       }
@@ -285,7 +287,7 @@ export class SettlementService {
             settlementId: old.id,
             description: `re-rated toll ${day}, revision ${old.revision + 1}`,
           });
-        } else if (!tagId && plate) {
+        } else if (plate) {
           // Re-rated plate bills are few: one at a time, with their history.
           if (
             await billPlateDay(tx, {

@@ -19,6 +19,10 @@ export interface PassageRow {
   readClass: number;
   vehicleClass: number;
   accountId: number | null;
+  /** The resolved vehicle (vehicle-identity.ts). */
+  vehicleKey: string;
+  /** A registered tag read with the plate of another vehicle: kept for review. */
+  identityConflict: boolean;
   tariffId: number | null;
   price: number | null;
   ref: PassageRef;

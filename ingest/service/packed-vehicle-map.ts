@@ -56,7 +56,7 @@ export const packPlate: KeyPacker = (key, out) => {
   return true;
 };
 
-// Row: [length (0: empty slot), word0, word1, word2, vehicle class, account high, account low, unused]
+// Row: [length (0: empty slot), word0, word1, word2, vehicle class, account high, account low, vehicle id (0: none)]
 const ROW = 8;
 const TWO_32 = 4294967296;
 
@@ -88,7 +88,8 @@ export class PackedVehicleMap {
     const r = this.rows;
     const o = this.find(r, this.mask, k);
     if (r[o] === 0) return undefined;
-    return { accountId: r[o + 5]! * TWO_32 + (r[o + 6]! >>> 0), vehicleClass: r[o + 4]! };
+    const vehicleId = r[o + 7]! >>> 0;
+    return { accountId: r[o + 5]! * TWO_32 + (r[o + 6]! >>> 0), vehicleClass: r[o + 4]!, vehicleId: vehicleId === 0 ? null : vehicleId };
   }
 
   set(key: string, vehicle: Vehicle): void {
@@ -111,6 +112,8 @@ export class PackedVehicleMap {
     r[o + 4] = vehicle.vehicleClass;
     r[o + 5] = Math.floor(vehicle.accountId / TWO_32);
     r[o + 6] = vehicle.accountId | 0;
+    // Vehicle ids (bigserial) stay far below 2^32.
+    r[o + 7] = vehicle.vehicleId ?? 0;
   }
 
   /** The row of the key, or the empty row where it would go. */

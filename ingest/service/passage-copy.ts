@@ -18,6 +18,8 @@ export const PASSAGE_COLUMNS = [
   "posted_price_tenths",
   "raw_reads",
   "batch_no",
+  "vehicle_key",
+  "identity_conflict",
 ] as const;
 
 /** Their types, for unnest where the server has no COPY. */
@@ -35,12 +37,29 @@ export const PASSAGE_TYPES = [
   "integer",
   "smallint",
   "bigint",
+  "text",
+  "boolean",
 ];
 
 /** The values of a passage row, in PASSAGE_COLUMNS order (the bench's raw COPY writes the same). */
 export type PassageValues = Pick<
   PassageRow,
-  "ts" | "tsMs" | "gantry" | "tag" | "plate" | "conf" | "lane" | "readClass" | "vehicleClass" | "accountId" | "tariffId" | "price" | "rawReads" | "batch"
+  | "ts"
+  | "tsMs"
+  | "gantry"
+  | "tag"
+  | "plate"
+  | "conf"
+  | "lane"
+  | "readClass"
+  | "vehicleClass"
+  | "accountId"
+  | "tariffId"
+  | "price"
+  | "rawReads"
+  | "batch"
+  | "vehicleKey"
+  | "identityConflict"
 >;
 
 /**
@@ -66,7 +85,7 @@ export function passagesCopyBinary(rows: readonly PassageValues[]): Uint8Array[]
 const BUCKET_ORDER_BLOCK = 20_000;
 
 function writePassage(w: BinaryCopyWriter, p: PassageValues): void {
-  w.row(13);
+  w.row(15);
   w.timestamptzUs(isoTimeMicros(p.ts, p.tsMs));
   w.text(p.gantry);
   if (p.tag === null) w.null();
@@ -87,4 +106,8 @@ function writePassage(w: BinaryCopyWriter, p: PassageValues): void {
   else w.int4(p.price);
   w.int2(p.rawReads);
   w.int8(p.batch);
+  w.text(p.vehicleKey);
+  // null, not false: the column stays sparse (only conflicts are indexed).
+  if (p.identityConflict) w.bool(true);
+  else w.null();
 }

@@ -33,6 +33,8 @@ export async function writePassages(tx: Queryable, plan: GroupPlan): Promise<voi
         p.price,
         p.rawReads,
         p.batch,
+        p.vehicleKey,
+        p.identityConflict ? true : null,
       ]),
     );
 }

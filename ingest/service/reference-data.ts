@@ -27,6 +27,8 @@ export interface TariffPricing {
 export interface Vehicle {
   accountId: number;
   vehicleClass: number;
+  /** The registered vehicle (vehicles.id): of the plate, or the tag's vehicle; null for a tag on no vehicle. */
+  vehicleId: number | null;
 }
 
 /** A stretch of time in which one tariff (or none) is in force. */

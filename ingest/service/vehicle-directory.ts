@@ -28,7 +28,8 @@ interface Snapshot {
   since: string;
 }
 
-type VehicleRow = { k: string; account_id: number; vehicle_class: number };
+type VehicleRow = { k: string; account_id: number; vehicle_class: number; vehicle_id: number | null };
+const toVehicle = (r: VehicleRow): Vehicle => ({ accountId: r.account_id, vehicleClass: r.vehicle_class, vehicleId: r.vehicle_id });
 
 export class VehicleDirectory {
   private current: Snapshot | undefined;
@@ -93,13 +94,13 @@ export class VehicleDirectory {
     const s = this.current;
     const next = await oldestRunning(db);
     const [tags, plates] = await Promise.all([
-      db.query<VehicleRow>("select id as k, account_id, vehicle_class from tags where changed_xid >= $1::xid8", [s.since]),
-      db.query<VehicleRow>("select plate as k, account_id, vehicle_class from vehicles where changed_xid >= $1::xid8", [s.since]),
+      db.query<VehicleRow>("select id as k, account_id, vehicle_class, vehicle_id from tags where changed_xid >= $1::xid8", [s.since]),
+      db.query<VehicleRow>("select plate as k, account_id, vehicle_class, id as vehicle_id from vehicles where changed_xid >= $1::xid8", [s.since]),
     ]);
     // A full reload may have replaced the maps while we waited: its own `since` covers these rows.
     if (this.current !== s) return;
-    for (const r of tags) s.tags.set(r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
-    for (const r of plates) s.plates.set(r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
+    for (const r of tags) s.tags.set(r.k, toVehicle(r));
+    for (const r of plates) s.plates.set(r.k, toVehicle(r));
     s.since = next;
   }
 
@@ -107,8 +108,8 @@ export class VehicleDirectory {
     const since = await oldestRunning(db);
     const tags = new PackedVehicleMap(packHexTag);
     const plates = new PackedVehicleMap(packPlate);
-    await this.readPages(db, "select id as k, account_id, vehicle_class from tags where id > $1 order by id limit $2", tags);
-    await this.readPages(db, "select plate as k, account_id, vehicle_class from vehicles where plate > $1 order by plate limit $2", plates);
+    await this.readPages(db, "select id as k, account_id, vehicle_class, vehicle_id from tags where id > $1 order by id limit $2", tags);
+    await this.readPages(db, "select plate as k, account_id, vehicle_class, id as vehicle_id from vehicles where plate > $1 order by plate limit $2", plates);
     return { tags, plates, since };
   }
 
@@ -116,7 +117,7 @@ export class VehicleDirectory {
   private async readPages(db: Queryable, sql: string, into: PackedVehicleMap): Promise<void> {
     for (let last = ""; ; ) {
       const rows = await db.query<VehicleRow>(sql, [last, this.pageRows]);
-      for (const r of rows) into.set(r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
+      for (const r of rows) into.set(r.k, toVehicle(r));
       if (rows.length < this.pageRows) return;
       last = rows[rows.length - 1]!.k;
     }

@@ -34,7 +34,10 @@ export const SettlementSchema = z
   .object({
     id: z.number().int(),
     localDay: z.string(),
-    vehicleKey: z.string().openapi({ description: "Tag id, or plate:<plate> for vehicles without a tag" }),
+    vehicleKey: z.string().openapi({
+      description:
+        "The vehicle: vehicle:<id> for a registered vehicle (read by tag or plate), plate:<plate> for an unregistered plate, else the tag id (passages stored before sql/661: tag id, or plate:<plate> without a tag)",
+    }),
     tagId: z.string().nullable(),
     plate: z.string().nullable(),
     accountId: z.number().int().nullable(),
