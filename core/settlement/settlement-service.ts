@@ -169,7 +169,9 @@ export class SettlementService {
     // read) the account of the registered plate.
     const passages = await tx.query<PassageRow>(
       `select coalesce(p.vehicle_key, p.tag_id, 'plate:' || p.plate) as vehicle_key,
-              p.ts, p.gantry_id, p.tag_id, p.plate, p.vehicle_class, coalesce(p.account_id, t.account_id, v.account_id) as account_id
+              p.ts, p.gantry_id, p.tag_id, p.plate, p.vehicle_class,
+              -- A resolved passage names its payer (none: billed by plate, e.g. a hotlisted tag's read).
+              case when p.vehicle_key is null then coalesce(p.account_id, t.account_id, v.account_id) else p.account_id end as account_id
          from passages p left join tags t on t.id = p.tag_id
          left join vehicles v on p.tag_id is null and v.plate = p.plate
         where p.ts >= $1 and p.ts < $2

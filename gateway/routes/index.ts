@@ -21,6 +21,7 @@ import tripsGet from "./passages/trips-get.ts";
 import gantriesGet from "./reference/gantries-get.ts";
 import gantriesList from "./reference/gantries-list.ts";
 import tollZonesList from "./reference/toll-zones-list.ts";
+import hotlistHitsList from "./tags/hotlist-hits-list.ts";
 import tagStatusList from "./tags/tag-status-list.ts";
 import tagsGet from "./tags/tags-get.ts";
 import tagsIssue from "./tags/tags-issue.ts";
@@ -62,6 +63,7 @@ export const routeModules: readonly RouteModule[] = [
   accountTagsList,
   tagsStatusChange,
   tagStatusList,
+  hotlistHitsList,
   // passages
   passagesSearch,
   tripsGet,

@@ -112,6 +112,7 @@ export class GroupBuilder {
       batches: [],
       passages: [],
       storedMerges: [],
+      hotlistHits: [],
       counts: [],
       laneCounts: [],
       deadLetters: [],
@@ -370,6 +371,18 @@ export class GroupBuilder {
         batch,
       });
       plan.newRefs.push(ref);
+      if (v.hotlist !== null) {
+        plan.hotlistHits.push({
+          ts: r.ts,
+          gantry,
+          tag: r.tag!,
+          status: v.hotlist,
+          plate: r.plate,
+          ownerAccountId: vehicles.byTag(r.tag!)!.accountId,
+          vehicleKey: v.key,
+          batch,
+        });
+      }
       const bucketMs = tsMs - (((tsMs % FIVE_MIN) + FIVE_MIN) % FIVE_MIN);
       const row = counts.get(bucketMs + cls);
       if (row) row.volume++;

@@ -78,12 +78,25 @@ export interface LaneCountRow {
   plateConfSum: number;
 }
 
+/** A passage of a blocked, lost or stolen tag (sql/662). */
+export interface HotlistHitRow {
+  ts: string;
+  gantry: string;
+  tag: string;
+  status: string;
+  plate: string | null;
+  ownerAccountId: number;
+  vehicleKey: string;
+  batch: number;
+}
+
 export interface GroupPlan {
   replies: { to: IncomingMessage; reply: Tr1Reply }[];
   batches: BatchRow[];
   passages: PassageRow[];
   /** Stored passages that this group merged more antenna reads into. */
   storedMerges: PassageRef[];
+  hotlistHits: HotlistHitRow[];
   counts: CountRow[];
   laneCounts: LaneCountRow[];
   deadLetters: DeadLetterRow[];

@@ -480,6 +480,7 @@ export class IngestService {
     this.m.reads.inc(s.antennaDuplicates, { result: "antenna_duplicate" });
     this.m.reads.inc(s.rejectedReads, { result: "rejected" });
     this.m.passages.inc(plan.passages.length);
+    this.m.hotlistHits.inc(plan.hotlistHits.length);
     for (const [reason, n] of s.rejectReasons) this.m.rejects.inc(n, { reason });
     for (const r of plan.replies) {
       this.m.batches.inc(1, { status: r.reply.status });

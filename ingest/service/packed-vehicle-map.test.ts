@@ -61,6 +61,7 @@ describe("PackedVehicleMap", () => {
         accountId: 1 + Math.floor(rnd() * 2 ** 40),
         vehicleClass: [31, 32, 41, 42, 5][Math.floor(rnd() * 5)]!,
         vehicleId: rnd() < 0.5 ? null : 1 + Math.floor(rnd() * 2 ** 31),
+        hotlist: ([null, null, "blocked", "lost", "stolen"] as const)[Math.floor(rnd() * 5)]!,
       };
       map.set(k, v);
       reference.set(k, v);
@@ -73,8 +74,8 @@ describe("PackedVehicleMap", () => {
   test("account ids keep every bit up to 2^53", () => {
     const map = new PackedVehicleMap(packPlate);
     for (const id of [1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 12345, Number.MAX_SAFE_INTEGER]) {
-      map.set(`P-${id % 1000}`, { accountId: id, vehicleClass: 42, vehicleId: 7 });
-      expect(map.get(`P-${id % 1000}`)).toEqual({ accountId: id, vehicleClass: 42, vehicleId: 7 });
+      map.set(`P-${id % 1000}`, { accountId: id, vehicleClass: 42, vehicleId: 7, hotlist: null });
+      expect(map.get(`P-${id % 1000}`)).toEqual({ accountId: id, vehicleClass: 42, vehicleId: 7, hotlist: null });
     }
   });
 });

@@ -90,6 +90,23 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
     plan.storedMerges.filter((r) => r.tag === null),
     "plate",
   );
+  if (plan.hotlistHits.length) {
+    const h = plan.hotlistHits;
+    await tx.query(
+      `insert into hotlist_hits (ts, gantry_id, tag_id, tag_status, plate, owner_account_id, vehicle_key, batch_no)
+       select * from unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::int8[])`,
+      [
+        h.map((x) => x.ts),
+        h.map((x) => x.gantry),
+        h.map((x) => x.tag),
+        h.map((x) => x.status),
+        h.map((x) => x.plate),
+        h.map((x) => x.ownerAccountId),
+        h.map((x) => x.vehicleKey),
+        h.map((x) => x.batch),
+      ],
+    );
+  }
   if (plan.counts.length) {
     const c = plan.counts;
     await tx.query(

@@ -1,6 +1,6 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { PackedVehicleMap, packHexTag, packPlate } from "./packed-vehicle-map.ts";
-import type { Vehicle } from "./reference-data.ts";
+import type { HotlistStatus, Vehicle } from "./reference-data.ts";
 
 /**
  * Every registered tag and plate, in memory: the ingest prices each read with its vehicle's class
@@ -28,8 +28,10 @@ interface Snapshot {
   since: string;
 }
 
-type VehicleRow = { k: string; account_id: number; vehicle_class: number; vehicle_id: number | null };
-const toVehicle = (r: VehicleRow): Vehicle => ({ accountId: r.account_id, vehicleClass: r.vehicle_class, vehicleId: r.vehicle_id });
+type VehicleRow = { k: string; account_id: number; vehicle_class: number; vehicle_id: number | null; hotlist?: HotlistStatus | null };
+const toVehicle = (r: VehicleRow): Vehicle => ({ accountId: r.account_id, vehicleClass: r.vehicle_class, vehicleId: r.vehicle_id, hotlist: r.hotlist ?? null });
+/** A tag's hotlist status (a status change rewrites the row, so its changed_xid moves and the refresh sees it). */
+const HOTLIST = "case when status in ('blocked', 'lost', 'stolen') then status end as hotlist";
 
 export class VehicleDirectory {
   private current: Snapshot | undefined;
@@ -94,7 +96,7 @@ export class VehicleDirectory {
     const s = this.current;
     const next = await oldestRunning(db);
     const [tags, plates] = await Promise.all([
-      db.query<VehicleRow>("select id as k, account_id, vehicle_class, vehicle_id from tags where changed_xid >= $1::xid8", [s.since]),
+      db.query<VehicleRow>(`select id as k, account_id, vehicle_class, vehicle_id, ${HOTLIST} from tags where changed_xid >= $1::xid8`, [s.since]),
       db.query<VehicleRow>("select plate as k, account_id, vehicle_class, id as vehicle_id from vehicles where changed_xid >= $1::xid8", [s.since]),
     ]);
     // A full reload may have replaced the maps while we waited: its own `since` covers these rows.
@@ -108,7 +110,7 @@ export class VehicleDirectory {
     const since = await oldestRunning(db);
     const tags = new PackedVehicleMap(packHexTag);
     const plates = new PackedVehicleMap(packPlate);
-    await this.readPages(db, "select id as k, account_id, vehicle_class, vehicle_id from tags where id > $1 order by id limit $2", tags);
+    await this.readPages(db, `select id as k, account_id, vehicle_class, vehicle_id, ${HOTLIST} from tags where id > $1 order by id limit $2`, tags);
     await this.readPages(db, "select plate as k, account_id, vehicle_class, id as vehicle_id from vehicles where plate > $1 order by plate limit $2", plates);
     return { tags, plates, since };
   }
