@@ -90,6 +90,23 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
     plan.storedMerges.filter((r) => r.tag === null),
     "plate",
   );
+  if (plan.passages.length) {
+    // The local days this group stored passages of (every day between its first and last read):
+    // the settlement scheduler settles a day again when passages of it arrive after its run.
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const p of plan.passages) {
+      if (p.tsMs < lo) lo = p.tsMs;
+      if (p.tsMs > hi) hi = p.tsMs;
+    }
+    await tx.query(
+      `insert into passage_days (local_day, changed_xid)
+       select d::date, pg_current_xact_id()
+         from generate_series(($1::timestamptz at time zone toll_timezone())::date, ($2::timestamptz at time zone toll_timezone())::date, interval '1 day') d
+       on conflict (local_day) do update set changed_xid = excluded.changed_xid`,
+      [new Date(lo), new Date(hi)],
+    );
+  }
   if (plan.hotlistHits.length) {
     const h = plan.hotlistHits;
     await tx.query(
