@@ -86,6 +86,7 @@ export const PlateBillSchema = z
     status: z.enum(["open", "notice", "fee", "fine", "paid", "cancelled"]),
     paidAt: z.string().nullable(),
     paidTenths: Tenths.nullable(),
+    supplementOf: z.number().int().nullable().openapi({ description: "A supplementary bill: the paid bill of the same plate and day it adds to" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
