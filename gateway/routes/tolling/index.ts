@@ -12,6 +12,8 @@ import plateBillsEscalate from "./plate-bills-escalate.ts";
 import plateBillsGet from "./plate-bills-get.ts";
 import plateBillsList from "./plate-bills-list.ts";
 import plateBillsPay from "./plate-bills-pay.ts";
+import reconciliationGet from "./reconciliation-get.ts";
+import reconciliationPassagesList from "./reconciliation-passages-list.ts";
 import settlementRunsList from "./settlement-runs-list.ts";
 import settlementsGet from "./settlements-get.ts";
 import settlementsList from "./settlements-list.ts";
@@ -43,6 +45,8 @@ export const tollingRoutes: readonly RouteModule[] = [
   settlementsList,
   settlementsGet,
   settlementRunsList,
+  reconciliationGet,
+  reconciliationPassagesList,
   plateBillsEscalate,
   plateBillsList,
   plateBillsGet,
