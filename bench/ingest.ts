@@ -10,7 +10,7 @@ import { passagesCopyBinary, PASSAGE_COLUMNS, type PassageValues } from "../inge
 import { Context, Reactor } from "../ingest/zmq/index.ts";
 
 /**
- * `bun run bench:ingest [--reads=N] [--warm-up=200000] [--gantries=50] [--batch=500] [--in-flight=4] [--half-seconds=6] [--profile]`
+ * `bun run bench:ingest [--reads=N] [--warm-up=200000] [--gantries=50] [--batch=500] [--in-flight=4] [--half-seconds=6] [--instances=1] [--profile]`
  *
  * End to end on PostgreSQL: a scratch database (created on the server of DATABASE_URL, default the
  * local one, dropped at the end), the ingest as its own process (`bun run ingest`), simulated
@@ -20,10 +20,16 @@ import { Context, Reactor } from "../ingest/zmq/index.ts";
  *  2. raw COPY of the same rows into a table shaped like passages, same database -> rows/s, ratio;
  *  3. half of the max rate, paced -> ack latency p50/p99;
  * peak RSS of the ingest process (VmHWM). Progress on stderr, one JSON line on stdout.
+ * --instances N: N ingest processes on the one database, the gantries spread over them (gantry i
+ * starts on instance i mod N, the others as its failover endpoints): the rates are combined, CPU
+ * summed over the processes, peak RSS the largest.
  */
+/** `--name=N` or `--name N`. */
 const arg = (args: string[], name: string, fallback: number): number => {
   const a = args.find((x) => x.startsWith(`--${name}=`));
-  return a ? Number(a.split("=")[1]) : fallback;
+  if (a) return Number(a.split("=")[1]);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
 };
 const log = (msg: string) => process.stderr.write(`bench:ingest ${msg}\n`);
 const T0 = Date.parse("2026-11-26T00:00:00Z");
@@ -48,12 +54,14 @@ await runMain("bench-ingest", async ({ config, args }) => {
   // The JIT compiles the hot paths during the first few hundred thousand reads (~0.6 µs of CPU a
   // read over a 1 M-read run): the sustained rate is measured after this warm-up.
   const warmUpReads = arg(args, "warm-up", 200_000);
+  const instances = arg(args, "instances", 1);
+  if (!(Number.isInteger(instances) && instances >= 1 && instances <= 8)) throw new Error(`--instances must be 1-8, got ${instances}`);
   const serverUrl = config.databaseUrl ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const name = `tollway_bench_${process.pid}`;
   const server = new DatabaseServer(serverUrl);
   const url = await server.create(name);
   const db = new Database({ url, max: 4 });
-  let ingest: ReturnType<typeof Bun.spawn> | undefined;
+  const ingests: ReturnType<typeof Bun.spawn>[] = [];
   try {
     log(`setting up ${name}`);
     await new Migrator({ db, sqlDir: defaultSqlDir, timescaledb: "off", tollTimezone: "Asia/Taipei" }).run();
@@ -157,75 +165,92 @@ await runMain("bench-ingest", async ({ config, args }) => {
     const readsMax = perGantry * gantries.length * batchSize;
 
     // A free port below the ephemeral range (outgoing connections could take it otherwise).
-    let port = 0;
-    for (;;) {
-      port = 10000 + Math.floor(Math.random() * 22000);
-      try {
-        Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
-        break;
-      } catch {
-        // taken
+    const freePort = () => {
+      for (;;) {
+        const port = 10000 + Math.floor(Math.random() * 22000);
+        try {
+          Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
+          return port;
+        } catch {
+          // taken
+        }
       }
-    }
-    const endpoint = `tcp://127.0.0.1:${port}`;
+    };
+    const endpoints = Array.from({ length: instances }, () => `tcp://127.0.0.1:${freePort()}`);
     // --profile: the ingest writes a CPU profile (markdown) into .profile/ when it exits.
     const profile = args.includes("--profile") ? ["--cpu-prof", "--cpu-prof-md", "--cpu-prof-dir=.profile"] : [];
-    ingest = Bun.spawn(["bun", ...profile, "ingest/main.ts"], {
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        INGEST_BIND: endpoint,
-        INGEST_METRICS_PORT: "0",
-        LOG_LEVEL: "warn",
-        INGEST_CURVE_SECRET_KEY: "",
-        INGEST_READ_MAX_AGE_S: BENCH_READ_WINDOW_S,
-        INGEST_READ_MAX_AHEAD_S: BENCH_READ_WINDOW_S,
-      },
-      stdout: "inherit",
-      stderr: "inherit",
-    });
+    for (const endpoint of endpoints)
+      ingests.push(
+        Bun.spawn(["bun", ...profile, "ingest/main.ts"], {
+          env: {
+            ...process.env,
+            DATABASE_URL: url,
+            INGEST_BIND: endpoint,
+            INGEST_METRICS_PORT: "0",
+            LOG_LEVEL: "warn",
+            INGEST_CURVE_SECRET_KEY: "",
+            INGEST_READ_MAX_AGE_S: BENCH_READ_WINDOW_S,
+            INGEST_READ_MAX_AHEAD_S: BENCH_READ_WINDOW_S,
+          },
+          stdout: "inherit",
+          stderr: "inherit",
+        }),
+      );
     const ctx = Context.create();
     const reactor = new Reactor(2);
-    const clients = gantries.map((g) => new GantryClient({ endpoint, gantryId: g, maxInFlight: inFlight, ackTimeoutMs: 30_000, context: ctx, reactor }));
+    const clients = gantries.map(
+      (g, i) =>
+        new GantryClient({
+          endpoints: endpoints.map((_, k) => endpoints[(i + k) % instances]!),
+          gantryId: g,
+          maxInFlight: inFlight,
+          ackTimeoutMs: 30_000,
+          context: ctx,
+          reactor,
+        }),
+    );
     const batchNo = new Map(gantries.map((g) => [g, 1]));
     // Warm up: one small batch per gantry (connections, caches, JIT).
     const warmUp = Promise.all(
       clients.map((c) => c.send(batchNo.set(c.gantryId, batchNo.get(c.gantryId)! + 1).get(c.gantryId)! - 1, build(c.gantryId, 50).body)),
     );
-    const exited = ingest.exited.then((code) => {
-      throw new Error(`the ingest exited with code ${code} before it was up`);
+    const exited = Promise.race(ingests.map((p) => p.exited)).then((code) => {
+      throw new Error(`an ingest exited with code ${code} before it was up`);
     });
     await Promise.race([warmUp, exited]);
     exited.catch(() => undefined);
     log(
-      `ingest up (pid ${ingest.pid}); max-rate phase: ${readsMax} reads from ${gantries.length} gantries, ${batchSize}-read batches, ${inFlight} in flight each`,
+      `ingest up (pid ${ingests.map((p) => p.pid).join(", ")}); max-rate phase: ${readsMax} reads from ${gantries.length} gantries, ${batchSize}-read batches, ${inFlight} in flight each`,
     );
 
     let acked = 0;
-    const rssMb = () => {
-      try {
-        return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${ingest!.pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
-      } catch {
-        return 0;
-      }
-    };
+    // Summed over the ingest processes.
+    const rssMb = () =>
+      ingests.reduce((sum, p) => {
+        try {
+          return sum + Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
+        } catch {
+          return sum;
+        }
+      }, 0);
     // utime + stime of a process or thread from its /proc stat file, in clock ticks of 1/100 s.
     const cpuOfStat = (stat: string) => {
       const f = stat.split(") ")[1]!.split(" ");
       return (Number(f[11]) + Number(f[12])) / 100;
     };
-    const cpuSeconds = () => cpuOfStat(readFileSync(`/proc/${ingest!.pid}/stat`, "utf8"));
+    const cpuSeconds = () => ingests.reduce((sum, p) => sum + cpuOfStat(readFileSync(`/proc/${p.pid}/stat`, "utf8")), 0);
     // Per thread (JS main thread, the ROUTER worker, GC and runtime helpers): where the CPU goes.
     const threadCpu = () => {
       const out = new Map<string, number>();
-      for (const tid of readdirSync(`/proc/${ingest!.pid}/task`)) {
-        try {
-          const comm = readFileSync(`/proc/${ingest!.pid}/task/${tid}/comm`, "utf8").trim();
-          out.set(`${comm}#${tid}`, cpuOfStat(readFileSync(`/proc/${ingest!.pid}/task/${tid}/stat`, "utf8")));
-        } catch {
-          // the thread ended
+      for (const p of ingests)
+        for (const tid of readdirSync(`/proc/${p.pid}/task`)) {
+          try {
+            const comm = readFileSync(`/proc/${p.pid}/task/${tid}/comm`, "utf8").trim();
+            out.set(`${comm}#${tid}`, cpuOfStat(readFileSync(`/proc/${p.pid}/task/${tid}/stat`, "utf8")));
+          } catch {
+            // the thread ended
+          }
         }
-      }
       return out;
     };
     // Every gantry sends its batches, keeping up to inFlight outstanding; each must be acked "ok".
@@ -375,8 +400,9 @@ await runMain("bench-ingest", async ({ config, args }) => {
       `ack latency at half rate: p50 ${ackP50Ms} ms, p99 ${ackP99Ms} ms, max ${ackMaxMs} ms (${latencies.length} batches; server checkpoints meanwhile: ${halfRateCheckpoints})`,
     );
 
-    const status = readFileSync(`/proc/${ingest.pid}/status`, "utf8");
-    const peakRssMb = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    const peakRssMb = Math.max(
+      ...ingests.map((p) => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p.pid}/status`, "utf8"))?.[1] ?? 0) / 1024)),
+    );
     for (const c of clients) c.close();
     reactor.stop();
     ctx.term();
@@ -385,6 +411,7 @@ await runMain("bench-ingest", async ({ config, args }) => {
     );
     log(`stored: ${check.reads} reads in batches, ${check.passages} passages; ingest peak RSS ${peakRssMb} MB`);
     const result = {
+      instances,
       readsPerSecond,
       copyRowsPerSecond,
       ratio: Math.round((readsPerSecond / copyRowsPerSecond) * 1000) / 1000,
@@ -407,10 +434,8 @@ await runMain("bench-ingest", async ({ config, args }) => {
     };
     process.stdout.write(JSON.stringify(result) + "\n");
   } finally {
-    if (ingest) {
-      ingest.kill("SIGTERM");
-      await ingest.exited;
-    }
+    for (const p of ingests) p.kill("SIGTERM");
+    for (const p of ingests) await p.exited;
     await db.close();
     await server.drop(name);
   }

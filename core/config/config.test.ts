@@ -41,6 +41,9 @@ describe("loadConfig", () => {
     expect(c.ingest.bind).toBe("tcp://*:6000");
     expect(c.ingest.metricsHost).toBe("0.0.0.0");
     expect(loadConfig({ INGEST_BIND: "tcp://10.1.2.3:5555" }).ingest.metricsHost).toBe("10.1.2.3");
+    expect(c.ingest.endpoints).toBeUndefined();
+    expect(loadConfig({ INGEST_ENDPOINTS: "tcp://h1:5555, tcp://h2:5555" }).ingest.endpoints).toEqual(["tcp://h1:5555", "tcp://h2:5555"]);
+    expect(() => loadConfig({ INGEST_ENDPOINTS: "tcp://h1:5555,h2:5555" })).toThrow(/INGEST_ENDPOINTS/);
     expect(c.startSimulator).toBe(false);
     expect(c.startComponents).toEqual(["gateway", "ingest"]);
     expect(c.logLevel).toBe("debug");

@@ -62,6 +62,20 @@ export const envSchema = z.object({
 
   INGEST_BIND: zmqEndpoint.default("tcp://127.0.0.1:5555"),
   INGEST_METRICS_PORT: port(9464),
+  // Where clients (the simulator) connect: several ingest instances, comma-separated, in order.
+  INGEST_ENDPOINTS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : undefined,
+    )
+    .pipe(z.array(zmqEndpoint).min(1).optional()),
   INGEST_CURVE_SECRET_KEY: z85Key.optional(),
   INGEST_CURVE_PUBLIC_KEY: z85Key.optional(),
   INGEST_DUPLICATE_WINDOW_S: z.coerce.number().int().min(0).max(3600).default(60),
@@ -126,6 +140,8 @@ export interface Config {
   };
   ingest: {
     bind: string;
+    /** INGEST_ENDPOINTS: the ingest instances clients connect to, in order (undefined: INGEST_BIND's address). */
+    endpoints: string[] | undefined;
     metricsPort: number;
     /** The HTTP endpoint (/metrics, /healthz, /readyz) listens where the gantry port does: its IP, else all interfaces. */
     metricsHost: string;
@@ -194,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     ingest: {
       bind: e.INGEST_BIND,
+      endpoints: e.INGEST_ENDPOINTS,
       metricsPort: e.INGEST_METRICS_PORT,
       metricsHost: /^tcp:\/\/([0-9.]+):/.exec(e.INGEST_BIND)?.[1] ?? "0.0.0.0",
       curve: e.INGEST_CURVE_SECRET_KEY ? { secretKey: e.INGEST_CURVE_SECRET_KEY, publicKey: e.INGEST_CURVE_PUBLIC_KEY } : undefined,

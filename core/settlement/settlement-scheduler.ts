@@ -115,11 +115,11 @@ export class SettlementScheduler {
   async lateDays(): Promise<string[]> {
     const today = this.calendar.day(this.clock());
     const rows = await this.db.query<{ day: string }>(
-      `select d.local_day::text as day from passage_days d
+      `select distinct d.local_day::text as day from passage_days d
         where d.local_day < $1::date
           and exists (select 1 from settlement_runs r where r.local_day = d.local_day and r.status = 'done')
           and not exists (select 1 from settlement_day_marks m where m.local_day = d.local_day and pg_visible_in_snapshot(d.changed_xid, m.seen))
-        order by d.local_day`,
+        order by 1`,
       [today],
     );
     return rows.map((r) => r.day);

@@ -3,20 +3,31 @@ import { MAX_BODY_BYTES, TR1, encodeHeader, replySchema, type Tr1Reply } from ".
 import { Context, Dealer, Reactor, type DealerCurve } from "../zmq/index.ts";
 
 export interface GantryClientOptions {
-  endpoint: string;
+  /** One ingest endpoint (same as `endpoints: [endpoint]`). */
+  endpoint?: string;
+  /**
+   * Ingest endpoints in order of preference: the client stays on one while it answers and moves to
+   * the next (round robin) when it stops answering (after `reconnectAfterTimeouts` timeouts).
+   */
+  endpoints?: readonly string[];
   gantryId: string;
   curve?: DealerCurve;
   /** Batches awaiting their ack at once (default 4). More calls to send() wait for a slot. */
   maxInFlight?: number;
   /** Resend a batch not acknowledged within this time (default 3000 ms). */
   ackTimeoutMs?: number;
-  /** After this many timeouts in a row the socket is replaced (default 2). */
+  /**
+   * After this many timeouts in a row the socket is replaced, connected to the next endpoint
+   * (default 2). A batch that could not even be queued (no connection) for `ackTimeoutMs` counts
+   * as a timeout too. With several endpoints, a timeout whose resend finds no connection at all
+   * (the instance died: its connection is gone) moves on at once.
+   */
   reconnectAfterTimeouts?: number;
   /** Share one context/reactor between many clients (the caller then terms/stops them). */
   context?: Context;
   reactor?: Reactor;
   /** Called on every resend/reconnect, for logs and tests. */
-  onEvent?: (e: { kind: "resend" | "reconnect" | "unexpected-reply"; batch?: number }) => void;
+  onEvent?: (e: { kind: "resend" | "reconnect" | "failover" | "unexpected-reply"; batch?: number; endpoint?: string }) => void;
 }
 
 export interface BatchResult {
@@ -45,6 +56,12 @@ const text = new TextDecoder();
  * Lazy Pirate: a batch without an ack after `ackTimeoutMs` is sent again with the same batch number
  * (the ingest answers `duplicate` if it had committed it), and after repeated timeouts the socket
  * is closed and reopened. Several batches may be in flight; acks are matched by batch number.
+ *
+ * Failover (the Guide's Lazy Pirate with several servers, the client side of Binary Star): given
+ * several endpoints, the reopened socket connects to the next one, and every unacked batch goes
+ * there again, in send order, with the same batch numbers. The ingest instances share one
+ * database, so a batch the old one had committed is answered `duplicate` (success) and one it had
+ * not is stored once: the TR1 contract is unchanged. The client stays where it is answered.
  */
 export class GantryClient {
   private readonly ctx: Context;
@@ -57,11 +74,15 @@ export class GantryClient {
   private timeoutsInARow = 0;
   private closed = false;
   private lastBatch = 0;
+  private readonly endpoints: readonly string[];
+  private current = 0;
   readonly maxInFlight: number;
   readonly ackTimeoutMs: number;
-  stats = { sent: 0, resends: 0, reconnects: 0, acked: 0 };
+  stats = { sent: 0, resends: 0, reconnects: 0, failovers: 0, acked: 0 };
 
   constructor(private readonly opts: GantryClientOptions) {
+    this.endpoints = opts.endpoints?.length ? [...opts.endpoints] : opts.endpoint ? [opts.endpoint] : [];
+    if (!this.endpoints.length) throw new TollwayError("bad_request", "GantryClient needs an endpoint (endpoint or endpoints)");
     this.ownsContext = !opts.context;
     this.ctx = opts.context ?? Context.create();
     this.reactor = opts.reactor ?? new Reactor();
@@ -73,6 +94,11 @@ export class GantryClient {
 
   get gantryId(): string {
     return this.opts.gantryId;
+  }
+
+  /** The endpoint the client sends to now. */
+  get endpoint(): string {
+    return this.endpoints[this.current]!;
   }
 
   /** Batches sent and not yet acknowledged. */
@@ -125,7 +151,7 @@ export class GantryClient {
   }
 
   private open(): Dealer {
-    return new Dealer(this.ctx, this.reactor, { endpoint: this.opts.endpoint, curve: this.opts.curve, reconnectIntervalMs: 100 }, (f) => this.onReply(f));
+    return new Dealer(this.ctx, this.reactor, { endpoint: this.endpoint, curve: this.opts.curve, reconnectIntervalMs: 100 }, (f) => this.onReply(f));
   }
 
   private transmit(p: Pending): void {
@@ -173,33 +199,56 @@ export class GantryClient {
   private tick(): void {
     if (this.closed) return;
     const now = performance.now();
+    // Flush first: a batch that goes out now gets a fresh deadline.
+    this.flushQueued();
     let timedOut = false;
-    for (const p of this.pending.values()) if (!p.queued && now >= p.deadline) timedOut = true;
-    if (!timedOut) {
-      this.flushQueued();
-      return;
-    }
-    this.timeoutsInARow++;
-    if (this.timeoutsInARow >= (this.opts.reconnectAfterTimeouts ?? 2)) {
-      // The server may be gone for good on this connection: start a fresh socket and resend all.
-      this.timeoutsInARow = 0;
-      this.stats.reconnects++;
-      this.opts.onEvent?.({ kind: "reconnect" });
-      this.dealer.close();
-      this.dealer = this.open();
-      for (const p of this.pending.values()) p.queued = true;
-      this.flushQueued();
-      return;
-    }
-    // Everything from the first timed-out batch on goes again, in send order.
-    let resend = false;
-    for (const p of this.pending.values()) {
-      if (!p.queued && now >= p.deadline) resend = true;
-      if (resend && !p.queued) {
-        this.stats.resends++;
-        this.opts.onEvent?.({ kind: "resend", batch: p.batch });
-        p.queued = true;
+    // Sent and not acked in time, or not even sent (no connection) in that time: both say the
+    // endpoint does not answer. A batch still unsent waits a full timeout again before it counts again.
+    for (const p of this.pending.values())
+      if (now >= p.deadline) {
+        timedOut = true;
+        if (p.queued) p.deadline = now + this.ackTimeoutMs;
       }
+    if (!timedOut) return;
+    this.timeoutsInARow++;
+    if (this.timeoutsInARow < (this.opts.reconnectAfterTimeouts ?? 2)) {
+      // Everything from the first timed-out batch on goes again, in send order.
+      let resend = false;
+      for (const p of this.pending.values()) {
+        if (!p.queued && now >= p.deadline) resend = true;
+        if (resend && !p.queued) {
+          this.stats.resends++;
+          this.opts.onEvent?.({ kind: "resend", batch: p.batch });
+          p.queued = true;
+        }
+      }
+      this.flushQueued();
+      // Still unsent: not even connected (a dead instance's connection is gone at once). With
+      // another endpoint to go to, waiting for more timeouts would only delay the failover.
+      if (this.endpoints.length === 1 || ![...this.pending.values()].some((p) => p.queued)) return;
+    }
+    this.reconnect(now);
+  }
+
+  /**
+   * The server may be gone for good on this connection: a fresh socket, on the next endpoint when
+   * there are several, and everything unacked goes again in send order. The new endpoint gets a
+   * full ack timeout (to connect, too) before it counts as not answering.
+   */
+  private reconnect(now: number): void {
+    this.timeoutsInARow = 0;
+    this.stats.reconnects++;
+    this.opts.onEvent?.({ kind: "reconnect" });
+    this.dealer.close();
+    if (this.endpoints.length > 1) {
+      this.current = (this.current + 1) % this.endpoints.length;
+      this.stats.failovers++;
+      this.opts.onEvent?.({ kind: "failover", endpoint: this.endpoint });
+    }
+    this.dealer = this.open();
+    for (const p of this.pending.values()) {
+      p.queued = true;
+      p.deadline = now + this.ackTimeoutMs;
     }
     this.flushQueued();
   }

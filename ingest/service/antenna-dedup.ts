@@ -43,6 +43,11 @@ export interface GantryState {
   buckets: Map<number, Bucket>;
   /** Passages inserted so far. */
   seq: number;
+  /**
+   * The gantry's version in ingest_gantry_versions that the next group writing this gantry expects
+   * (sql/610): read with the stored passages, plus one per group built on top since.
+   */
+  version: number;
 }
 
 /** A bucket out of reach is dropped once this many passages went elsewhere since it was touched. */
@@ -68,14 +73,22 @@ export class AntennaDedup {
 
   gantry(gantry: string): GantryState {
     let g = this.gantries.get(gantry);
-    if (!g) this.gantries.set(gantry, (g = { id: gantry, buckets: new Map(), seq: 0 }));
+    if (!g) this.gantries.set(gantry, (g = { id: gantry, buckets: new Map(), seq: 0, version: 0 }));
     return g;
   }
 
-  /** Marks a gantry warm with passages already stored (from the database). */
-  warm(gantry: string, stored: readonly { key: string; tsMs: number; ts: string; tag: string | null; plate: string | null; rawReads: number }[]): void {
+  /**
+   * Marks a gantry warm with passages already stored (from the database), read in one snapshot with
+   * the gantry's `version` (sql/610).
+   */
+  warm(
+    gantry: string,
+    stored: readonly { key: string; tsMs: number; ts: string; tag: string | null; plate: string | null; rawReads: number }[],
+    version = 0,
+  ): void {
     const g = this.gantry(gantry);
     this.warmed.add(gantry);
+    g.version = version;
     for (const p of stored) {
       if (this.find(g, p.key, p.tsMs)?.tsMs === p.tsMs) continue;
       this.insert(g, { gantry, key: p.key, tsMs: p.tsMs, ts: p.ts, tag: p.tag, plate: p.plate, rawReads: p.rawReads, addStored: 0, stored: true });

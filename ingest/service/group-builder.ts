@@ -117,6 +117,7 @@ export class GroupBuilder {
       laneCounts: [],
       deadLetters: [],
       gantryStatus: [],
+      claims: [],
       newRefs: [],
       passageCopy: [],
       batchKeys: new Map(),
@@ -178,13 +179,27 @@ export class GroupBuilder {
       // this gantry's later batches too (batches resent after a crash start before those), and
       // the rest of this gantry's batches will find them in memory.
       coldRange.size
-        ? db.query<{ gantry_id: string; ts: string; ms: number; key: string; tag_id: string | null; plate: string | null; raw_reads: number }>(
+        ? db.query<{
+            gantry_id: string;
+            ts: string;
+            ms: number;
+            key: string;
+            tag_id: string | null;
+            plate: string | null;
+            raw_reads: number;
+            version: string | null;
+          }>(
             // The earliest bound as a constant too: the BRIN ts index then limits the scan to recent pages.
+            // One statement, one snapshot: each gantry's version (sql/610, rows with a version) is the
+            // one these passages are complete for.
             `select p.gantry_id, p.ts::text as ts, extract(epoch from p.ts)::float8 * 1000 as ms,
-                    coalesce(p.vehicle_key, p.tag_id, 'plate:' || p.plate) as key, p.tag_id, p.plate, p.raw_reads
+                    coalesce(p.vehicle_key, p.tag_id, 'plate:' || p.plate) as key, p.tag_id, p.plate, p.raw_reads, null::text as version
                from unnest($1::text[], $2::timestamptz[]) w(g, lo)
                join passages p on p.gantry_id = w.g and p.ts >= w.lo
-              where p.ts >= $3`,
+              where p.ts >= $3
+             union all
+             select w.g, null, null, null, null, null, null, coalesce(v.version, 0)::text
+               from unnest($1::text[]) w(g) left join ingest_gantry_versions v on v.gantry_id = w.g`,
             [
               [...coldRange.keys()],
               [...coldRange.values()].map((r) => new Date(r.lo - w)),
@@ -195,10 +210,13 @@ export class GroupBuilder {
     ]);
     if (coldRange.size) {
       const byGantry = new Map<string, { key: string; tsMs: number; ts: string; tag: string | null; plate: string | null; rawReads: number }[]>();
+      const versions = new Map<string, number>();
       for (const g of coldRange.keys()) byGantry.set(g, []);
-      for (const r of warm)
-        byGantry.get(r.gantry_id)!.push({ key: r.key, tsMs: Math.round(r.ms), ts: r.ts, tag: r.tag_id, plate: r.plate, rawReads: r.raw_reads });
-      for (const [g, list] of byGantry) this.deps.dedup.warm(g, list);
+      for (const r of warm) {
+        if (r.version !== null) versions.set(r.gantry_id, Number(r.version));
+        else byGantry.get(r.gantry_id)!.push({ key: r.key, tsMs: Math.round(r.ms), ts: r.ts, tag: r.tag_id, plate: r.plate, rawReads: r.raw_reads });
+      }
+      for (const [g, list] of byGantry) this.deps.dedup.warm(g, list, versions.get(g) ?? 0);
     }
     const done = new Map<string, { accepted: number; rejected: number }>(inFlight ?? []);
     for (const c of committed) done.set(`${c.gantry_id}#${c.batch_no}`, { accepted: c.accepted, rejected: c.rejected });
@@ -210,6 +228,8 @@ export class GroupBuilder {
     const laneCounts = new Map<string, Map<number, LaneCountRow>>();
     const status = new Map<string, GantryStatusRow>();
     const storedMerges = new Set<PassageRef>();
+    /** Gantries whose batches this group stores -> the version it expects (null: lock only). */
+    const claims = new Map<string, number | null>();
     const st = plan.stats;
 
     for (let m = 0; m < decoded.length; m++) {
@@ -258,6 +278,10 @@ export class GroupBuilder {
         storedMerges,
         tariffs,
       });
+      // The first batch of a gantry in this group that used its antenna memory claims the version
+      // that memory was built on; the group after it (from this instance) expects one more.
+      if (accepted > 0 && claims.get(gantry) == null) claims.set(gantry, dg.version++);
+      else if (!claims.has(gantry)) claims.set(gantry, null);
       done.set(key, { accepted, rejected: errors.length });
       st.batches++;
       st.reads += cs.length;
@@ -287,6 +311,7 @@ export class GroupBuilder {
     plan.counts = [...counts.values()].flatMap((m) => [...m.values()]).sort((a, b) => byBucketGantry(a, b) || a.vehicleClass - b.vehicleClass);
     plan.laneCounts = [...laneCounts.values()].flatMap((m) => [...m.values()]).sort((a, b) => byBucketGantry(a, b) || a.lane - b.lane);
     plan.gantryStatus = [...status.values()].sort((a, b) => (a.gantry < b.gantry ? -1 : 1));
+    plan.claims = [...claims].map(([gantry, expect]) => ({ gantry, expect })).sort((a, b) => (a.gantry < b.gantry ? -1 : 1));
     return plan;
   }
 

@@ -101,6 +101,11 @@ export interface GroupPlan {
   laneCounts: LaneCountRow[];
   deadLetters: DeadLetterRow[];
   gantryStatus: GantryStatusRow[];
+  /**
+   * Every gantry whose batches this group stores, sorted: the version of ingest_gantry_versions its
+   * antenna memory was built on (sql/610), or null when no read of it used that memory.
+   */
+  claims: { gantry: string; expect: number | null }[];
   /** Passage refs created by this group. */
   newRefs: PassageRef[];
   /** Binary COPY of the passages, fixed when the plan is built (later merges go to storedMerges of later groups). */

@@ -13,7 +13,7 @@ import { IngestHttpServer } from "./ingest-http.ts";
 import { IngestMaintenance } from "./ingest-maintenance.ts";
 import { ingestMetrics } from "./ingest-metrics.ts";
 import { IngestStats } from "./ingest-stats.ts";
-import { writeOthers, writePassages } from "./plan-writer.ts";
+import { GantryMovedError, writeOthers, writePassages } from "./plan-writer.ts";
 import { VehicleDirectory } from "./vehicle-directory.ts";
 import { loadGantryKeys, ReferenceData } from "./reference-data.ts";
 
@@ -424,6 +424,14 @@ export class IngestService {
           plan = undefined;
           // The group before failed: rebuild on what it finally stored (it has settled now).
           if (e instanceof StalePlanError || e instanceof PreviousGroupWaitError) continue;
+          // Another instance wrote one of its gantries: rebuild from what is stored now (README,
+          // Several instances). Not an attempt that counts towards giving up.
+          if (e instanceof GantryMovedError) {
+            this.m.gantryMoves.inc();
+            this.logger.debug("gantry written by another instance; rebuilding the group", { gantries: e.gantries.slice(0, 5), messages: group.length });
+            attempt--;
+            continue;
+          }
           const conflict = (e as { code?: string }).code === "conflict";
           if (isTransientDbError(e) || (conflict && attempt < 3)) {
             if (await this.backoff(attempt, group.length, e)) continue;

@@ -1,4 +1,5 @@
 import type { Queryable } from "../../core/db/database.ts";
+import { TollwayError } from "../../core/errors/tollway-error.ts";
 import type { PassageRef } from "./antenna-dedup.ts";
 import type { GroupPlan } from "./group-plan.ts";
 import { PASSAGE_COLUMNS, PASSAGE_TYPES } from "./passage-copy.ts";
@@ -9,6 +10,16 @@ import { PASSAGE_COLUMNS, PASSAGE_TYPES } from "./passage-copy.ts";
  * antenna reads, 5-min counts (per class, and per lane for the gantry dashboard), dead letters and
  * gantry liveness.
  */
+
+/**
+ * Another ingest instance stored batches of these gantries since this one's antenna memory of
+ * them was built: the transaction rolls back and the group is rebuilt from what is stored.
+ */
+export class GantryMovedError extends TollwayError {
+  constructor(readonly gantries: string[]) {
+    super("conflict", `gantries written by another ingest instance meanwhile: ${gantries.slice(0, 5).join(", ")}${gantries.length > 5 ? ", ..." : ""}`);
+  }
+}
 
 /** Appends the passages: inserts only, so it may run while an earlier group is still committing. */
 export async function writePassages(tx: Queryable, plan: GroupPlan): Promise<void> {
@@ -45,7 +56,8 @@ export async function writePassages(tx: Queryable, plan: GroupPlan): Promise<voi
  * passage (lateral, limit 1) whatever the statistics say: on a table or chunk not analysed yet, a
  * plain join is planned as a full scan. The row is updated by (tableoid, ctid), since a ctid repeats
  * across TimescaleDB chunks; that is safe because only the ingest updates passages, and a group's
- * merges run after the previous group has committed.
+ * merges run after the previous group has committed and while it holds the gantry's claim (no other
+ * instance writes the gantry meanwhile).
  */
 async function mergeStored(tx: Queryable, refs: readonly PassageRef[], by: "tag" | "plate"): Promise<void> {
   if (!refs.length) return;
@@ -64,6 +76,16 @@ async function mergeStored(tx: Queryable, refs: readonly PassageRef[], by: "tag"
  * only after the previous group has committed (no lock waits between the two, no deadlock).
  */
 export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void> {
+  // First: one writer per gantry, and only on an up-to-date memory of it (sql/610). Every row lock
+  // below is on rows of the claimed gantries, taken after the claims (in gantry order): two ingest
+  // instances wait for each other here, never in a cycle.
+  if (plan.claims.length) {
+    const { stale } = await tx.one<{ stale: string[] }>("select ingest_claim_gantries($1::text[], $2::int8[]) as stale", [
+      plan.claims.map((c) => c.gantry),
+      plan.claims.map((c) => c.expect),
+    ]);
+    if (stale.length) throw new GantryMovedError(stale);
+  }
   if (plan.batches.length) {
     const b = plan.batches;
     await tx.query(
@@ -91,20 +113,27 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
     "plate",
   );
   if (plan.passages.length) {
-    // The local days this group stored passages of (every day between its first and last read):
-    // the settlement scheduler settles a day again when passages of it arrive after its run.
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
+    // The local days this group stored passages of, per gantry (every day between its first and
+    // last read there): the settlement scheduler settles a day again when passages of it arrive
+    // after its run. Rows in (day, gantry) order, as every writer locks them.
+    const span = new Map<string, { lo: number; hi: number }>();
     for (const p of plan.passages) {
-      if (p.tsMs < lo) lo = p.tsMs;
-      if (p.tsMs > hi) hi = p.tsMs;
+      const r = span.get(p.gantry);
+      if (!r) span.set(p.gantry, { lo: p.tsMs, hi: p.tsMs });
+      else {
+        if (p.tsMs < r.lo) r.lo = p.tsMs;
+        if (p.tsMs > r.hi) r.hi = p.tsMs;
+      }
     }
+    const gantries = [...span.keys()].sort();
     await tx.query(
-      `insert into passage_days (local_day, changed_xid)
-       select d::date, pg_current_xact_id()
-         from generate_series(($1::timestamptz at time zone toll_timezone())::date, ($2::timestamptz at time zone toll_timezone())::date, interval '1 day') d
-       on conflict (local_day) do update set changed_xid = excluded.changed_xid`,
-      [new Date(lo), new Date(hi)],
+      `insert into passage_days (local_day, gantry_id, changed_xid)
+       select d::date, u.g, pg_current_xact_id()
+         from unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) u(g, lo, hi),
+              generate_series((u.lo at time zone toll_timezone())::date, (u.hi at time zone toll_timezone())::date, interval '1 day') d
+        order by 1, 2
+       on conflict (local_day, gantry_id) do update set changed_xid = excluded.changed_xid`,
+      [gantries, gantries.map((g) => new Date(span.get(g)!.lo)), gantries.map((g) => new Date(span.get(g)!.hi))],
     );
   }
   if (plan.hotlistHits.length) {

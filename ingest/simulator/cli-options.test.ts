@@ -60,6 +60,14 @@ describe("sim flags", () => {
     expect(() => parseDuration("10 minutes")).toThrow(/not a duration/);
   });
 
+  test("takes several ingest endpoints, comma-separated", () => {
+    expect(parseSimArgs([]).endpoints).toBeUndefined();
+    expect(parseSimArgs(["--endpoint", "tcp://127.0.0.1:5555"]).endpoints).toEqual(["tcp://127.0.0.1:5555"]);
+    expect(parseSimArgs(["--endpoint", "tcp://10.0.0.1:5555, tcp://10.0.0.2:5555"]).endpoints).toEqual(["tcp://10.0.0.1:5555", "tcp://10.0.0.2:5555"]);
+    expect(() => parseSimArgs(["--endpoint", "tcp://10.0.0.1:5555,10.0.0.2:5555"])).toThrow(/--endpoint/);
+    expect(() => parseSimArgs(["--endpoint", ","])).toThrow(/--endpoint/);
+  });
+
   test("connects to this machine when the ingest binds a wildcard", () => {
     expect(connectEndpointFor("tcp://*:5555")).toBe("tcp://127.0.0.1:5555");
     expect(connectEndpointFor("tcp://0.0.0.0:5555")).toBe("tcp://127.0.0.1:5555");

@@ -4,7 +4,8 @@ import type { IncidentSpec } from "./traffic-model.ts";
 
 /** `bun run sim` flags, parsed and checked (pure: tested without starting anything). */
 export interface SimCliOptions {
-  endpoint: string | undefined;
+  /** --endpoint a,b: the ingest instances, in order (undefined: INGEST_ENDPOINTS, else INGEST_BIND). */
+  endpoints: string[] | undefined;
   seed: string;
   vehiclesPerHour: number;
   acceleration: number;
@@ -31,7 +32,9 @@ export interface SimCliOptions {
 }
 
 export const SIM_USAGE = `bun run sim [flags]
-  --endpoint tcp://HOST:PORT   ingest ROUTER (default: INGEST_BIND, wildcard host -> 127.0.0.1)
+  --endpoint tcp://HOST:PORT[,tcp://HOST2:PORT2...]
+                               ingest ROUTER(s); with several, a gantry moves to the next when one stops answering
+                               (default: INGEST_ENDPOINTS, else INGEST_BIND with a wildcard host -> 127.0.0.1)
   --seed S                     PRNG seed (default 1)
   --vehicles-per-hour N        trip starts per hour on the network, day mean (default 20000)
   --acceleration X             simulated seconds per real second (default 1; "max": no pacing)
@@ -131,11 +134,11 @@ export function parseSimArgs(args: string[]): SimCliOptions {
     startMs = Date.parse(s("start")!);
     if (Number.isNaN(startMs)) throw new TollwayError("bad_request", `--start must be an ISO time, got ${JSON.stringify(s("start"))}`);
   }
-  const endpoint = s("endpoint");
-  if (endpoint !== undefined && !/^(tcp|ipc):\/\/.+/.test(endpoint))
-    throw new TollwayError("bad_request", `--endpoint must be a ZeroMQ endpoint such as tcp://127.0.0.1:5555`);
+  const endpoints = list(s("endpoint"));
+  if (endpoints !== undefined && (!endpoints.length || !endpoints.every((e) => /^(tcp|ipc):\/\/.+/.test(e))))
+    throw new TollwayError("bad_request", `--endpoint must be ZeroMQ endpoints such as tcp://127.0.0.1:5555 (several: comma-separated)`);
   return {
-    endpoint,
+    endpoints,
     seed: s("seed") ?? "1",
     vehiclesPerHour: num("vehicles-per-hour", s("vehicles-per-hour"), 20_000, 1, 10_000_000),
     acceleration: s("acceleration") === "max" ? Infinity : num("acceleration", s("acceleration"), 1, 0.01, 1_000_000),

@@ -22,7 +22,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
     return 0;
   }
   const o = parseSimArgs(args);
-  const endpoint = o.endpoint ?? connectEndpointFor(config.ingest.bind);
+  const endpoints = o.endpoints ?? config.ingest.endpoints ?? [connectEndpointFor(config.ingest.bind)];
   const data = TrafficData.load({ ...(o.freeways ? { freeways: o.freeways } : {}), ...(o.gantries ? { gantryIds: o.gantries } : {}) });
   const gantryIds = [...new Set(data.segments.flatMap((s) => [s.fromGantry, s.toGantry]))];
   const simDir = join(config.dataDir, "simulator");
@@ -69,7 +69,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
     drain: true,
   });
   const sim = new Simulator({
-    endpoint,
+    endpoint: endpoints,
     reads: readsFrom(model.reads(), startMs),
     simStartMs: startMs,
     outbox: new Outbox(join(simDir, "outbox"), { fsync: o.fsync }),
@@ -83,7 +83,7 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
     ...(curve ? { curve } : {}),
   });
   logger.info("simulator started", {
-    endpoint,
+    endpoints,
     gantries: gantryIds.length,
     segments: data.segments.length,
     vehiclesPerHour: o.vehiclesPerHour,

@@ -107,6 +107,28 @@ describe("simulator", () => {
     for (const reads of acker.committed.values()) expect(reads.length).toBeLessThanOrEqual(50);
   });
 
+  test("given several endpoints, gantries move from one that does not answer to the next: every read acked there", async () => {
+    const silent = await startAcker("tcp://127.0.0.1:*", { ack: false });
+    const acker = await startAcker();
+    const m = model(3);
+    const sim = new Simulator({
+      endpoint: [silent.endpoint, acker.endpoint],
+      reads: m.reads(),
+      simStartMs: start,
+      outbox: new Outbox(join(dir, "failover"), { fsync: false }),
+      acceleration: Infinity,
+      maxBatchReads: 200,
+      ackTimeoutMs: 300,
+    });
+    const summary = await sim.run();
+    await silent.close();
+    await acker.close();
+    expect(silent.received.length).toBeGreaterThan(0);
+    expect(summary.readsAcked).toBe(m.truth.reads);
+    expect(summary.unackedBatches).toBe(0);
+    expect([...acker.committed.values()].reduce((a, r) => a + r.length, 0)).toBe(m.truth.reads);
+  });
+
   test("a restarted simulator resends unacked batches with their numbers and numbers new ones after them", async () => {
     const outboxDir = join(dir, "restart");
     // Run 1: the ingest takes the batches but never answers (it died before committing).

@@ -11,7 +11,8 @@ import type { SimulatedRead, WireRead } from "./simulated-read.ts";
  * clock by `acceleration` (Infinity: as fast as acks allow).
  */
 export interface SimulatorOptions {
-  endpoint: string;
+  /** The ingest, or several instances in order: each gantry moves to the next when one stops answering. */
+  endpoint: string | readonly string[];
   /** Reads in simulated-time order (TrafficModel.reads()). */
   reads: Iterator<SimulatedRead>;
   /** Simulated time at the start of the run (the model's startMs). */
@@ -223,7 +224,7 @@ export class Simulator {
       const keys = this.o.curve?.keyPair(gantryId);
       const curve: DealerCurve | undefined = keys && this.o.curve ? { serverKey: this.o.curve.serverKey, ...keys } : undefined;
       c = new GantryClient({
-        endpoint: this.o.endpoint,
+        ...(typeof this.o.endpoint === "string" ? { endpoint: this.o.endpoint } : { endpoints: this.o.endpoint }),
         gantryId,
         context: this.ctx,
         reactor: this.reactor,

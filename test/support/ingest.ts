@@ -253,6 +253,18 @@ export async function storedTotals(db: Database) {
   };
 }
 
+/** vehicle_counts rows (source ingest) that differ from what the stored passages add up to. */
+export async function countsMatchPassages(db: Database): Promise<number> {
+  const r = await db.one<{ n: number }>(
+    `with p as (select date_bin('5 minutes', ts, timestamptz '1970-01-01 00:00:00+00') as bucket, gantry_id, vehicle_class, count(*)::int as n
+                  from passages group by 1, 2, 3),
+          c as (select bucket, gantry_id, vehicle_class, volume from vehicle_counts where source = 'ingest')
+     select count(*)::int as n from p full join c using (bucket, gantry_id, vehicle_class)
+      where p.n is distinct from c.volume`,
+  );
+  return r.n;
+}
+
 /**
  * A throwaway PostgreSQL 15 cluster (initdb + pg_ctl) on a free port, so a test can restart "the
  * database" without touching the shared CI server. Runs as the postgres user when we are root.
