@@ -38,7 +38,13 @@ function run(init: RouterWorkerInit): void {
       r.setBytes(ZMQ.CURVE_SECRETKEY, init.curveSecretKey);
       r.setBytes(ZMQ.ZAP_DOMAIN, "tollway");
     }
-    r.bind(endpoint);
+    try {
+      r.bind(endpoint);
+    } catch (e) {
+      // A socket left open would make the context's term wait for ever.
+      r.close();
+      throw e;
+    }
     return r;
   };
   let router = openRouter(init.bind);
