@@ -29,11 +29,13 @@ afterAll(async () => {
 });
 
 describe("passage indexes", () => {
-  test("the table has the write-friendly set: hash on tag and plate, BRIN on ts, (gantry_id, ts) b-tree, nothing else", async () => {
+  test("the table has the write-friendly set: hash on tag and plate, BRIN on ts, (gantry_id, ts) b-tree, the partial conflict index, nothing else", async () => {
     const rows = await tdb.db.query<{ indexdef: string }>("select indexdef from pg_indexes where tablename = 'passages' order by indexname");
     const defs = rows.map((r) => r.indexdef.replace(/ ON public\./, " ON "));
     expect(defs).toEqual([
       "CREATE INDEX passages_gantry_time_idx ON passages USING btree (gantry_id, ts)",
+      // sql/661: partial, so only the rare identity conflicts are written to it.
+      "CREATE INDEX passages_identity_conflict_idx ON passages USING btree (ts) WHERE identity_conflict",
       "CREATE INDEX passages_plate_hash_idx ON passages USING hash (plate)",
       "CREATE INDEX passages_tag_hash_idx ON passages USING hash (tag_id)",
       "CREATE INDEX passages_ts_idx ON passages USING brin (ts) WITH (pages_per_range='32')",

@@ -40,6 +40,13 @@ export class BinaryCopyWriter {
     this.pos += 4;
   }
 
+  bool(v: boolean): void {
+    this.room(5);
+    this.view.setInt32(this.pos, 1);
+    this.buf[this.pos + 4] = v ? 1 : 0;
+    this.pos += 5;
+  }
+
   int2(v: number): void {
     this.room(6);
     this.view.setInt32(this.pos, 2);

@@ -1,11 +1,10 @@
 import type { Queryable } from "../db/database.ts";
 import type { PassageToPrice } from "../tariff/daily-toll.ts";
-import { plateKey } from "../vehicle/vehicle-class.ts";
 import { EXISTING_COLUMNS, type ExistingSettlement } from "./settle-vehicles.ts";
 
 /** One vehicle's passages of a day, as the settlement prices them. */
 export interface DayVehicle {
-  /** Tag id, or 'plate:' || plate. */
+  /** The vehicle the ingest resolved the reads to (README "Vehicle identity"); before that: tag id, or 'plate:' || plate. */
   key: string;
   tagId: string | null;
   /** The first plate read, if any. */
@@ -16,6 +15,7 @@ export interface DayVehicle {
 }
 
 interface Row extends Record<string, unknown> {
+  vehicle_key: string;
   tag_id: string | null;
   plate: string | null;
   ts_ms: number;
@@ -25,7 +25,7 @@ interface Row extends Record<string, unknown> {
 }
 
 /** The settlement's order of vehicle keys: byte order (collate "C"), the same in SQL and in resume checkpoints. */
-export const VEHICLE_KEY = `coalesce(p.tag_id, 'plate:' || p.plate) collate "C"`;
+export const VEHICLE_KEY = `coalesce(p.vehicle_key, p.tag_id, 'plate:' || p.plate) collate "C"`;
 
 /** a <= b in byte order of UTF-8 (= code point order; UTF-16 code units differ only around surrogates). */
 export function keyLe(a: string, b: string): boolean {
@@ -52,8 +52,9 @@ export async function streamDayVehicles(
   await tx.query("set local work_mem = '256MB'");
   await tx.query(
     `declare settle_day no scroll cursor for
-     select p.tag_id, p.plate, floor(extract(epoch from p.ts) * 1000)::float8 as ts_ms, p.gantry_id, p.vehicle_class,
-            coalesce(p.account_id, t.account_id, v.account_id) as account_id
+     select ${VEHICLE_KEY} as vehicle_key, p.tag_id, p.plate, floor(extract(epoch from p.ts) * 1000)::float8 as ts_ms, p.gantry_id, p.vehicle_class,
+            -- A resolved passage names its payer (none: billed by plate, e.g. a hotlisted tag's read).
+            case when p.vehicle_key is null then coalesce(p.account_id, t.account_id, v.account_id) else p.account_id end as account_id
        from passages p left join tags t on t.id = p.tag_id
        left join vehicles v on p.tag_id is null and v.plate = p.plate
       where p.ts >= $1 and p.ts < $2 and ($3::text is null or ${VEHICLE_KEY} > $3::text collate "C")
@@ -89,7 +90,7 @@ export async function streamDayVehicles(
     let passages = 0;
     let current = carry;
     for (const r of rows) {
-      const key = r.tag_id ?? plateKey(r.plate!);
+      const key = r.vehicle_key;
       if (!current || current.key !== key) {
         if (current) {
           vehicles.push(current);
@@ -97,6 +98,7 @@ export async function streamDayVehicles(
         }
         current = { key, tagId: r.tag_id, plate: r.plate, accountId: r.account_id, passages: [] };
       }
+      current.tagId ??= r.tag_id;
       current.plate ??= r.plate;
       current.accountId ??= r.account_id;
       current.passages.push({ ts: new Date(r.ts_ms), gantryId: r.gantry_id, vehicleClass: r.vehicle_class });

@@ -133,14 +133,12 @@ export async function refreshBalanceStatus(q: Queryable, accountId: number): Pro
 /** Moves accounts from status `from` to `to`, and their tags with them, one versioned change per tag. */
 async function setStatuses(q: Queryable, accountIds: readonly number[], from: string, to: string): Promise<void> {
   await q.query("update accounts set status = $2 where id = any($1::bigint[]) and status = $3", [accountIds, to, from]);
-  // One statement, so each tag row is updated once with the version of its own change record.
+  // Tag rows locked first, so a tag changed meanwhile (blocked, stolen) is re-checked and left alone;
+  // each change gets its list version at commit (sql/660).
   await q.query(
-    `with v as (
-       insert into tag_status_changes (tag_id, status)
-       select id, $3 from tags where account_id = any($1::bigint[]) and status = $2 order by id
-       returning version, tag_id
-     )
-     update tags t set status = $3, status_changed_at = now(), status_version = v.version from v where t.id = v.tag_id`,
+    `with locked as (select id from tags where account_id = any($1::bigint[]) and status = $2 order by id for update),
+     v as (insert into tag_status_changes (tag_id, status) select id, $3 from locked returning tag_id)
+     update tags t set status = $3, status_changed_at = now() from v where t.id = v.tag_id`,
     [accountIds, from, to],
   );
 }

@@ -33,6 +33,8 @@ export interface PlateBill {
   status: BillStatus;
   paidAt: string | null;
   paidTenths: number | null;
+  /** A supplementary bill: the paid bill of the same plate and day it adds to. */
+  supplementOf: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -60,12 +62,13 @@ interface BillRow extends Record<string, unknown> {
   status: BillStatus;
   paid_at: Date | null;
   paid_tenths: number | null;
+  supplement_of: number | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const BILL_COLUMNS =
-  "id, plate, local_day::text as local_day, settlement_id, vehicle_class, toll_tenths, fee_tenths, fine_tenths, due_date::text as due_date, status, paid_at, paid_tenths, created_at, updated_at";
+  "id, plate, local_day::text as local_day, settlement_id, vehicle_class, toll_tenths, fee_tenths, fine_tenths, due_date::text as due_date, status, paid_at, paid_tenths, supplement_of, created_at, updated_at";
 
 function toBill(r: BillRow): PlateBill {
   const unpaid = (UNPAID as readonly string[]).includes(r.status);
@@ -83,6 +86,7 @@ function toBill(r: BillRow): PlateBill {
     status: r.status,
     paidAt: r.paid_at?.toISOString() ?? null,
     paidTenths: r.paid_tenths,
+    supplementOf: r.supplement_of ?? null,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -90,15 +94,17 @@ function toBill(r: BillRow): PlateBill {
 
 /**
  * Called by the settlement inside its transaction: creates the day's bill, or re-rates it. Returns
- * whether a bill was created or changed. A paid or cancelled bill is not reopened: the difference is
- * only recorded as a 'rerated' event (an operator settles it through an adjustment).
+ * whether a bill was created or changed. A paid bill is not reopened: what the day costs now is
+ * compared with what was paid plus supplements less refunds, and the difference becomes a refund
+ * due (lower) or a supplementary bill (higher), with events on the paid bill. A cancelled bill only
+ * records the 'rerated' event.
  */
 export async function billPlateDay(
   tx: Queryable,
   b: { plate: string; day: string; settlementId: number; vehicleClass: number; tollTenths: number; dueDays: number },
 ): Promise<boolean> {
   const bill = await tx.maybeOne<{ id: number; toll_tenths: number; status: BillStatus }>(
-    "select id, toll_tenths, status from plate_bills where plate = $1 and local_day = $2::date for update",
+    "select id, toll_tenths, status from plate_bills where plate = $1 and local_day = $2::date and supplement_of is null for update",
     [b.plate, b.day],
   );
   if (!bill) {
@@ -111,16 +117,48 @@ export async function billPlateDay(
     await tx.query("insert into plate_bill_events (bill_id, kind, amount_tenths) values ($1, 'created', $2)", [created.id, b.tollTenths]);
     return true;
   }
+  if (bill.status === "paid") return settlePaidBill(tx, bill, b);
   const diff = b.tollTenths - bill.toll_tenths;
   if (diff === 0) return false;
   await tx.query("insert into plate_bill_events (bill_id, kind, amount_tenths) values ($1, 'rerated', $2)", [bill.id, diff]);
-  if (bill.status === "paid" || bill.status === "cancelled") return true;
+  if (bill.status === "cancelled") return true;
   const cancel = b.tollTenths <= 0;
   await tx.query(
     `update plate_bills set toll_tenths = $2::bigint, status = case when $3::boolean then 'cancelled' else status end, updated_at = now() where id = $1`,
     [bill.id, b.tollTenths, cancel],
   );
   if (cancel) await tx.query("insert into plate_bill_events (bill_id, kind) values ($1, 'cancelled')", [bill.id]);
+  return true;
+}
+
+/** A paid bill re-rated: a refund due or a supplementary bill for the difference (see billPlateDay). */
+async function settlePaidBill(
+  tx: Queryable,
+  bill: { id: number; toll_tenths: number },
+  b: { plate: string; day: string; settlementId: number; vehicleClass: number; tollTenths: number; dueDays: number },
+): Promise<boolean> {
+  const { billed } = await tx.one<{ billed: number }>(
+    `select $2::bigint
+            + coalesce((select sum(toll_tenths) from plate_bills where supplement_of = $1 and status <> 'cancelled'), 0)
+            - coalesce((select sum(amount_tenths) from plate_bill_refunds where bill_id = $1), 0) as billed`,
+    [bill.id, bill.toll_tenths],
+  );
+  const diff = b.tollTenths - billed;
+  if (diff === 0) return false;
+  await tx.query("insert into plate_bill_events (bill_id, kind, amount_tenths) values ($1, 'rerated', $2)", [bill.id, diff]);
+  if (diff < 0) {
+    await tx.query("insert into plate_bill_refunds (bill_id, amount_tenths) values ($1, $2)", [bill.id, -diff]);
+    await tx.query("insert into plate_bill_events (bill_id, kind, amount_tenths) values ($1, 'refund_due', $2)", [bill.id, -diff]);
+    return true;
+  }
+  // Due `due_days` after it is made: the paid bill's own due date may be long past.
+  const sup = await tx.one<{ id: number }>(
+    `insert into plate_bills (plate, local_day, settlement_id, vehicle_class, toll_tenths, due_date, supplement_of)
+     values ($1, $2::date, $3, $4, $5, (now() at time zone toll_timezone())::date + $6::int, $7) returning id`,
+    [b.plate, b.day, b.settlementId, b.vehicleClass, diff, b.dueDays, bill.id],
+  );
+  await tx.query("insert into plate_bill_events (bill_id, kind, amount_tenths) values ($1, 'created', $2)", [sup.id, diff]);
+  await tx.query("insert into plate_bill_events (bill_id, kind, amount_tenths) values ($1, 'supplement', $2)", [bill.id, diff]);
   return true;
 }
 
@@ -139,7 +177,7 @@ export async function createPlateBills(tx: Queryable, day: string, dueDays: numb
        insert into plate_bills (plate, local_day, settlement_id, vehicle_class, toll_tenths, due_date)
        select plate, $1::date, settlement_id, vehicle_class, toll, $1::date + $2::int
          from unnest($3::text[], $4::bigint[], $5::smallint[], $6::bigint[]) as u(plate, settlement_id, vehicle_class, toll)
-       on conflict (plate, local_day) do nothing
+       on conflict (plate, local_day) where supplement_of is null do nothing
        returning id, toll_tenths
      ), e as (
        insert into plate_bill_events (bill_id, kind, amount_tenths) select id, 'created', toll_tenths from b returning 1
@@ -178,14 +216,31 @@ export class PlateBillService {
     return { items, nextCursor: rows.length > q.limit ? String(items[items.length - 1]!.id) : null };
   }
 
-  async get(id: number): Promise<PlateBill & { events: { kind: string; amountTenths: number; at: string }[] }> {
+  async get(id: number): Promise<
+    PlateBill & {
+      events: { kind: string; amountTenths: number; at: string }[];
+      refunds: { id: number; amountTenths: number; status: string; createdAt: string }[];
+      supplements: number[];
+    }
+  > {
     const row = await this.db.maybeOne<BillRow>(`select ${BILL_COLUMNS} from plate_bills where id = $1`, [id]);
     if (!row) throw new TollwayError("not_found", `plate bill ${id} does not exist`);
-    const events = await this.db.query<{ kind: string; amount_tenths: number; at: Date }>(
-      "select kind, amount_tenths, at from plate_bill_events where bill_id = $1 order by id",
-      [id],
-    );
-    return { ...toBill(row), events: events.map((e) => ({ kind: e.kind, amountTenths: e.amount_tenths, at: e.at.toISOString() })) };
+    const [events, refunds, supplements] = await Promise.all([
+      this.db.query<{ kind: string; amount_tenths: number; at: Date }>("select kind, amount_tenths, at from plate_bill_events where bill_id = $1 order by id", [
+        id,
+      ]),
+      this.db.query<{ id: number; amount_tenths: number; status: string; created_at: Date }>(
+        "select id, amount_tenths, status, created_at from plate_bill_refunds where bill_id = $1 order by id",
+        [id],
+      ),
+      this.db.query<{ id: number }>("select id from plate_bills where supplement_of = $1 order by id", [id]),
+    ]);
+    return {
+      ...toBill(row),
+      events: events.map((e) => ({ kind: e.kind, amountTenths: e.amount_tenths, at: e.at.toISOString() })),
+      refunds: refunds.map((r) => ({ id: r.id, amountTenths: r.amount_tenths, status: r.status, createdAt: r.created_at.toISOString() })),
+      supplements: supplements.map((r) => r.id),
+    };
   }
 
   /** Pays the whole outstanding amount of a bill. Returns the bill before and after. */

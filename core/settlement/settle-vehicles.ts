@@ -106,7 +106,8 @@ export async function settleVehicles(
       // A registered plate read without its tag is charged to its account; unregistered plates are billed.
       if (f.accountId !== null) {
         postings.push({ accountId: f.accountId, kind: "toll", amountTenths: -f.toll.payableTenths, settlementId, description: `toll ${day}` });
-      } else if (!f.tagId && f.plate && f.toll.payableTenths > 0) {
+      } else if (f.plate && f.toll.payableTenths > 0) {
+        // Nobody's account: billed by the plate read (an unregistered tag read with a plate too).
         bills.push({ plate: f.plate, settlementId, vehicleClass: f.toll.vehicleClass, tollTenths: f.toll.payableTenths });
       }
     }
@@ -138,7 +139,7 @@ export async function settleVehicles(
           settlementId: old.id,
           description: `re-rated toll ${day}, revision ${old.revision + 1}`,
         });
-      } else if (!v.tagId && v.plate) {
+      } else if (v.plate) {
         // Re-rated plate bills are few: one at a time, with their history.
         if (
           await billPlateDay(tx, {

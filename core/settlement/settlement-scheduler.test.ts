@@ -43,8 +43,8 @@ describe("settlement scheduler", () => {
 
   test("a tick settles yesterday once; the next tick has nothing to do", async () => {
     const s = scheduler();
-    expect(await s.tick()).toEqual({ settled: ["2024-03-25"], escalated: true });
-    expect(await s.tick()).toEqual({ settled: [], escalated: false });
+    expect(await s.tick()).toEqual({ settled: ["2024-03-25"], resettled: [], escalated: true });
+    expect(await s.tick()).toEqual({ settled: [], resettled: [], escalated: false });
     expect(await settledDays()).toEqual(["2024-03-25"]);
     expect((await t.db.one<{ n: number }>("select count(*)::int as n from ledger_entries where kind = 'toll'")).n).toBe(1);
   });

@@ -10,6 +10,10 @@ import type { SettlementService } from "./settlement-service.ts";
  * are caught up, oldest first, up to `maxCatchUpDays` back from yesterday; with no run on record it
  * starts at yesterday (older days are settled on purpose, through POST /v1/settlements/run).
  *
+ * Late passages: a settled day whose passages were stored after its last scheduled run began
+ * (passage_days against settlement_day_marks, sql/663) is settled again, however old it is; the run
+ * posts only the difference. Days settled only by hand have no mark and are run once more.
+ *
  * Several gateway instances may each run a scheduler: with a lease only one of them works; without,
  * runs of a day are still serialised in the database and a second run of a settled day changes nothing.
  */
@@ -28,6 +32,8 @@ export interface SettlementSchedulerOptions {
 
 export interface TickReport {
   settled: string[];
+  /** Settled days run again because passages of them arrived after their run. */
+  resettled: string[];
   escalated: boolean;
 }
 
@@ -105,14 +111,46 @@ export class SettlementScheduler {
     return days;
   }
 
+  /** Settled days with passages stored after their last scheduled run began, oldest first. */
+  async lateDays(): Promise<string[]> {
+    const today = this.calendar.day(this.clock());
+    const rows = await this.db.query<{ day: string }>(
+      `select distinct d.local_day::text as day from passage_days d
+        where d.local_day < $1::date
+          and exists (select 1 from settlement_runs r where r.local_day = d.local_day and r.status = 'done')
+          and not exists (select 1 from settlement_day_marks m where m.local_day = d.local_day and pg_visible_in_snapshot(d.changed_xid, m.seen))
+        order by 1`,
+      [today],
+    );
+    return rows.map((r) => r.day);
+  }
+
+  /** Runs a day and notes what the run saw: every transaction committed before it began (a snapshot taken first). */
+  private async run(day: string, triggeredBy: string): Promise<void> {
+    const { seen } = await this.db.one<{ seen: string }>("select pg_current_snapshot()::text as seen");
+    await this.settlement.runDay(day, { triggeredBy });
+    await this.db.query(
+      `insert into settlement_day_marks (local_day, seen) values ($1::date, $2::pg_snapshot)
+       on conflict (local_day) do update set seen = excluded.seen`,
+      [day, seen],
+    );
+  }
+
   private async doTick(): Promise<TickReport> {
     const settled: string[] = [];
-    if (this.opts.lease && !(await this.opts.lease.hold())) return { settled, escalated: false };
+    const resettled: string[] = [];
+    if (this.opts.lease && !(await this.opts.lease.hold())) return { settled, resettled, escalated: false };
     for (const day of await this.dueDays()) {
       if (this.stopping) break;
-      await this.settlement.runDay(day, { triggeredBy: "schedule" });
+      await this.run(day, "schedule");
       settled.push(day);
     }
+    for (const day of await this.lateDays()) {
+      if (this.stopping) break;
+      await this.run(day, "schedule: late passages");
+      resettled.push(day);
+    }
+    if (resettled.length) this.logger.info("settlement: days settled again for late passages", { days: resettled });
     const today = this.calendar.day(this.clock());
     let escalated = false;
     if (this.lastEscalation !== today) {
@@ -121,6 +159,6 @@ export class SettlementScheduler {
       escalated = true;
       if (r.notices + r.fees + r.fines > 0) this.logger.info("plate bills escalated", { ...r });
     }
-    return { settled, escalated };
+    return { settled, resettled, escalated };
   }
 }

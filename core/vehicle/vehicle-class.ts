@@ -31,6 +31,11 @@ export function plateKey(plate: string): string {
   return `plate:${plate}`;
 }
 
+/** The key of a registered vehicle (vehicles.id): what its tag reads and plate reads both resolve to. */
+export function registeredVehicleKey(vehicleId: number): string {
+  return `vehicle:${vehicleId}`;
+}
+
 /** The key a vehicle is followed by: its tag, or its plate when it has none (M06A does the same). */
 export function vehicleKey(tagId: string | null, plate: string | null): string | null {
   if (tagId) return tagId;

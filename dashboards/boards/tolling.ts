@@ -129,5 +129,53 @@ export function tolling(): dashboard.Dashboard {
     8,
     8,
   );
+
+  board.add(
+    new table.PanelBuilder()
+      .title("Revenue reconciliation per day")
+      .description(
+        "Every stored passage of a local day in one bucket: charged to an account, billed to a plate, no charge, pending (not settled yet), unbillable by reason. Per gantry and the money against the ledger: GET /v1/reconciliation.",
+      )
+      .withTarget(
+        tableQuery(`
+          select d::date as local_day, r.bucket, count(*)::bigint as passages, (coalesce(sum(r.posted_price_tenths), 0) / 10.0)::float8 as posted_ntd
+          from generate_series(($__timeFrom()::timestamptz at time zone ${tollZone})::date, ($__timeTo()::timestamptz at time zone ${tollZone})::date, interval '1 day') d
+          cross join lateral passage_reconciliation(d::date) r
+          group by 1, 2
+          order by 1 desc, 2`),
+      ),
+    24,
+    8,
+  );
+
+  board.add(
+    bars("Hotlist hits", "short")
+      .description("Passages of blocked, lost or stolen tags: not charged to the tag's owner (billed by plate, or unbillable without one).")
+      .withTarget(
+        timeSeries(`
+          select $__timeGroupAlias(ts, $__interval), tag_status as metric, count(*)::bigint as hits
+          from hotlist_hits
+          where $__timeFilter(ts)
+          group by 1, 2
+          order by 1, 2`),
+      ),
+    10,
+    8,
+  );
+  board.add(
+    new table.PanelBuilder()
+      .title("Latest hotlist hits")
+      .description("Gantry, time and plate of each read of a hotlisted tag; billedAs: vehicle:<id>, plate:<plate>, or the tag (unbillable).")
+      .withTarget(
+        tableQuery(`
+          select ts, gantry_id, tag_id, tag_status, plate, vehicle_key as billed_as
+          from hotlist_hits
+          where $__timeFilter(ts)
+          order by ts desc, id desc
+          limit 200`),
+      ),
+    14,
+    8,
+  );
   return board.build();
 }

@@ -24,6 +24,10 @@ export interface Passage {
   postedPriceTenths: number | null;
   /** Why there is no posted price (sql/651), null when priced. */
   unpricedReason: UnpricedReason | null;
+  /** The vehicle the ingest resolved the read to (core/settlement/README.md, "Vehicle identity"); null before sql/661. */
+  vehicleKey: string | null;
+  /** A registered tag read with a plate of another vehicle (the tag decided): listed for review. */
+  identityConflict: boolean;
 }
 
 export interface PassageFilter {
@@ -31,6 +35,8 @@ export interface PassageFilter {
   plate?: string;
   accountId?: number;
   gantryId?: string;
+  /** Only passages whose tag and plate named different vehicles. */
+  identityConflict?: boolean;
   from?: Date;
   to?: Date;
   /** Continue after this (ts in microseconds since the epoch, id). */
@@ -40,7 +46,8 @@ export interface PassageFilter {
 
 const cols = (a: string) =>
   `${a}id, ${a}ts, ${a}gantry_id, ${a}tag_id, ${a}plate, ${a}plate_confidence, ${a}lane, ${a}read_class, ${a}vehicle_class, ${a}account_id,
-   ${a}tariff_id, ${a}posted_price_tenths, ${a}unpriced_reason, (extract(epoch from ${a}ts) * 1000000)::bigint as ts_us`;
+   ${a}tariff_id, ${a}posted_price_tenths, ${a}unpriced_reason, ${a}vehicle_key, coalesce(${a}identity_conflict, false) as identity_conflict,
+   (extract(epoch from ${a}ts) * 1000000)::bigint as ts_us`;
 
 /** A row of `cols`. */
 interface PassageRow extends Record<string, unknown> {
@@ -57,6 +64,8 @@ interface PassageRow extends Record<string, unknown> {
   tariff_id: number | null;
   posted_price_tenths: number | null;
   unpriced_reason: UnpricedReason | null;
+  vehicle_key: string | null;
+  identity_conflict: boolean;
   ts_us: number;
 }
 
@@ -81,6 +90,8 @@ const toPassage = (r: PassageRow): Passage => ({
   tariffId: r.tariff_id ?? null,
   postedPriceTenths: r.posted_price_tenths ?? null,
   unpricedReason: r.unpriced_reason ?? null,
+  vehicleKey: r.vehicle_key ?? null,
+  identityConflict: r.identity_conflict,
 });
 
 export interface TripStop extends Passage {
@@ -130,6 +141,7 @@ export class PassageService {
     // Through the account's tags, so the search uses the tag index.
     if (f.accountId !== undefined) where.push(`tag_id = any(array(select id from tags where account_id = ${p(f.accountId)}))`);
     if (f.gantryId !== undefined) where.push(`gantry_id = ${p(f.gantryId)}`);
+    if (f.identityConflict) where.push("identity_conflict");
     if (f.from !== undefined) where.push(`ts >= ${p(f.from)}`);
     if (f.to !== undefined) where.push(`ts < ${p(f.to)}`);
     if (f.after) where.push(`(ts, id) < (timestamptz 'epoch' + ${p(f.after.tsUs)} * interval '1 microsecond', ${p(f.after.id)})`);

@@ -23,6 +23,7 @@ import gantriesList from "./reference/gantries-list.ts";
 import tollZonesList from "./reference/toll-zones-list.ts";
 import networkVersionsCreate from "./network/network-versions-create.ts";
 import networkVersionsList from "./network/network-versions-list.ts";
+import hotlistHitsList from "./tags/hotlist-hits-list.ts";
 import tagStatusList from "./tags/tag-status-list.ts";
 import tagsGet from "./tags/tags-get.ts";
 import tagsIssue from "./tags/tags-issue.ts";
@@ -66,6 +67,7 @@ export const routeModules: readonly RouteModule[] = [
   accountTagsList,
   tagsStatusChange,
   tagStatusList,
+  hotlistHitsList,
   // passages
   passagesSearch,
   tripsGet,

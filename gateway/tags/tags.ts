@@ -4,7 +4,8 @@ import { recordAudit, type Actor } from "../audit/audit-log.ts";
 
 /**
  * Tags and their lifecycle. Every status change (issue included) appends to tag_status_changes,
- * whose version is what roadside and partner systems sync on ("changes since version N").
+ * whose list_version (given in commit order, sql/660) is what roadside and partner systems sync on
+ * ("changes since version N"): a snapshot that sees version N sees every version below it.
  * lost and stolen are final: such a tag is replaced by a new one, never re-activated.
  */
 export const TAG_STATUSES = ["active", "low_balance", "blocked", "lost", "stolen"] as const;
@@ -118,6 +119,9 @@ export class TagService {
 
   /** Changes a tag's status; the same status again is a no-op (no new version). */
   async changeStatus(tx: Queryable, actor: Actor, id: string, status: TagStatus, reason: string | null): Promise<{ tag: Tag; changed: boolean }> {
+    // The account first, then the tag: the order settlement and top-ups lock them in (the tag's
+    // updates re-check its account key, which would otherwise wait on them while holding the tag).
+    await tx.query(`select a.id from accounts a join tags t on t.account_id = a.id where t.id = $1 for key share of a`, [id]);
     const before = await this.get(id, tx, true);
     if (before.status === status) return { tag: before, changed: false };
     if (FINAL.includes(before.status) && !FINAL.includes(status)) {
@@ -129,13 +133,18 @@ export class TagService {
     return { tag, changed: true };
   }
 
+  /**
+   * Records a change. Its list version is given at commit (sql/660); here the trigger fires at once,
+   * so the route can answer with the version: the counter stays locked for the few statements left
+   * before commit. The counter is taken last, once every lock the rest needs is held (a second
+   * update of the tag row re-checks its account key, KEY SHARE, which waits while a top-up holds
+   * the account): a holder of the counter that waited could deadlock with a top-up at its commit.
+   */
   private async recordChange(tx: Queryable, id: string, status: TagStatus): Promise<Tag> {
-    const v = await tx.one<{ version: number; changed_at: Date }>(
-      `insert into tag_status_changes (tag_id, status) values ($1, $2) returning version, changed_at`,
-      [id, status],
-    );
-    const r = await tx.one<TagRow>(`update tags set status_version = $2, status_changed_at = $3 where id = $1 returning *`, [id, v.version, v.changed_at]);
-    return toTag(r);
+    await tx.query(`update tags set status_changed_at = now() where id = $1`, [id]);
+    await tx.query("set constraints tag_status_changes_list_version immediate");
+    await tx.query(`insert into tag_status_changes (tag_id, status, changed_at) values ($1, $2, now())`, [id, status]);
+    return toTag(await tx.one<TagRow>(`select * from tags where id = $1`, [id]));
   }
 
   /**
@@ -149,7 +158,7 @@ export class TagService {
   ): Promise<{ version: number; full: boolean; items: StatusListEntry[] }> {
     return db.tx(async (q) => {
       await q.query("set transaction isolation level repeatable read");
-      const { version } = await q.one<{ version: number }>(`select coalesce(max(version), 0)::bigint as version from tag_status_changes`);
+      const { version } = await q.one<{ version: number }>(`select version from tag_status_list_counter`);
       const rows = await q.query<{ id: string; status: TagStatus; status_version: number; status_changed_at: Date }>(
         since === undefined
           ? `select id, status, status_version, status_changed_at from tags order by id`

@@ -1,7 +1,8 @@
 /**
  * Antenna-duplicate removal: a vehicle read again by the same gantry within the window of its
  * first read is the same passage (its read count goes up), also across batch boundaries. The key
- * is the tag, or the plate for plate-only reads. State is per gantry; a gantry is "cold" until it
+ * is the vehicle the read was resolved to (vehicle-identity.ts): a tag+plate read and a plate-only
+ * read of the same car are one passage. State is per gantry; a gantry is "cold" until it
  * was warmed from the passages already stored, so a restart does not turn merged reads into new
  * passages.
  *
@@ -16,6 +17,8 @@
 /** A passage, written by this process or loaded from the database. */
 export interface PassageRef {
   gantry: string;
+  /** The resolved vehicle key (passages.vehicle_key). */
+  key: string;
   tsMs: number;
   /** The ts text stored with the passage (to address it when it is already stored). */
   ts: string;
@@ -29,8 +32,7 @@ export interface PassageRef {
 }
 
 interface Bucket {
-  byTag: Map<string, PassageRef>;
-  byPlate: Map<string, PassageRef>;
+  byKey: Map<string, PassageRef>;
   /** The gantry's passage counter when this bucket was last inserted into. */
   touched: number;
 }
@@ -79,13 +81,17 @@ export class AntennaDedup {
    * Marks a gantry warm with passages already stored (from the database), read in one snapshot with
    * the gantry's `version` (sql/610).
    */
-  warm(gantry: string, stored: readonly { tsMs: number; ts: string; tag: string | null; plate: string | null; rawReads: number }[], version = 0): void {
+  warm(
+    gantry: string,
+    stored: readonly { key: string; tsMs: number; ts: string; tag: string | null; plate: string | null; rawReads: number }[],
+    version = 0,
+  ): void {
     const g = this.gantry(gantry);
     this.warmed.add(gantry);
     g.version = version;
     for (const p of stored) {
-      if (this.find(g, p.tag, p.plate, p.tsMs)?.tsMs === p.tsMs) continue;
-      this.insert(g, { gantry, tsMs: p.tsMs, ts: p.ts, tag: p.tag, plate: p.plate, rawReads: p.rawReads, addStored: 0, stored: true });
+      if (this.find(g, p.key, p.tsMs)?.tsMs === p.tsMs) continue;
+      this.insert(g, { gantry, key: p.key, tsMs: p.tsMs, ts: p.ts, tag: p.tag, plate: p.plate, rawReads: p.rawReads, addStored: 0, stored: true });
     }
   }
 
@@ -93,8 +99,8 @@ export class AntennaDedup {
    * The passage this read belongs to: an existing one within the window (its count goes up), or a
    * new one. `lastWasNew` tells which.
    */
-  offer(g: GantryState, tag: string | null, plate: string | null, tsMs: number, ts: string): PassageRef {
-    const prev = this.find(g, tag, plate, tsMs);
+  offer(g: GantryState, key: string, tag: string | null, plate: string | null, tsMs: number, ts: string): PassageRef {
+    const prev = this.find(g, key, tsMs);
     if (prev !== undefined) {
       if (prev.rawReads < 32767) {
         prev.rawReads++;
@@ -103,7 +109,7 @@ export class AntennaDedup {
       this.lastWasNew = false;
       return prev;
     }
-    const ref: PassageRef = { gantry: g.id, tsMs, ts, tag, plate, rawReads: 1, addStored: 0, stored: false };
+    const ref: PassageRef = { gantry: g.id, key, tsMs, ts, tag, plate, rawReads: 1, addStored: 0, stored: false };
     this.insert(g, ref);
     this.lastWasNew = true;
     return ref;
@@ -126,33 +132,30 @@ export class AntennaDedup {
   /** Passages remembered (for metrics and tests). */
   get size(): number {
     let n = 0;
-    for (const g of this.gantries.values()) for (const b of g.buckets.values()) n += b.byTag.size + b.byPlate.size;
+    for (const g of this.gantries.values()) for (const b of g.buckets.values()) n += b.byKey.size;
     return n;
   }
 
   /** A passage of this vehicle whose first read is within the window of tsMs. */
-  private find(g: GantryState, tag: string | null, plate: string | null, tsMs: number): PassageRef | undefined {
+  private find(g: GantryState, key: string, tsMs: number): PassageRef | undefined {
     const b = Math.floor(tsMs / this.bucketMs);
-    const key = (tag ?? plate)!;
-    const byTag = tag !== null;
     // Own bucket first (the usual hit), then the neighbour the window reaches into: the earlier one
     // iff tsMs - window < the bucket's start, the later one iff tsMs + window >= the next start.
     const neighbour = tsMs - b * this.bucketMs < this.windowMs ? b - 1 : b + 1;
-    return this.findIn(g.buckets.get(b), byTag, key, tsMs) ?? this.findIn(g.buckets.get(neighbour), byTag, key, tsMs);
+    return this.findIn(g.buckets.get(b), key, tsMs) ?? this.findIn(g.buckets.get(neighbour), key, tsMs);
   }
 
-  private findIn(bucket: Bucket | undefined, byTag: boolean, key: string, tsMs: number): PassageRef | undefined {
+  private findIn(bucket: Bucket | undefined, key: string, tsMs: number): PassageRef | undefined {
     if (bucket === undefined) return undefined;
-    const ref = (byTag ? bucket.byTag : bucket.byPlate).get(key);
+    const ref = bucket.byKey.get(key);
     return ref !== undefined && Math.abs(tsMs - ref.tsMs) <= this.windowMs ? ref : undefined;
   }
 
   private insert(g: GantryState, ref: PassageRef): void {
     const b = Math.floor(ref.tsMs / this.bucketMs);
     let bucket = g.buckets.get(b);
-    if (!bucket) g.buckets.set(b, (bucket = { byTag: new Map(), byPlate: new Map(), touched: 0 }));
-    if (ref.tag !== null) bucket.byTag.set(ref.tag, ref);
-    else bucket.byPlate.set(ref.plate!, ref);
+    if (!bucket) g.buckets.set(b, (bucket = { byKey: new Map(), touched: 0 }));
+    bucket.byKey.set(ref.key, ref);
     bucket.touched = ++g.seq;
     if ((g.seq & 255) === 0) {
       // More than two buckets away is more than a window from any read landing in bucket b.

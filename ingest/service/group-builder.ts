@@ -5,6 +5,7 @@ import type { AntennaDedup, GantryState, PassageRef } from "./antenna-dedup.ts";
 import { encodeRawFrames, readDeadLetter } from "./dead-letters.ts";
 import type { CountRow, GantryStatusRow, GroupPlan, LaneCountRow } from "./group-plan.ts";
 import { passagesCopyBinary } from "./passage-copy.ts";
+import { resolveVehicle } from "./vehicle-identity.ts";
 import type { ClassPrices, GantryInfo, ReferenceData, TariffSpan, Tariffs } from "./reference-data.ts";
 import type { VehicleDirectory } from "./vehicle-directory.ts";
 
@@ -111,6 +112,7 @@ export class GroupBuilder {
       batches: [],
       passages: [],
       storedMerges: [],
+      hotlistHits: [],
       counts: [],
       laneCounts: [],
       deadLetters: [],
@@ -177,16 +179,26 @@ export class GroupBuilder {
       // this gantry's later batches too (batches resent after a crash start before those), and
       // the rest of this gantry's batches will find them in memory.
       coldRange.size
-        ? db.query<{ gantry_id: string; ts: string; ms: number; tag_id: string | null; plate: string | null; raw_reads: number; version: string | null }>(
+        ? db.query<{
+            gantry_id: string;
+            ts: string;
+            ms: number;
+            key: string;
+            tag_id: string | null;
+            plate: string | null;
+            raw_reads: number;
+            version: string | null;
+          }>(
             // The earliest bound as a constant too: the BRIN ts index then limits the scan to recent pages.
             // One statement, one snapshot: each gantry's version (sql/610, rows with a version) is the
             // one these passages are complete for.
-            `select p.gantry_id, p.ts::text as ts, extract(epoch from p.ts)::float8 * 1000 as ms, p.tag_id, p.plate, p.raw_reads, null::text as version
+            `select p.gantry_id, p.ts::text as ts, extract(epoch from p.ts)::float8 * 1000 as ms,
+                    coalesce(p.vehicle_key, p.tag_id, 'plate:' || p.plate) as key, p.tag_id, p.plate, p.raw_reads, null::text as version
                from unnest($1::text[], $2::timestamptz[]) w(g, lo)
                join passages p on p.gantry_id = w.g and p.ts >= w.lo
               where p.ts >= $3
              union all
-             select w.g, null, null, null, null, null, coalesce(v.version, 0)::text
+             select w.g, null, null, null, null, null, null, coalesce(v.version, 0)::text
                from unnest($1::text[]) w(g) left join ingest_gantry_versions v on v.gantry_id = w.g`,
             [
               [...coldRange.keys()],
@@ -197,12 +209,12 @@ export class GroupBuilder {
         : [],
     ]);
     if (coldRange.size) {
-      const byGantry = new Map<string, { tsMs: number; ts: string; tag: string | null; plate: string | null; rawReads: number }[]>();
+      const byGantry = new Map<string, { key: string; tsMs: number; ts: string; tag: string | null; plate: string | null; rawReads: number }[]>();
       const versions = new Map<string, number>();
       for (const g of coldRange.keys()) byGantry.set(g, []);
       for (const r of warm) {
         if (r.version !== null) versions.set(r.gantry_id, Number(r.version));
-        else byGantry.get(r.gantry_id)!.push({ tsMs: Math.round(r.ms), ts: r.ts, tag: r.tag_id, plate: r.plate, rawReads: r.raw_reads });
+        else byGantry.get(r.gantry_id)!.push({ key: r.key, tsMs: Math.round(r.ms), ts: r.ts, tag: r.tag_id, plate: r.plate, rawReads: r.raw_reads });
       }
       for (const [g, list] of byGantry) this.deps.dedup.warm(g, list, versions.get(g) ?? 0);
     }
@@ -349,14 +361,15 @@ export class GroupBuilder {
       const r = c.read;
       const tsMs = c.tsMs;
       if (lastReadMs === null || tsMs > lastReadMs) lastReadMs = tsMs;
-      const ref = dedup.offer(dedupState, r.tag, r.plate, tsMs, r.ts);
+      // The vehicle first: duplicate removal is per vehicle, whichever of tag and plate was read.
+      const v = resolveVehicle(vehicles, r.tag, r.plate, r.class);
+      const ref = dedup.offer(dedupState, v.key, r.tag, r.plate, tsMs, r.ts);
       if (!dedup.lastWasNew) {
         dups++;
         if (ref.stored) storedMerges.add(ref);
         continue;
       }
-      const v = r.tag !== null ? vehicles.byTag(r.tag) : vehicles.byPlate(r.plate!);
-      const cls = v ? v.vehicleClass : r.class;
+      const cls = v.vehicleClass;
       if (span === undefined || !(tsMs >= span.fromMs && tsMs < span.toMs)) {
         span = tariffs.span(tsMs);
         prices = span.tariff?.prices.get(gantry);
@@ -376,7 +389,9 @@ export class GroupBuilder {
         lane: r.lane,
         readClass: r.class,
         vehicleClass: cls,
-        accountId: v ? v.accountId : null,
+        accountId: v.accountId,
+        vehicleKey: v.key,
+        identityConflict: v.conflict,
         tariffId: tariff ? tariff.id : null,
         price: price ?? null,
         unpriced,
@@ -385,6 +400,18 @@ export class GroupBuilder {
         batch,
       });
       plan.newRefs.push(ref);
+      if (v.hotlist !== null) {
+        plan.hotlistHits.push({
+          ts: r.ts,
+          gantry,
+          tag: r.tag!,
+          status: v.hotlist,
+          plate: r.plate,
+          ownerAccountId: vehicles.byTag(r.tag!)!.accountId,
+          vehicleKey: v.key,
+          batch,
+        });
+      }
       const bucketMs = tsMs - (((tsMs % FIVE_MIN) + FIVE_MIN) % FIVE_MIN);
       const row = counts.get(bucketMs + cls);
       if (row) row.volume++;

@@ -20,6 +20,10 @@ export interface PassageRow {
   readClass: number;
   vehicleClass: number;
   accountId: number | null;
+  /** The resolved vehicle (vehicle-identity.ts). */
+  vehicleKey: string;
+  /** A registered tag read with the plate of another vehicle: kept for review. */
+  identityConflict: boolean;
   tariffId: number | null;
   price: number | null;
   /** Why price is null (sql/651); null when priced. */
@@ -77,12 +81,25 @@ export interface LaneCountRow {
   plateConfSum: number;
 }
 
+/** A passage of a blocked, lost or stolen tag (sql/662). */
+export interface HotlistHitRow {
+  ts: string;
+  gantry: string;
+  tag: string;
+  status: string;
+  plate: string | null;
+  ownerAccountId: number;
+  vehicleKey: string;
+  batch: number;
+}
+
 export interface GroupPlan {
   replies: { to: IncomingMessage; reply: Tr1Reply }[];
   batches: BatchRow[];
   passages: PassageRow[];
   /** Stored passages that this group merged more antenna reads into. */
   storedMerges: PassageRef[];
+  hotlistHits: HotlistHitRow[];
   counts: CountRow[];
   laneCounts: LaneCountRow[];
   deadLetters: DeadLetterRow[];

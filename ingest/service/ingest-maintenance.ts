@@ -7,6 +7,9 @@ export interface IngestMaintenanceDeps {
   logger: Logger;
   /** Reloads gantries, tariffs and gantry keys. */
   refreshReference: () => Promise<unknown>;
+  /** Reloads the gantry keys only (revocation takes effect within this interval). */
+  refreshKeys: () => Promise<unknown>;
+  keyRefreshIntervalMs: number;
   stats: IngestStats;
   refreshIntervalMs: number;
   statsIntervalMs: number;
@@ -24,6 +27,9 @@ export class IngestMaintenance {
     const d = this.deps;
     this.timers.push(
       setInterval(() => void d.refreshReference().catch((e) => d.logger.warn("reference data refresh failed", { err: String(e) })), d.refreshIntervalMs),
+    );
+    this.timers.push(
+      setInterval(() => void d.refreshKeys().catch((e) => d.logger.warn("gantry key refresh failed", { err: String(e) })), d.keyRefreshIntervalMs),
     );
     this.timers.push(setInterval(() => void d.stats.write(), d.statsIntervalMs));
     // The ts index of passages is BRIN (sql/120): each full range written since the last run gets

@@ -18,11 +18,14 @@ export function ingestMetrics(registry: Registry) {
       "tollway_ingest_unstored_total",
       "Messages left unacknowledged because storing them failed for a reason other than the database being away (the gantry resends them)",
     ),
+    hotlistHits: registry.counter("tollway_ingest_hotlist_hits_total", "Passages of blocked, lost or stolen tags (not charged to their owner)"),
     gantryMoves: registry.counter(
       "tollway_ingest_gantry_moves_total",
       "Group transactions rolled back and rebuilt because another ingest instance wrote one of their gantries meanwhile",
     ),
     zap: registry.counter("tollway_ingest_zap_total", "CURVE connection attempts, by result"),
+    revokedMessages: registry.counter("tollway_ingest_revoked_key_messages_total", "Messages dropped unanswered because their CURVE key was revoked"),
+    sessionCuts: registry.counter("tollway_ingest_session_cuts_total", "Times every gantry session was cut because a connected key was revoked"),
   };
 }
 

@@ -58,6 +58,8 @@ export interface IngestServiceOptions {
   maxGroupsInFlight?: number;
   statsIntervalMs?: number;
   refreshIntervalMs?: number;
+  /** How often gantry keys are re-read (default 5 s): a revoked key's sessions are cut within this plus a moment. */
+  keyRefreshIntervalMs?: number;
   /** How often full BRIN ranges of passages are summarised (default 1 s). */
   rangeSummaryIntervalMs?: number;
   /** How long stop() keeps retrying a group while the database is down. */
@@ -149,6 +151,8 @@ export class IngestService {
       db: this.db,
       logger: this.logger,
       refreshReference: () => this.refresh(),
+      refreshKeys: () => this.refreshKeys(),
+      keyRefreshIntervalMs: opts.keyRefreshIntervalMs ?? 5000,
       stats: this.stats,
       refreshIntervalMs: opts.refreshIntervalMs ?? 30_000,
       statsIntervalMs: opts.statsIntervalMs ?? 10_000,
@@ -238,6 +242,14 @@ export class IngestService {
         this.m.zap.inc(1, { result: allowed ? "accepted" : "refused" });
         if (!allowed) this.logger.warn("refused a gantry connection with an unregistered CURVE key");
         else this.logger.debug("gantry authenticated", { gantry: userId });
+      },
+      onRefused: (n) => {
+        this.m.revokedMessages.inc(n);
+        this.logger.warn("dropped messages of a revoked CURVE key", { messages: n });
+      },
+      onSessionsCut: (reason, sessions) => {
+        this.m.sessionCuts.inc();
+        this.logger.warn("cut every gantry session (gantries with a valid key reconnect)", { reason, sessions });
       },
       onError: (message) => this.logger.error("ROUTER worker failed", { err: message }),
     });
@@ -476,6 +488,7 @@ export class IngestService {
     this.m.reads.inc(s.antennaDuplicates, { result: "antenna_duplicate" });
     this.m.reads.inc(s.rejectedReads, { result: "rejected" });
     this.m.passages.inc(plan.passages.length);
+    this.m.hotlistHits.inc(plan.hotlistHits.length);
     for (const [reason, n] of s.rejectReasons) this.m.rejects.inc(n, { reason });
     for (const r of plan.replies) {
       this.m.batches.inc(1, { status: r.reply.status });
@@ -485,7 +498,13 @@ export class IngestService {
 
   /** Reloads gantries, tariffs and keys; returns the keys. (Groups also reload gantries and tariffs as soon as they change.) */
   private async refresh(): Promise<Map<string, string>> {
-    const [, keys] = await Promise.all([this.reference.load(this.db), loadGantryKeys(this.db)]);
+    const [, keys] = await Promise.all([this.reference.load(this.db), this.refreshKeys()]);
+    return keys;
+  }
+
+  /** Reloads the gantry keys in force (a few hundred rows); the ROUTER drops what a revoked key sends and cuts its session. */
+  private async refreshKeys(): Promise<Map<string, string>> {
+    const keys = await loadGantryKeys(this.db);
     if (this.router && this.opts.curveSecretKey) this.router.setKeys(keys);
     return keys;
   }

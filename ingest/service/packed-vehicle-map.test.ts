@@ -57,7 +57,12 @@ describe("PackedVehicleMap", () => {
       n % 97 === 0 ? "e280" + n.toString(16) : n % 89 === 0 ? "E280".padEnd(40, "0") + n.toString(16) : "E280" + n.toString(16).toUpperCase().padStart(20, "0");
     for (let i = 0; i < 300_000; i++) {
       const k = key(Math.floor(rnd() * 200_000));
-      const v = { accountId: 1 + Math.floor(rnd() * 2 ** 40), vehicleClass: [31, 32, 41, 42, 5][Math.floor(rnd() * 5)]! };
+      const v = {
+        accountId: 1 + Math.floor(rnd() * 2 ** 40),
+        vehicleClass: [31, 32, 41, 42, 5][Math.floor(rnd() * 5)]!,
+        vehicleId: rnd() < 0.5 ? null : 1 + Math.floor(rnd() * 2 ** 31),
+        hotlist: ([null, null, "blocked", "lost", "stolen"] as const)[Math.floor(rnd() * 5)]!,
+      };
       map.set(k, v);
       reference.set(k, v);
     }
@@ -69,8 +74,8 @@ describe("PackedVehicleMap", () => {
   test("account ids keep every bit up to 2^53", () => {
     const map = new PackedVehicleMap(packPlate);
     for (const id of [1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 12345, Number.MAX_SAFE_INTEGER]) {
-      map.set(`P-${id % 1000}`, { accountId: id, vehicleClass: 42 });
-      expect(map.get(`P-${id % 1000}`)).toEqual({ accountId: id, vehicleClass: 42 });
+      map.set(`P-${id % 1000}`, { accountId: id, vehicleClass: 42, vehicleId: 7, hotlist: null });
+      expect(map.get(`P-${id % 1000}`)).toEqual({ accountId: id, vehicleClass: 42, vehicleId: 7, hotlist: null });
     }
   });
 });

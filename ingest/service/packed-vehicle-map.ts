@@ -1,4 +1,4 @@
-import type { Vehicle } from "./reference-data.ts";
+import { HOTLIST_STATUSES, type Vehicle } from "./reference-data.ts";
 
 /**
  * The vehicle of a tag or plate, looked up once per read. A JS Map with a few hundred thousand
@@ -56,7 +56,8 @@ export const packPlate: KeyPacker = (key, out) => {
   return true;
 };
 
-// Row: [length (0: empty slot), word0, word1, word2, vehicle class, account high, account low, unused]
+// Row: [length (0: empty slot), word0, word1, word2, vehicle class | hotlist code << 8 (0: none), account high, account low,
+//       vehicle id (0: none)]
 const ROW = 8;
 const TWO_32 = 4294967296;
 
@@ -90,7 +91,14 @@ export class PackedVehicleMap {
     const r = this.rows;
     const o = this.find(r, this.mask, k);
     if (r[o] === 0) return undefined;
-    return { accountId: r[o + 5]! * TWO_32 + (r[o + 6]! >>> 0), vehicleClass: r[o + 4]! };
+    const vehicleId = r[o + 7]! >>> 0;
+    const hot = r[o + 4]! >>> 8;
+    return {
+      accountId: r[o + 5]! * TWO_32 + (r[o + 6]! >>> 0),
+      vehicleClass: r[o + 4]! & 0xff,
+      vehicleId: vehicleId === 0 ? null : vehicleId,
+      hotlist: hot === 0 ? null : HOTLIST_STATUSES[hot - 1]!,
+    };
   }
 
   set(key: string, vehicle: Vehicle): void {
@@ -110,9 +118,11 @@ export class PackedVehicleMap {
       r[o + 2] = k[1]!;
       r[o + 3] = k[2]!;
     }
-    r[o + 4] = vehicle.vehicleClass;
+    r[o + 4] = vehicle.vehicleClass | ((vehicle.hotlist === null ? 0 : HOTLIST_STATUSES.indexOf(vehicle.hotlist) + 1) << 8);
     r[o + 5] = Math.floor(vehicle.accountId / TWO_32);
     r[o + 6] = vehicle.accountId | 0;
+    // Vehicle ids (bigserial) stay far below 2^32.
+    r[o + 7] = vehicle.vehicleId ?? 0;
   }
 
   /** The row of the key, or the empty row where it would go. */

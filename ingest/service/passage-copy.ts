@@ -19,6 +19,8 @@ export const PASSAGE_COLUMNS = [
   "raw_reads",
   "batch_no",
   "unpriced_reason",
+  "vehicle_key",
+  "identity_conflict",
 ] as const;
 
 /** Their types, for unnest where the server has no COPY. */
@@ -37,6 +39,8 @@ export const PASSAGE_TYPES = [
   "smallint",
   "bigint",
   "text",
+  "text",
+  "boolean",
 ];
 
 /** The values of a passage row, in PASSAGE_COLUMNS order (the bench's raw COPY writes the same). */
@@ -57,6 +61,8 @@ export type PassageValues = Pick<
   | "rawReads"
   | "batch"
   | "unpriced"
+  | "vehicleKey"
+  | "identityConflict"
 >;
 
 /**
@@ -82,7 +88,7 @@ export function passagesCopyBinary(rows: readonly PassageValues[]): Uint8Array[]
 const BUCKET_ORDER_BLOCK = 20_000;
 
 function writePassage(w: BinaryCopyWriter, p: PassageValues): void {
-  w.row(14);
+  w.row(16);
   w.timestamptzUs(isoTimeMicros(p.ts, p.tsMs));
   w.text(p.gantry);
   if (p.tag === null) w.null();
@@ -105,4 +111,8 @@ function writePassage(w: BinaryCopyWriter, p: PassageValues): void {
   w.int8(p.batch);
   if (p.unpriced === null) w.null();
   else w.text(p.unpriced);
+  w.text(p.vehicleKey);
+  // null, not false: the column stays sparse (only conflicts are indexed).
+  if (p.identityConflict) w.bool(true);
+  else w.null();
 }

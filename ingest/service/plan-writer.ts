@@ -45,6 +45,8 @@ export async function writePassages(tx: Queryable, plan: GroupPlan): Promise<voi
         p.rawReads,
         p.batch,
         p.unpriced,
+        p.vehicleKey,
+        p.identityConflict ? true : null,
       ]),
     );
 }
@@ -114,6 +116,47 @@ export async function writeOthers(tx: Queryable, plan: GroupPlan): Promise<void>
     plan.storedMerges.filter((r) => r.tag === null),
     "plate",
   );
+  if (plan.passages.length) {
+    // The local days this group stored passages of, per gantry (every day between its first and
+    // last read there): the settlement scheduler settles a day again when passages of it arrive
+    // after its run. Rows in (day, gantry) order, as every writer locks them.
+    const span = new Map<string, { lo: number; hi: number }>();
+    for (const p of plan.passages) {
+      const r = span.get(p.gantry);
+      if (!r) span.set(p.gantry, { lo: p.tsMs, hi: p.tsMs });
+      else {
+        if (p.tsMs < r.lo) r.lo = p.tsMs;
+        if (p.tsMs > r.hi) r.hi = p.tsMs;
+      }
+    }
+    const gantries = [...span.keys()].sort();
+    await tx.query(
+      `insert into passage_days (local_day, gantry_id, changed_xid)
+       select d::date, u.g, pg_current_xact_id()
+         from unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) u(g, lo, hi),
+              generate_series((u.lo at time zone toll_timezone())::date, (u.hi at time zone toll_timezone())::date, interval '1 day') d
+        order by 1, 2
+       on conflict (local_day, gantry_id) do update set changed_xid = excluded.changed_xid`,
+      [gantries, gantries.map((g) => new Date(span.get(g)!.lo)), gantries.map((g) => new Date(span.get(g)!.hi))],
+    );
+  }
+  if (plan.hotlistHits.length) {
+    const h = plan.hotlistHits;
+    await tx.query(
+      `insert into hotlist_hits (ts, gantry_id, tag_id, tag_status, plate, owner_account_id, vehicle_key, batch_no)
+       select * from unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::int8[])`,
+      [
+        h.map((x) => x.ts),
+        h.map((x) => x.gantry),
+        h.map((x) => x.tag),
+        h.map((x) => x.status),
+        h.map((x) => x.plate),
+        h.map((x) => x.ownerAccountId),
+        h.map((x) => x.vehicleKey),
+        h.map((x) => x.batch),
+      ],
+    );
+  }
   if (plan.counts.length) {
     const c = plan.counts;
     await tx.query(

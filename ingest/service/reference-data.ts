@@ -29,7 +29,14 @@ export interface TariffPricing {
 export interface Vehicle {
   accountId: number;
   vehicleClass: number;
+  /** The registered vehicle (vehicles.id): of the plate, or the tag's vehicle; null for a tag on no vehicle. */
+  vehicleId: number | null;
+  /** A tag that is blocked, lost or stolen (its reads are not charged to its account); null otherwise, and for plates. */
+  hotlist: HotlistStatus | null;
 }
+
+export const HOTLIST_STATUSES = ["blocked", "lost", "stolen"] as const;
+export type HotlistStatus = (typeof HOTLIST_STATUSES)[number];
 
 /** A stretch of time in which one tariff (or none) is in force. */
 export interface TariffSpan {

@@ -54,11 +54,11 @@ describe("VehicleDirectory", () => {
     expect(dir.loaded).toBe(false);
     await dir.load(tdb.db);
     expect(dir.size).toBe(50_000 + 20_001);
-    expect(dir.byTag(tag(0))).toEqual({ accountId: 1, vehicleClass: 31 });
-    expect(dir.byTag(tag(49_999))).toEqual({ accountId: 1, vehicleClass: [31, 32, 41, 42, 5][49_999 % 5]! });
+    expect(dir.byTag(tag(0))).toMatchObject({ accountId: 1, vehicleClass: 31 });
+    expect(dir.byTag(tag(49_999))).toMatchObject({ accountId: 1, vehicleClass: [31, 32, 41, 42, 5][49_999 % 5]! });
     expect(dir.byTag(tag(50_000))).toBeNull();
-    expect(dir.byPlate("ABC-1234")).toEqual({ accountId: 1, vehicleClass: 32 });
-    expect(dir.byPlate("P-20000")).toEqual({ accountId: 1, vehicleClass: 31 });
+    expect(dir.byPlate("ABC-1234")).toMatchObject({ accountId: 1, vehicleClass: 32 });
+    expect(dir.byPlate("P-20000")).toMatchObject({ accountId: 1, vehicleClass: 31 });
     expect(dir.byPlate("NOPE-1")).toBeNull();
   });
 
@@ -76,9 +76,9 @@ describe("VehicleDirectory", () => {
     db.rows = 0;
     await dir.refresh(db);
     expect(db.rows).toBeLessThan(10);
-    expect(dir.byTag(tag(60_000))).toEqual({ accountId: 2, vehicleClass: 41 });
-    expect(dir.byTag(tag(7))).toEqual({ accountId: 2, vehicleClass: 5 });
-    expect(dir.byPlate("NEW-0001")).toEqual({ accountId: 2, vehicleClass: 42 });
+    expect(dir.byTag(tag(60_000))).toMatchObject({ accountId: 2, vehicleClass: 41 });
+    expect(dir.byTag(tag(7))).toMatchObject({ accountId: 2, vehicleClass: 5 });
+    expect(dir.byPlate("NEW-0001")).toMatchObject({ accountId: 2, vehicleClass: 42 });
   });
 
   test("a change committed after a refresh, by a transaction that began before it, is read by the next one", async () => {
@@ -98,12 +98,12 @@ describe("VehicleDirectory", () => {
     // Newer transaction: inserts B and commits first.
     await tdb.db.query("insert into tags (id, account_id, vehicle_class) values ($1, 1, 42)", [tag(70_002)]);
     await dir.refresh(tdb.db);
-    expect(dir.byTag(tag(70_002))).toEqual({ accountId: 1, vehicleClass: 42 });
+    expect(dir.byTag(tag(70_002))).toMatchObject({ accountId: 1, vehicleClass: 42 });
     expect(dir.byTag(tag(70_001))).toBeNull();
     release();
     await slow;
     await dir.refresh(tdb.db);
-    expect(dir.byTag(tag(70_001))).toEqual({ accountId: 1, vehicleClass: 32 });
+    expect(dir.byTag(tag(70_001))).toMatchObject({ accountId: 1, vehicleClass: 32 });
   });
 
   test("a full reload, when due, drops keys deleted outside the application", async () => {
@@ -124,7 +124,7 @@ describe("VehicleDirectory", () => {
       await dir.refresh(tdb.db);
     }
     expect(dir.byPlate("GONE-1")).toBeNull();
-    expect(dir.byPlate("ABC-1234")).toEqual({ accountId: 1, vehicleClass: 32 });
+    expect(dir.byPlate("ABC-1234")).toMatchObject({ accountId: 1, vehicleClass: 32 });
   });
 
   test("a background reload never stalls the reads: maps sized up front (no rehash), small pages, a yield after each", async () => {

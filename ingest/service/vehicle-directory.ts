@@ -1,6 +1,6 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { PackedVehicleMap, packHexTag, packPlate } from "./packed-vehicle-map.ts";
-import type { Vehicle } from "./reference-data.ts";
+import type { HotlistStatus, Vehicle } from "./reference-data.ts";
 
 /**
  * Every registered tag and plate, in memory: the ingest prices each read with its vehicle's class
@@ -35,7 +35,10 @@ interface Snapshot {
   since: string;
 }
 
-type VehicleRow = { k: string; account_id: number; vehicle_class: number };
+type VehicleRow = { k: string; account_id: number; vehicle_class: number; vehicle_id: number | null; hotlist?: HotlistStatus | null };
+const toVehicle = (r: VehicleRow): Vehicle => ({ accountId: r.account_id, vehicleClass: r.vehicle_class, vehicleId: r.vehicle_id, hotlist: r.hotlist ?? null });
+/** A tag's hotlist status (a status change rewrites the row, so its changed_xid moves and the refresh sees it). */
+const HOTLIST = "case when status in ('blocked', 'lost', 'stolen') then status end as hotlist";
 
 export class VehicleDirectory {
   private current: Snapshot | undefined;
@@ -116,13 +119,13 @@ export class VehicleDirectory {
     const s = this.current;
     const next = await oldestRunning(db);
     const [tags, plates] = await Promise.all([
-      db.query<VehicleRow>("select id as k, account_id, vehicle_class from tags where changed_xid >= $1::xid8", [s.since]),
-      db.query<VehicleRow>("select plate as k, account_id, vehicle_class from vehicles where changed_xid >= $1::xid8", [s.since]),
+      db.query<VehicleRow>(`select id as k, account_id, vehicle_class, vehicle_id, ${HOTLIST} from tags where changed_xid >= $1::xid8`, [s.since]),
+      db.query<VehicleRow>("select plate as k, account_id, vehicle_class, id as vehicle_id from vehicles where changed_xid >= $1::xid8", [s.since]),
     ]);
     // A full reload may have replaced the maps while we waited: its own `since` covers these rows.
     if (this.current !== s) return;
-    for (const r of tags) s.tags.set(r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
-    for (const r of plates) s.plates.set(r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
+    for (const r of tags) s.tags.set(r.k, toVehicle(r));
+    for (const r of plates) s.plates.set(r.k, toVehicle(r));
     s.since = next;
   }
 
@@ -134,10 +137,16 @@ export class VehicleDirectory {
     const tags = new PackedVehicleMap(packHexTag, previous ? room(previous.tags.size) : undefined);
     const plates = new PackedVehicleMap(packPlate, previous ? room(previous.plates.size) : undefined);
     const pageRows = previous ? this.reloadPageRows : this.pageRows;
-    await this.readPages(db, "select id as k, account_id, vehicle_class from tags where id > $1 order by id limit $2", tags, pageRows, !!previous);
     await this.readPages(
       db,
-      "select plate as k, account_id, vehicle_class from vehicles where plate > $1 order by plate limit $2",
+      `select id as k, account_id, vehicle_class, vehicle_id, ${HOTLIST} from tags where id > $1 order by id limit $2`,
+      tags,
+      pageRows,
+      !!previous,
+    );
+    await this.readPages(
+      db,
+      "select plate as k, account_id, vehicle_class, id as vehicle_id from vehicles where plate > $1 order by plate limit $2",
       plates,
       pageRows,
       !!previous,
@@ -149,7 +158,7 @@ export class VehicleDirectory {
   private async readPages(db: Queryable, sql: string, into: PackedVehicleMap, pageRows: number, background: boolean): Promise<void> {
     for (let last = ""; ; ) {
       const rows = await db.query<VehicleRow>(sql, [last, pageRows]);
-      for (const r of rows) into.set(r.k, { accountId: r.account_id, vehicleClass: r.vehicle_class });
+      for (const r of rows) into.set(r.k, toVehicle(r));
       if (background) {
         this.reloadPages++;
         // Let reads and acks queued meanwhile go first.

@@ -34,6 +34,10 @@ export type FromWorker =
   | { type: "ready"; endpoint: string }
   | { type: "messages"; messages: WireMessage[] }
   | { type: "zap"; allowed: boolean; userId: string | undefined }
+  /** Messages whose CURVE key is no longer in force, dropped unanswered. */
+  | { type: "refused"; messages: number }
+  /** The socket was bound again to cut the sessions of revoked keys (`sessions`: keys admitted before). */
+  | { type: "sessions-cut"; reason: string; sessions: number }
   | { type: "error"; message: string }
   | { type: "stopped" };
 

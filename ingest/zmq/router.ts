@@ -26,6 +26,10 @@ export interface RouterServerOptions {
   maxMessageBytes?: number;
   onMessages: (messages: IncomingMessage[]) => void;
   onZap?: (allowed: boolean, userId: string | undefined) => void;
+  /** Messages dropped because their CURVE key is no longer in force. */
+  onRefused?: (messages: number) => void;
+  /** All sessions were cut (the socket bound again) because keys with a session were revoked. */
+  onSessionsCut?: (reason: string, sessions: number) => void;
   onError?: (message: string) => void;
 }
 
@@ -68,6 +72,12 @@ export class RouterServer {
             break;
           case "zap":
             opts.onZap?.(m.allowed, m.userId);
+            break;
+          case "refused":
+            opts.onRefused?.(m.messages);
+            break;
+          case "sessions-cut":
+            opts.onSessionsCut?.(m.reason, m.sessions);
             break;
           case "error":
             if (!server) reject(new TollwayError("config", `ROUTER ${opts.bind}: ${m.message}`));
@@ -125,7 +135,10 @@ export class RouterServer {
     this.toWorker([CTRL_DONE, String(message.bytes)]);
   }
 
-  /** Replaces the accepted CURVE keys (public key -> user id). */
+  /**
+   * Replaces the accepted CURVE keys (public key -> user id). From now on a message of a key not in
+   * the map is dropped, and if such a key has a session, every session is cut (see router-worker.ts).
+   */
   setKeys(keys: ReadonlyMap<string, string>): void {
     this.toWorker([CTRL_KEYS, JSON.stringify([...keys.entries()])]);
   }

@@ -12,8 +12,13 @@ export type KeyLookup = (publicKeyZ85: string) => string | undefined;
 
 const text = new TextDecoder();
 
-/** Answers one pending request on the ZAP REP socket; returns the decision, for logs and tests. */
-export function answerZapRequest(zap: Socket, lookup: KeyLookup): { allowed: boolean; userId?: string; mechanism: string } | undefined {
+/**
+ * Answers one pending request on the ZAP REP socket; returns the decision, for logs and tests.
+ * The User-Id given to the connection is the peer's public key (Z85), not its gantry: ZAP is asked
+ * only at the handshake, so the ROUTER checks each message's key against the keys in force now
+ * (router-worker.ts) and a revoked key's session writes nothing more.
+ */
+export function answerZapRequest(zap: Socket, lookup: KeyLookup): { allowed: boolean; userId?: string; publicKey?: string; mechanism: string } | undefined {
   const req = zap.recv({ dontWait: true });
   if (!req) return undefined;
   const f = req.frames;
@@ -22,8 +27,12 @@ export function answerZapRequest(zap: Socket, lookup: KeyLookup): { allowed: boo
   const requestId = f[1] ?? new Uint8Array(0);
   const mechanism = f[5] ? text.decode(f[5]) : "";
   let userId: string | undefined;
-  if (version === "1.0" && mechanism === "CURVE" && f[6]?.length === 32) userId = lookup(z85Encode(f[6]));
+  let publicKey: string | undefined;
+  if (version === "1.0" && mechanism === "CURVE" && f[6]?.length === 32) {
+    publicKey = z85Encode(f[6]);
+    userId = lookup(publicKey);
+  }
   const ok = userId !== undefined;
-  zap.send(["1.0", requestId, ok ? "200" : "400", ok ? "OK" : "unknown key", ok ? userId! : "", new Uint8Array(0)]);
-  return { allowed: ok, userId, mechanism };
+  zap.send(["1.0", requestId, ok ? "200" : "400", ok ? "OK" : "unknown key", ok ? publicKey! : "", new Uint8Array(0)]);
+  return { allowed: ok, userId, publicKey, mechanism };
 }

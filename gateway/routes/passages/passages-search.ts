@@ -24,6 +24,8 @@ export const PassageSchema = z
       description:
         "Why postedPriceTenths is null: no tariff in force, no rate for the class, a gantry of the tariff's network that is no charging point, or a gantry the tariff's network does not know",
     }),
+    vehicleKey: z.string().nullable().openapi({ description: "The vehicle the read was resolved to: vehicle:<id>, plate:<plate> or the tag id" }),
+    identityConflict: z.boolean().openapi({ description: "A registered tag read with the plate of another vehicle (the tag decided)" }),
   })
   .openapi("Passage");
 
@@ -33,7 +35,8 @@ export default defineRoute(
     path: "/v1/passages",
     tags: ["passages"],
     summary: "Search passages by tag, plate, account, gantry and time, newest first",
-    description: "Give at least one of tagId, plate, accountId, gantryId. Pages continue with `cursor` (keyset on ts, id).",
+    description:
+      "Give at least one of tagId, plate, accountId, gantryId, identityConflict. Pages continue with `cursor` (keyset on ts, id). `identityConflict=true`: only reads whose tag and plate belong to different vehicles, for review.",
     roles: CUSTOMER_READERS,
     request: {
       query: z.object({
@@ -41,6 +44,7 @@ export default defineRoute(
         plate: Plate.optional(),
         accountId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
         gantryId: GantryId.optional(),
+        identityConflict: z.enum(["true"]).optional(),
         from: Timestamp.optional(),
         to: Timestamp.optional(),
         limit: Limit,
@@ -51,9 +55,9 @@ export default defineRoute(
   },
   async (c) => {
     const q = c.req.valid("query");
-    if (q.tagId === undefined && q.plate === undefined && q.accountId === undefined && q.gantryId === undefined) {
-      throw new TollwayError("bad_request", "Give at least one of tagId, plate, accountId, gantryId", {
-        fields: [{ field: "query", message: "needs at least one of tagId, plate, accountId, gantryId" }],
+    if (q.tagId === undefined && q.plate === undefined && q.accountId === undefined && q.gantryId === undefined && q.identityConflict === undefined) {
+      throw new TollwayError("bad_request", "Give at least one of tagId, plate, accountId, gantryId, identityConflict", {
+        fields: [{ field: "query", message: "needs at least one of tagId, plate, accountId, gantryId, identityConflict" }],
       });
     }
     const after = decodeCursor(q.cursor, z.object({ t: z.number().int(), i: z.number().int() }));
@@ -62,6 +66,7 @@ export default defineRoute(
       plate: q.plate,
       accountId: q.accountId,
       gantryId: q.gantryId,
+      identityConflict: q.identityConflict === "true",
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
       after: after ? { tsUs: after.t, id: after.i } : undefined,

@@ -13,6 +13,8 @@ import plateBillsGet from "./plate-bills-get.ts";
 import plateBillsList from "./plate-bills-list.ts";
 import plateBillsPay from "./plate-bills-pay.ts";
 import settlementRunsGet from "./settlement-runs-get.ts";
+import reconciliationGet from "./reconciliation-get.ts";
+import reconciliationPassagesList from "./reconciliation-passages-list.ts";
 import settlementRunsList from "./settlement-runs-list.ts";
 import settlementsGet from "./settlements-get.ts";
 import settlementsList from "./settlements-list.ts";
@@ -45,6 +47,8 @@ export const tollingRoutes: readonly RouteModule[] = [
   settlementsGet,
   settlementRunsList,
   settlementRunsGet,
+  reconciliationGet,
+  reconciliationPassagesList,
   plateBillsEscalate,
   plateBillsList,
   plateBillsGet,

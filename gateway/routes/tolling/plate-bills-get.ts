@@ -16,7 +16,15 @@ export default defineRoute(
       200: {
         description: "The bill",
         content: {
-          "application/json": { schema: PlateBillSchema.extend({ events: z.array(z.object({ kind: z.string(), amountTenths: Tenths, at: z.string() })) }) },
+          "application/json": {
+            schema: PlateBillSchema.extend({
+              events: z.array(z.object({ kind: z.string(), amountTenths: Tenths, at: z.string() })),
+              refunds: z
+                .array(z.object({ id: z.number().int(), amountTenths: Tenths, status: z.enum(["due", "paid"]), createdAt: z.string() }))
+                .openapi({ description: "Refunds due to the payer of this paid bill after it was re-rated lower" }),
+              supplements: z.array(z.number().int()).openapi({ description: "Supplementary bills made when this paid bill was re-rated higher" }),
+            }),
+          },
         },
       },
       404: { description: "No such bill" },

@@ -34,7 +34,10 @@ export const SettlementSchema = z
   .object({
     id: z.number().int(),
     localDay: z.string(),
-    vehicleKey: z.string().openapi({ description: "Tag id, or plate:<plate> for vehicles without a tag" }),
+    vehicleKey: z.string().openapi({
+      description:
+        "The vehicle: vehicle:<id> for a registered vehicle (read by tag or plate), plate:<plate> for an unregistered plate, else the tag id (passages stored before sql/661: tag id, or plate:<plate> without a tag)",
+    }),
     tagId: z.string().nullable(),
     plate: z.string().nullable(),
     accountId: z.number().int().nullable(),
@@ -91,6 +94,7 @@ export const PlateBillSchema = z
     status: z.enum(["open", "notice", "fee", "fine", "paid", "cancelled"]),
     paidAt: z.string().nullable(),
     paidTenths: Tenths.nullable(),
+    supplementOf: z.number().int().nullable().openapi({ description: "A supplementary bill: the paid bill of the same plate and day it adds to" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

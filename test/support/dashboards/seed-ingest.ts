@@ -7,8 +7,8 @@ import type { SeedScope } from "./seed-sql.ts";
 /**
  * Fills the ingest's tables the way production does: a real IngestService on a ZeroMQ ROUTER and one
  * real TR1 gantry client per gantry, sending six hours of reads (tags, plate-only vehicles, antenna
- * duplicates, malformed reads) plus one message from an unknown gantry. The ingest writes passages,
- * vehicle counts, batches, gantry status, dead letters and its own statistics.
+ * duplicates, malformed reads, three stolen tags) plus one message from an unknown gantry. The ingest
+ * writes passages, vehicle counts, batches, gantry status, dead letters, hotlist hits and its own statistics.
  */
 export interface IngestSeedReport {
   reads: number;
@@ -51,6 +51,13 @@ export async function seedThroughIngest(db: Database, scope: SeedScope, opts: { 
     instance: "ingest-test",
     ...(opts.maxGroupReads ? { maxGroupReads: opts.maxGroupReads } : {}),
   });
+  // Three tags of the first gantry's vehicles are stolen: their passages are hotlist hits.
+  const owner = await db.one<{ id: number }>("insert into accounts (name) values ('hotlist owner') returning id");
+  await db.query(
+    `insert into tags (id, account_id, vehicle_class, status)
+     select 'E28011606000020' || lpad(upper(to_hex(n)), 9, '0'), $1, 31, 'stolen' from generate_series(1, 3) n`,
+    [owner.id],
+  );
   await ingest.start();
   const report: IngestSeedReport = { reads: 0, accepted: 0, rejected: 0, batches: 0 };
   const clients: GantryClient[] = [];
