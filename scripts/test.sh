@@ -5,36 +5,59 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" --test || exit 1
 # setup.sh runs with -e; here a failing test run must still reach the summary line.
 set +e
-out="$(mktemp)"
+passed=0
+failed=0
+status=0
 # The typecheck and the formatter/linter count as one test each: a type error or unformatted code fails CI.
-checks_passed=0
-checks_failed=0
 for check in typecheck lint; do
-  if bun run "$check"; then checks_passed=$((checks_passed + 1)); else
+  if bun run "$check"; then passed=$((passed + 1)); else
     echo "(fail) bun run $check: fix the errors above (bun run format rewrites the formatting)"
-    checks_failed=$((checks_failed + 1))
+    failed=$((failed + 1))
+    status=1
   fi
 done
-# Integration tests start servers and databases in their hooks: allow them time on a loaded 2-core machine.
-# A test that blocks the event loop (a synchronous FFI call that never returns) defeats bun's own
-# per-test timeout; the watchdog turns it into a failure naming the file, instead of a silent CI timeout.
-watchdog_s="${TEST_WATCHDOG_S:-2700}"
-timeout --kill-after=30 "$watchdog_s" bun test --timeout 120000 "$@" 2>&1 | tee "$out"
-status=${PIPESTATUS[0]}
-if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-  echo "(fail) bun test did not finish within ${watchdog_s} s: the test after the last (pass) above, in the last file named, hangs"
+
+# One `bun test` process, its counts added to the totals. Integration tests start servers and databases
+# in their hooks: allow them time on a loaded 2-core machine. A test that blocks the event loop (a
+# synchronous FFI call that never returns) defeats bun's own per-test timeout; the watchdog turns it into
+# a failure naming the file, instead of a silent CI timeout.
+run_bun_test() {
+  local out rc p f
+  out="$(mktemp)"
+  timeout --kill-after=30 "${TEST_WATCHDOG_S:-1800}" bun test --timeout 120000 "$@" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "(fail) bun test did not finish within ${TEST_WATCHDOG_S:-1800} s: the test after the last (pass) above, in the last file named, hangs"
+  fi
+  p=$(grep -Eo '^ *[0-9]+ pass$' "$out" | tail -1 | grep -Eo '[0-9]+')
+  f=$(grep -Eo '^ *[0-9]+ fail$' "$out" | tail -1 | grep -Eo '[0-9]+')
+  if [ -z "$p" ]; then
+    # bun died before its summary: count what it reported, and the crash as one more failure.
+    p=$(grep -c '^(pass)' "$out")
+    f=$(($(grep -c '^(fail)' "$out") + 1))
+  fi
+  if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then f=1; fi
+  rm -f "$out"
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ "$rc" -ne 0 ]; then status=1; fi
+}
+
+if [ "$#" -gt 0 ]; then
+  run_bun_test "$@"
+else
+  # The whole suite in a few processes rather than one: a single process that has run every file grows
+  # until the JIT cannot map memory any more ("mprotect failed", a crash seen in CI), and a crash or a
+  # hang then costs one shard, not the run.
+  shards="${TEST_SHARDS:-4}"
+  mapfile -t files < <(find . -name '*.test.ts' -not -path './node_modules/*' -not -path './.tools/*' -not -path './.data/*' | LC_ALL=C sort)
+  for ((shard = 0; shard < shards; shard++)); do
+    part=()
+    for ((i = shard; i < ${#files[@]}; i += shards)); do part+=("${files[$i]}"); done
+    [ "${#part[@]}" -eq 0 ] && continue
+    echo "== test shard $((shard + 1)) of $shards: ${#part[@]} files"
+    run_bun_test "${part[@]}"
+  done
 fi
-passed=$(grep -Eo '^ *[0-9]+ pass$' "$out" | tail -1 | grep -Eo '[0-9]+')
-failed=$(grep -Eo '^ *[0-9]+ fail$' "$out" | tail -1 | grep -Eo '[0-9]+')
-if [ -z "$passed" ]; then
-  # bun died before its summary: count what it reported, and the crash as one more failure.
-  passed=$(grep -c '^(pass)' "$out")
-  failed=$(( $(grep -c '^(fail)' "$out") + 1 ))
-fi
-rm -f "$out"
-if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi
-passed=$(( ${passed:-0} + checks_passed ))
-failed=$(( ${failed:-0} + checks_failed ))
-if [ "$checks_failed" -ne 0 ] && [ "$status" -eq 0 ]; then status=1; fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"
