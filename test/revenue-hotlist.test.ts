@@ -3,7 +3,7 @@ import { loadGantries, loadTollZones, mapZonesToGantries } from "../core/seed/ne
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { createTestGateway, expectJson, type TestGateway } from "./support/gateway.ts";
 import { RawGantry, header, startIngest } from "./support/ingest.ts";
-import { keelungToRende } from "./support/tolling.ts";
+import { keelungToRende, settleThroughApi } from "./support/tolling.ts";
 
 /**
  * Hotlist enforcement, end to end: a stolen tag driven Keelung end -> Tainan/Rende on a thief's car,
@@ -53,7 +53,7 @@ beforeAll(async () => {
     if (i < 5) reads.push({ tag: BLOCKED, ts, lane: 2, class: 31 });
     expect(await gantry.request(["TR1", header(g, i + 1), JSON.stringify(reads)])).toMatchObject({ status: "ok", accepted: reads.length });
   }
-  expect((await gw.request("/v1/settlements/run", { method: "POST", role: "admin", json: { day: DAY } })).status).toBe(200);
+  expect((await settleThroughApi(gw, DAY)).status).toBe("done");
 }, 120_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { loadGantries, loadTollZones, mapZonesToGantries } from "../core/seed/ne
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { createTestGateway, expectJson, type TestGateway } from "./support/gateway.ts";
 import { RawGantry, header, startIngest } from "./support/ingest.ts";
-import { keelungToRende } from "./support/tolling.ts";
+import { keelungToRende, settleThroughApi } from "./support/tolling.ts";
 
 /**
  * Vehicle identity, end to end: reads sent by gantries over TR1 (libzmq) to the real ingest, the day
@@ -74,7 +74,7 @@ beforeAll(async () => {
     if (i < 3) reads.push({ tag: "E2800000000000000000C001", plate: "OTH-0002", ts, lane: 3, class: 31, conf: 0.6 });
     await send(g, reads);
   }
-  expect((await gw.request("/v1/settlements/run", { method: "POST", role: "admin", json: { day: DAY } })).status).toBe(200);
+  expect((await settleThroughApi(gw, DAY)).status).toBe("done");
 }, 120_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { loadGantries, loadTollZones, mapZonesToGantries } from "../core/seed/ne
 import type { IngestService } from "../ingest/service/ingest-service.ts";
 import { createTestGateway, expectJson, type TestGateway } from "./support/gateway.ts";
 import { RawGantry, header, startIngest } from "./support/ingest.ts";
-import { keelungToRende } from "./support/tolling.ts";
+import { keelungToRende, settleThroughApi } from "./support/tolling.ts";
 
 /**
  * A paid plate bill re-rated: lower gives a refund due, higher a supplementary bill, through the real
@@ -16,7 +16,7 @@ const DAY = "2024-06-04";
 const PLATE = "RFD-0001";
 let billId: number;
 
-const run = async () => expect((await gw.request("/v1/settlements/run", { method: "POST", role: "admin", json: { day: DAY } })).status).toBe(200);
+const run = async () => expect((await settleThroughApi(gw, DAY)).status).toBe("done");
 const bill = async (id: number) => expectJson(await gw.request(`/v1/plate-bills/${id}`, { role: "auditor" }), 200);
 
 beforeAll(async () => {
