@@ -3,7 +3,7 @@ import type { Database } from "../core/db/database.ts";
 import { Migrator, defaultSqlDir } from "../core/migrate/migrator.ts";
 import { Seeder } from "../core/seed/seeder.ts";
 import { SettlementService } from "../core/settlement/settlement-service.ts";
-import type { GroupPlan } from "../ingest/service/group-plan.ts";
+import { emptyGroupPlan } from "../ingest/service/group-plan.ts";
 import { writeOthers } from "../ingest/service/plan-writer.ts";
 import { startTimescale, type TimescaleTestServer } from "./support/timescale.ts";
 import { createAccount, createTag, insertPassages, keelungToRende, trip } from "./support/tolling.ts";
@@ -76,8 +76,8 @@ describe("TimescaleDB compression", () => {
   test("an antenna-duplicate merge (the ingest's UPDATE) reaches a passage in the compressed chunk", async () => {
     const first = keelungToRende()[0]!;
     const ts = new Date(at("08:00")).toISOString();
-    const ref = { gantry: first, tsMs: Date.parse(ts), ts, tag: TAG, plate: null, rawReads: 3, addStored: 2, stored: true };
-    const plan = { claims: [], batches: [], storedMerges: [ref], counts: [], laneCounts: [], deadLetters: [], gantryStatus: [] } as unknown as GroupPlan;
+    const ref = { gantry: first, key: TAG, tsMs: Date.parse(ts), ts, tag: TAG, plate: null, rawReads: 3, addStored: 2, stored: true };
+    const plan = { ...emptyGroupPlan(), storedMerges: [ref] };
     await db.tx((tx) => writeOthers(tx, plan));
     expect(await db.one("select raw_reads from passages where tag_id = $1 and gantry_id = $2 and ts = $3", [TAG, first, ts])).toEqual({
       raw_reads: 3,

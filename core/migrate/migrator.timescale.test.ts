@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTimescale, type TimescaleTestServer } from "../../test/support/timescale.ts";
 import type { Database } from "../db/database.ts";
-import type { GroupPlan } from "../../ingest/service/group-plan.ts";
+import { emptyGroupPlan } from "../../ingest/service/group-plan.ts";
 import { writeOthers } from "../../ingest/service/plan-writer.ts";
 import { Seeder } from "../seed/seeder.ts";
 import { Migrator, defaultSqlDir } from "./migrator.ts";
@@ -104,8 +104,8 @@ describe("Migrator with TimescaleDB", () => {
     );
     for (const c of chunkOptions) expect(c.reloptions ?? []).toEqual(expect.arrayContaining(["autovacuum_vacuum_insert_threshold=-1"]));
 
-    const ref = { gantry: "01F0017N", tsMs: Date.parse(days[1]!), ts: days[1]!, tag, plate: null, rawReads: 3, addStored: 2, stored: true };
-    const plan = { claims: [], batches: [], storedMerges: [ref], counts: [], laneCounts: [], deadLetters: [], gantryStatus: [] } as unknown as GroupPlan;
+    const ref = { gantry: "01F0017N", key: tag, tsMs: Date.parse(days[1]!), ts: days[1]!, tag, plate: null, rawReads: 3, addStored: 2, stored: true };
+    const plan = { ...emptyGroupPlan(), storedMerges: [ref] };
     await db.tx((tx) => writeOthers(tx, plan));
     const rows = await db.query<{ day: string; raw_reads: number }>(
       "select to_char(ts, 'MM-DD') as day, raw_reads from passages where tag_id = $1 order by ts",

@@ -3,7 +3,7 @@ import { GANTRY_ID, MAX_BODY_BYTES, MAX_READS, checkRead, headerSchema, type Rea
 import type { IncomingMessage } from "../zmq/index.ts";
 import type { AntennaDedup, GantryState, PassageRef } from "./antenna-dedup.ts";
 import { encodeRawFrames, readDeadLetter } from "./dead-letters.ts";
-import type { CountRow, GantryStatusRow, GroupPlan, LaneCountRow } from "./group-plan.ts";
+import { emptyGroupPlan, type CountRow, type GantryStatusRow, type GroupPlan, type LaneCountRow } from "./group-plan.ts";
 import { passagesCopyBinary } from "./passage-copy.ts";
 import { resolveVehicle } from "./vehicle-identity.ts";
 import type { ClassPrices, GantryInfo, ReferenceData, TariffSpan, Tariffs } from "./reference-data.ts";
@@ -107,22 +107,7 @@ export class GroupBuilder {
     // Gantries and tariffs as committed now: a change made before this group prices it.
     const { gantries, tariffs } = await this.deps.reference.current(db);
     const decoded = messages.map((m) => this.decode(m, gantries));
-    const plan: GroupPlan = {
-      replies: [],
-      batches: [],
-      passages: [],
-      storedMerges: [],
-      hotlistHits: [],
-      counts: [],
-      laneCounts: [],
-      deadLetters: [],
-      gantryStatus: [],
-      claims: [],
-      newRefs: [],
-      passageCopy: [],
-      batchKeys: new Map(),
-      stats: { reads: 0, acceptedReads: 0, rejectedReads: 0, antennaDuplicates: 0, batches: 0, rejectedBatches: 0, duplicates: 0, rejectReasons: new Map() },
-    };
+    const plan = emptyGroupPlan();
 
     // Validate every read first: the checks tell which gantries' stored passages to load.
     // Times outside the window are refused here: far-off times would be priced, counted and

@@ -126,3 +126,23 @@ export interface GroupPlan {
     rejectReasons: Map<string, number>;
   };
 }
+
+/** A plan with nothing in it: the builder fills one, and tests that write a hand-made plan start from it. */
+export function emptyGroupPlan(): GroupPlan {
+  return {
+    replies: [],
+    batches: [],
+    passages: [],
+    storedMerges: [],
+    hotlistHits: [],
+    counts: [],
+    laneCounts: [],
+    deadLetters: [],
+    gantryStatus: [],
+    claims: [],
+    newRefs: [],
+    passageCopy: [],
+    batchKeys: new Map(),
+    stats: { reads: 0, acceptedReads: 0, rejectedReads: 0, antennaDuplicates: 0, batches: 0, rejectedBatches: 0, duplicates: 0, rejectReasons: new Map() },
+  };
+}
