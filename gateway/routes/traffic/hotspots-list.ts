@@ -2,9 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
-import { Timestamp } from "../../http/schemas.ts";
 import { GantryId } from "../reference/schemas.ts";
-import { Direction, Freeway, HotspotSchema, SeriesLimit, StatsSource, limitedOf } from "./schemas.ts";
+import { Direction, Freeway, HotspotSchema, SeriesLimit, StatsSource, limitedOf, EpisodeWindowQuery, withWindowMs } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -18,9 +17,7 @@ export default defineRoute(
     roles: TRAFFIC_OPERATORS,
     request: {
       query: z.object({
-        current: z.stringbool().default(false),
-        from: Timestamp.optional(),
-        to: Timestamp.optional(),
+        ...EpisodeWindowQuery,
         status: z.enum(["new", "active", "cleared"]).optional(),
         freeway: Freeway,
         direction: Direction,
@@ -33,11 +30,7 @@ export default defineRoute(
   },
   async (c) => {
     const q = c.req.valid("query");
-    const r = await new TrafficQueries(c.var.deps.db).hotspots({
-      ...q,
-      fromMs: q.from ? Date.parse(q.from) : undefined,
-      toMs: q.to ? Date.parse(q.to) : undefined,
-    });
+    const r = await new TrafficQueries(c.var.deps.db).hotspots(withWindowMs(q));
     return c.json(r, 200);
   },
 );

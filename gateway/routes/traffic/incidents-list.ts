@@ -2,8 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { IncidentQueries } from "../../../control/incidents/incident-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
-import { Timestamp } from "../../http/schemas.ts";
-import { Direction, Freeway, IncidentSchema, SeriesLimit, limitedOf } from "./schemas.ts";
+import { Direction, Freeway, IncidentSchema, SeriesLimit, limitedOf, EpisodeWindowQuery, withWindowMs } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -18,9 +17,7 @@ export default defineRoute(
     roles: TRAFFIC_OPERATORS,
     request: {
       query: z.object({
-        current: z.stringbool().default(false),
-        from: Timestamp.optional(),
-        to: Timestamp.optional(),
+        ...EpisodeWindowQuery,
         status: z.enum(["raised", "confirmed", "cleared"]).optional(),
         severity: z.enum(["minor", "moderate", "severe"]).optional(),
         freeway: Freeway,
@@ -32,11 +29,7 @@ export default defineRoute(
   },
   async (c) => {
     const q = c.req.valid("query");
-    const r = await new IncidentQueries(c.var.deps.db).incidents({
-      ...q,
-      fromMs: q.from ? Date.parse(q.from) : undefined,
-      toMs: q.to ? Date.parse(q.to) : undefined,
-    });
+    const r = await new IncidentQueries(c.var.deps.db).incidents(withWindowMs(q));
     return c.json(r, 200);
   },
 );

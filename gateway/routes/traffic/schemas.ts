@@ -18,6 +18,18 @@ export const Direction = z.enum(["N", "S", "E", "W"]).optional();
 export const StatsSource = z.enum(["computed", "tdcs"]).default("computed").openapi({ description: "computed from reads, or imported TDCS files" });
 export const SeriesLimit = z.coerce.number().int().min(1).max(10_000).default(1000);
 
+/** The time filter of the episode lists (hotspots, incidents, prices): the current ones, or those overlapping [from, to). */
+export const EpisodeWindowQuery = {
+  current: z.stringbool().default(false),
+  from: Timestamp.optional(),
+  to: Timestamp.optional(),
+};
+
+/** A query with optional `from`/`to` texts, with the same instants in ms for the query classes. */
+export function withWindowMs<Q extends { from?: string | undefined; to?: string | undefined }>(q: Q): Q & { fromMs?: number; toMs?: number } {
+  return { ...q, fromMs: q.from ? Date.parse(q.from) : undefined, toMs: q.to ? Date.parse(q.to) : undefined };
+}
+
 export const PeriodQuery = z.object({
   from: Timestamp.openapi({ description: "Start (inclusive) of the 5-min intervals", example: "2024-03-25T07:00:00+08:00" }),
   to: Timestamp.openapi({ description: "End (exclusive); at most 31 days after from", example: "2024-03-25T10:00:00+08:00" }),

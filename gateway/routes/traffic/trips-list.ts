@@ -3,7 +3,7 @@ import { TrafficQueries } from "../../../control/queries/traffic-queries.ts";
 import { defineRoute } from "../../http/define-route.ts";
 import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { Plate, TagId, Timestamp } from "../../http/schemas.ts";
-import { SeriesLimit, StatsSource, TrafficTripSchema, limitedOf } from "./schemas.ts";
+import { SeriesLimit, StatsSource, TrafficTripSchema, limitedOf, withWindowMs } from "./schemas.ts";
 
 export default defineRoute(
   {
@@ -30,8 +30,7 @@ export default defineRoute(
     const r = await new TrafficQueries(c.var.deps.db).trips({
       tagId: q.tagId,
       plate: q.plate,
-      fromMs: q.from ? Date.parse(q.from) : undefined,
-      toMs: q.to ? Date.parse(q.to) : undefined,
+      ...withWindowMs({ from: q.from, to: q.to }),
       source: q.source,
       limit: q.limit,
     });
