@@ -71,10 +71,14 @@ export class LeaderLease {
   }
 
   async close(): Promise<void> {
+    await this.checking;
     const c = this.client;
+    const held = this.held;
     this.client = undefined;
     this.held = false;
-    // Ending the session releases the lock.
+    // Released before the session ends: the server frees a session's locks only when its backend
+    // has exited, a moment after end() returns, and another instance may ask right away.
+    if (c && held) await c.query("select pg_advisory_unlock($1)", [this.opts.key]).catch(() => undefined);
     await c?.end().catch(() => undefined);
   }
 
