@@ -39,14 +39,7 @@ export class IncidentQueries {
     direction?: string;
     limit: number;
   }): Promise<Limited<IncidentItem>> {
-    if (!f.current) {
-      if (f.fromMs === undefined || f.toMs === undefined) {
-        throw new TollwayError("bad_request", "History needs `from` and `to` (or ask for current=true)", {
-          fields: [{ field: "query.from", message: "required unless current=true" }],
-        });
-      }
-      new TrafficQueries(this.db).checkPeriod({ fromMs: f.fromMs, toMs: f.toMs });
-    }
+    new TrafficQueries(this.db).checkEpisodeWindow(f);
     const rows = await this.db.query<IncidentRow>(
       `select ${COLUMNS} from incidents
         where ($1::boolean is false or status <> 'cleared')

@@ -32,14 +32,7 @@ export class PricingQueries {
 
   /** current: the newest price of every priced segment (it may apply from the next interval); else those announced in a period. */
   async prices(f: { current: boolean; fromMs?: number; toMs?: number; fromGantry?: string; limit: number }): Promise<Limited<PriceItem>> {
-    if (!f.current) {
-      if (f.fromMs === undefined || f.toMs === undefined) {
-        throw new TollwayError("bad_request", "History needs `from` and `to` (or ask for current=true)", {
-          fields: [{ field: "query.from", message: "required unless current=true" }],
-        });
-      }
-      new TrafficQueries(this.db).checkPeriod({ fromMs: f.fromMs, toMs: f.toMs });
-    }
+    new TrafficQueries(this.db).checkEpisodeWindow(f);
     const rows = await this.db.query<PriceRow>(
       f.current
         ? `select distinct on (from_gantry, to_gantry) ${COLUMNS} from price_log

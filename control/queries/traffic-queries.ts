@@ -98,6 +98,17 @@ export class TrafficQueries {
     }
   }
 
+  /** An episode list's window (hotspots, incidents, prices): current ones, or a checked history period. */
+  checkEpisodeWindow(f: { current: boolean; fromMs?: number | undefined; toMs?: number | undefined }): void {
+    if (f.current) return;
+    if (f.fromMs === undefined || f.toMs === undefined) {
+      throw new TollwayError("bad_request", "History needs `from` and `to` (or ask for current=true)", {
+        fields: [{ field: "query.from", message: "required unless current=true" }],
+      });
+    }
+    this.checkPeriod({ fromMs: f.fromMs, toMs: f.toMs });
+  }
+
   async counts(
     f: Period & { source: "ingest" | "tdcs"; gantryId?: string; direction?: string; vehicleClass?: number; limit: number },
   ): Promise<Limited<CountItem>> {
@@ -209,14 +220,7 @@ export class TrafficQueries {
     source: "computed" | "tdcs";
     limit: number;
   }): Promise<Limited<HotspotItem>> {
-    if (!f.current) {
-      if (f.fromMs === undefined || f.toMs === undefined) {
-        throw new TollwayError("bad_request", "History needs `from` and `to` (or ask for current=true)", {
-          fields: [{ field: "query.from", message: "required unless current=true" }],
-        });
-      }
-      this.checkPeriod({ fromMs: f.fromMs, toMs: f.toMs });
-    }
+    this.checkEpisodeWindow(f);
     const rows = await this.db.query<HotspotRow>(
       `select ${HOTSPOT_COLUMNS} from hotspots
         where source = $1 and ($2::boolean is false or status in ('new', 'active'))
