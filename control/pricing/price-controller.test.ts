@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chargedPermille, DEFAULT_PRICING, nextPrice, type PriceState, type PublishedPrice, priceAt, pricedTenths } from "./price-controller.ts";
+import { DEFAULT_PRICING, nextPrice, type PriceState } from "./price-controller.ts";
 
 const start: PriceState = { permille: 1000, above: 0 };
 
@@ -48,24 +48,5 @@ describe("price controller", () => {
     expect(nextPrice({ permille: 1500, above: 0 }, null, 300).permille).toBe(1500);
     expect(nextPrice({ permille: 2500, above: 0 }, 30, 300, DEFAULT_PRICING, { capPermille: 1800 })).toEqual({ permille: 1800, above: 0, reason: "capped" });
     expect(nextPrice({ permille: 1500, above: 0 }, 20, 300, DEFAULT_PRICING, { frozen: true })).toEqual({ permille: 1500, above: 0, reason: "frozen" });
-  });
-
-  test("the price in force comes from the log; a vehicle pays the price at its entry or the lower one at the gantry; charges are exact tenths", () => {
-    const seg = "01F0264S>01F0293S";
-    const log: PublishedPrice[] = [
-      { segment: seg, announcedAtMs: 1_000, effectiveFromMs: 301_000, permille: 1500 },
-      { segment: seg, announcedAtMs: 301_000, effectiveFromMs: 601_000, permille: 1750 },
-      { segment: seg, announcedAtMs: 601_000, effectiveFromMs: 901_000, permille: 1250 },
-      { segment: "other", announcedAtMs: 0, effectiveFromMs: 0, permille: 3000 },
-    ];
-    expect(priceAt(log, seg, 300_999)).toBe(1000);
-    expect(priceAt(log, seg, 301_000)).toBe(1500);
-    // entered at 1.5x, passed the gantry after it rose to 1.75x: pays 1.5x
-    expect(chargedPermille(log, seg, 400_000, 650_000)).toBe(1500);
-    // entered at 1.75x, the price fell to 1.25x before the gantry: pays 1.25x
-    expect(chargedPermille(log, seg, 700_000, 950_000)).toBe(1250);
-    // NT$ 9.9 (99 tenths) x 1.25 = 123.75 tenths: 123 (rounded down)
-    expect(pricedTenths(99, 1250)).toBe(123);
-    expect(pricedTenths(100, 1750)).toBe(175);
   });
 });

@@ -85,34 +85,3 @@ function stepOf(raw: number, maxStep: number): number {
   const rounded = Math.max(GRID_PERMILLE, Math.round(raw / GRID_PERMILLE) * GRID_PERMILLE);
   return Math.min(Math.floor(maxStep / GRID_PERMILLE) * GRID_PERMILLE, rounded);
 }
-
-/** One published price: announced at `announcedAtMs`, charged for passages from `effectiveFromMs`. */
-export interface PublishedPrice {
-  segment: string;
-  announcedAtMs: number;
-  effectiveFromMs: number;
-  permille: number;
-}
-
-/** The multiplier in force on a segment at tMs (1000 before the first published price). */
-export function priceAt(log: readonly PublishedPrice[], segment: string, tMs: number): number {
-  let best: PublishedPrice | undefined;
-  for (const p of log) {
-    if (p.segment !== segment || p.effectiveFromMs > tMs) continue;
-    if (!best || p.effectiveFromMs > best.effectiveFromMs || (p.effectiveFromMs === best.effectiveFromMs && p.announcedAtMs > best.announcedAtMs)) best = p;
-  }
-  return best?.permille ?? 1000;
-}
-
-/**
- * What a vehicle pays on a priced segment: the price announced when it entered the priced section
- * (the price in force at its entry), or the one in force when it passes the gantry if that is lower.
- */
-export function chargedPermille(log: readonly PublishedPrice[], segment: string, sectionEntryMs: number, passageMs: number): number {
-  return Math.min(priceAt(log, segment, sectionEntryMs), priceAt(log, segment, passageMs));
-}
-
-/** The charge in NT$0.1: the base charge times the multiplier, rounded down to the tenth. */
-export function pricedTenths(baseTenths: number, permille: number): number {
-  return Math.floor((baseTenths * permille) / 1000);
-}

@@ -48,6 +48,7 @@ export interface ExistingSettlement extends Record<string, unknown> {
   tariff_id: number | null;
   passages: number;
   posted_total_tenths: number;
+  congestion_tenths: number;
   free_tenths: number;
   long_discount_tenths: number;
   special_discount_tenths: number;
@@ -56,7 +57,7 @@ export interface ExistingSettlement extends Record<string, unknown> {
   revision: number;
 }
 
-export const EXISTING_COLUMNS = `id, vehicle_key, account_id, tariff_id, vehicle_class, passages, posted_total_tenths, free_tenths,
+export const EXISTING_COLUMNS = `id, vehicle_key, account_id, tariff_id, vehicle_class, passages, posted_total_tenths, congestion_tenths, free_tenths,
   long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, revision`;
 
 /**
@@ -92,9 +93,9 @@ export async function settleVehicles(
     const cols = (f: (x: PricedVehicle) => unknown) => fresh.map(f);
     const ids = await tx.query<{ id: number; vehicle_key: string }>(
       `insert into settlements (local_day, vehicle_key, tag_id, plate, account_id, vehicle_class, tariff_id, passages, posted_total_tenths,
-                                free_tenths, long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, run_id)
-       select $1::date, * , $15::bigint from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::int[],
-                                  $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[])
+                                free_tenths, long_discount_tenths, special_discount_tenths, single_rate_day, payable_tenths, congestion_tenths, run_id)
+       select $1::date, * , $16::bigint from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::int[],
+                                  $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[], $15::bigint[])
        returning id, vehicle_key`,
       [day, cols((x) => x.key), cols((x) => x.tagId), cols((x) => x.plate), cols((x) => x.accountId), ...tollArrays(fresh.map((x) => x.toll)), runId],
     );
@@ -119,9 +120,11 @@ export async function settleVehicles(
     await tx.query(
       `update settlements s set vehicle_class = u.vehicle_class, tariff_id = u.tariff_id, passages = u.passages,
               posted_total_tenths = u.posted, free_tenths = u.free, long_discount_tenths = u.long, special_discount_tenths = u.special,
-              single_rate_day = u.single_rate, payable_tenths = u.payable, revision = s.revision + 1, run_id = $11, computed_at = now()
-         from unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::boolean[], $10::bigint[])
-              as u(id, vehicle_class, tariff_id, passages, posted, free, long, special, single_rate, payable)
+              single_rate_day = u.single_rate, payable_tenths = u.payable, congestion_tenths = u.congestion, revision = s.revision + 1, run_id = $12,
+              computed_at = now()
+         from unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::boolean[], $10::bigint[],
+                     $11::bigint[])
+              as u(id, vehicle_class, tariff_id, passages, posted, free, long, special, single_rate, payable, congestion)
         where s.id = u.id`,
       [cols((x) => x.old.id), ...tollArrays(changed.map((x) => x.v.toll)), runId],
     );
@@ -171,6 +174,7 @@ function tollArrays(tolls: readonly DailyToll[]): unknown[][] {
     tolls.map((t) => t.specialDiscountTenths),
     tolls.map((t) => t.singleRateDay),
     tolls.map((t) => t.payableTenths),
+    tolls.map((t) => t.congestionTenths),
   ];
 }
 
@@ -178,6 +182,7 @@ function sameResult(old: ExistingSettlement, t: DailyToll): boolean {
   return (
     old.payable_tenths === t.payableTenths &&
     old.posted_total_tenths === t.postedTotalTenths &&
+    old.congestion_tenths === t.congestionTenths &&
     old.passages === t.passages &&
     old.free_tenths === t.freeTenths &&
     old.long_discount_tenths === t.longDiscountTenths &&

@@ -13,6 +13,8 @@ export interface SettlementView {
   tariffId: number | null;
   passages: number;
   postedTotalTenths: number;
+  /** Of the posted total, what congestion prices added (0 on fixed-rate segments). */
+  congestionTenths: number;
   specialDiscountTenths: number;
   longDiscountTenths: number;
   freeTenths: number;
@@ -104,6 +106,7 @@ interface SettlementViewRow extends Record<string, unknown> {
   tariff_id: number | null;
   passages: number;
   posted_total_tenths: number;
+  congestion_tenths: number;
   special_discount_tenths: number;
   long_discount_tenths: number;
   free_tenths: number;
@@ -115,7 +118,7 @@ interface SettlementViewRow extends Record<string, unknown> {
 }
 
 const VIEW_COLUMNS = `id, local_day::text as local_day, vehicle_key, tag_id, plate, account_id, vehicle_class, tariff_id, passages, posted_total_tenths,
-  special_discount_tenths, long_discount_tenths, free_tenths, payable_tenths, single_rate_day, revision, run_id, computed_at`;
+  congestion_tenths, special_discount_tenths, long_discount_tenths, free_tenths, payable_tenths, single_rate_day, revision, run_id, computed_at`;
 
 const toView = (r: SettlementViewRow): SettlementView => ({
   id: r.id,
@@ -128,6 +131,7 @@ const toView = (r: SettlementViewRow): SettlementView => ({
   tariffId: r.tariff_id,
   passages: r.passages,
   postedTotalTenths: r.posted_total_tenths,
+  congestionTenths: r.congestion_tenths,
   specialDiscountTenths: r.special_discount_tenths,
   longDiscountTenths: r.long_discount_tenths,
   freeTenths: r.free_tenths,

@@ -201,6 +201,7 @@ export class SettlementService {
     const catalog = new TariffCatalog(s);
     const tariffs = await catalog.tariffsFor(start, end);
     const special = await catalog.specialDays(day, day);
+    const congestion = await catalog.congestionPrices(start, end);
     const { due_days: dueDays } = await s.one<{ due_days: number }>("select due_days from plate_billing_policy where id");
 
     const counts = noCounts();
@@ -212,7 +213,7 @@ export class SettlementService {
         tagId: v.tagId,
         plate: v.plate,
         accountId: v.accountId,
-        toll: priceDay(v.passages, tariffs, special, this.calendar),
+        toll: priceDay(v.passages, tariffs, special, this.calendar, congestion),
       }));
     /** One range's writes and the run's progress and checkpoint, in the caller's transaction. */
     const settleRange = async (tx: Queryable, priced: PricedVehicle[], n: number, existing: ExistingSettlement[]) => {

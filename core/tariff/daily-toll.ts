@@ -1,4 +1,5 @@
 import { calendarOf, type TimeZone } from "../time/local-time.ts";
+import { type CongestionCharge, CongestionPrices, pricedTenths } from "./congestion-prices.ts";
 import { postedPriceTenths } from "./posted-price.ts";
 import { type SpecialDay, type TariffSet, type TariffVersion, unpricedReason } from "./tariff.ts";
 
@@ -9,6 +10,8 @@ import { type SpecialDay, type TariffSet, type TariffVersion, unpricedReason } f
  * Units: money in integer NT$0.1 ("tenths"); lengths in 0.1 km; percentages in basis points.
  * Rounding, step by step:
  *  1. posted price per passage = floor(zone_km_tenths x rate / 10)           (postedPriceTenths: truncation)
+ *     on a congestion-priced segment (congestion-prices.ts): posted = floor(fixed posted x permille / 1000),
+ *     the multiplier locked at the vehicle's section entry or the lower one at the gantry;
  *  2. special days per passage: charged = floor(posted x rate_bp x (10000 - discount_bp) / 10^8)
  *     (single-rate percentage and section discount, truncated to NT$0.1 like the posted price);
  *     passages in free hours are charged 0.
@@ -47,10 +50,14 @@ export interface TollLine {
   tariffId: number | null;
   zoneKmTenths: number | null;
   rateTenthsPerKm: number | null;
+  /** The fixed-rate posted price; postedTenths differs only on a congestion-priced passage. */
+  fixedPostedTenths: number;
   postedTenths: number;
   chargedTenths: number;
   rule: LineRule;
   specialDayIds: number[];
+  /** The congestion price applied (null: the fixed rate). */
+  congestion: CongestionCharge | null;
 }
 
 export interface DailyToll {
@@ -60,6 +67,8 @@ export interface DailyToll {
   vehicleClass: number;
   passages: number;
   postedTotalTenths: number;
+  /** Of the posted total, what congestion prices added to the fixed-rate posted prices. */
+  congestionTenths: number;
   /** Posted minus charged: free hours, section discounts, single-rate reduction. */
   specialDiscountTenths: number;
   chargedTotalTenths: number;
@@ -73,6 +82,8 @@ export interface DailyToll {
   lines: TollLine[];
 }
 
+const UNPRICED = () => ({ fixedPostedTenths: 0, postedTenths: 0, chargedTenths: 0, specialDayIds: [] as number[], congestion: null });
+
 const UNIT = 10_000; // NT$0.1 / 10^4: exact for basis-point percentages of tenths
 
 function appliesTo(s: SpecialDay, tariff: TariffVersion | undefined): boolean {
@@ -84,7 +95,13 @@ function inFreeHours(s: Extract<SpecialDay, { kind: "free_hours" }>, second: num
   return s.fromSecond < s.toSecond ? second >= s.fromSecond && second < s.toSecond : second >= s.fromSecond || second < s.toSecond;
 }
 
-export function priceDay(passagesIn: readonly PassageToPrice[], tariffs: TariffSet, specialDays: readonly SpecialDay[], timeZone: TimeZone): DailyToll {
+export function priceDay(
+  passagesIn: readonly PassageToPrice[],
+  tariffs: TariffSet,
+  specialDays: readonly SpecialDay[],
+  timeZone: TimeZone,
+  congestion: CongestionPrices = CongestionPrices.none,
+): DailyToll {
   if (passagesIn.length === 0) throw new RangeError("a day needs at least one passage");
   const calendar = calendarOf(timeZone);
   const passages = [...passagesIn].sort((a, b) => a.ts.getTime() - b.ts.getTime());
@@ -98,9 +115,11 @@ export function priceDay(passagesIn: readonly PassageToPrice[], tariffs: TariffS
   const singleRateDay = singleRates.length > 0;
   const singleRateBp = singleRateDay ? Math.min(...singleRates.map((s) => s.rateBp)) : 10_000;
   const lines: TollLine[] = [];
+  const congestionCharges = congestion.empty ? [] : congestion.chargesOf(passages);
   let posted = 0;
+  let congestionTotal = 0;
   let charged = 0;
-  for (const p of passages) {
+  for (const [i, p] of passages.entries()) {
     const local = calendar.parts(p.ts);
     if (local.day !== day) throw new RangeError(`passage at ${p.ts.toISOString()} is not on local day ${day}`);
     const tariff = tariffs.inForceAt(p.ts);
@@ -108,15 +127,17 @@ export function priceDay(passagesIn: readonly PassageToPrice[], tariffs: TariffS
     const rate = tariff?.ratesTenthsPerKm.get(p.vehicleClass);
     const base = { gantryId: p.gantryId, ts: p.ts, vehicleClass: p.vehicleClass, tariffId: tariff?.id ?? null };
     if (!tariff || rate === undefined) {
-      lines.push({ ...base, zoneKmTenths: zone ?? null, rateTenthsPerKm: null, postedTenths: 0, chargedTenths: 0, rule: "no_tariff", specialDayIds: [] });
+      lines.push({ ...base, zoneKmTenths: zone ?? null, rateTenthsPerKm: null, ...UNPRICED(), rule: "no_tariff" });
       continue;
     }
     if (zone === undefined) {
       const rule = unpricedReason(tariff, p.gantryId, p.vehicleClass) === "not_in_tariff" ? "not_in_tariff" : "not_charging";
-      lines.push({ ...base, zoneKmTenths: null, rateTenthsPerKm: rate, postedTenths: 0, chargedTenths: 0, rule, specialDayIds: [] });
+      lines.push({ ...base, zoneKmTenths: null, rateTenthsPerKm: rate, ...UNPRICED(), rule });
       continue;
     }
-    const price = postedPriceTenths(zone, rate);
+    const fixed = postedPriceTenths(zone, rate);
+    const jam = congestionCharges[i] ?? null;
+    const price = jam ? pricedTenths(fixed, jam.permille) : fixed;
     const applicable = byDay.filter((s) => appliesTo(s, tariff));
     const free = applicable.find((s) => s.kind === "free_hours" && inFreeHours(s, local.secondOfDay));
     const used: number[] = singleRates.map((s) => s.id);
@@ -139,8 +160,19 @@ export function priceDay(passagesIn: readonly PassageToPrice[], tariffs: TariffS
       rule = used.length ? "special" : "normal";
     }
     posted += price;
+    congestionTotal += price - fixed;
     charged += chargedLine;
-    lines.push({ ...base, zoneKmTenths: zone, rateTenthsPerKm: rate, postedTenths: price, chargedTenths: chargedLine, rule, specialDayIds: used });
+    lines.push({
+      ...base,
+      zoneKmTenths: zone,
+      rateTenthsPerKm: rate,
+      fixedPostedTenths: fixed,
+      postedTenths: price,
+      chargedTenths: chargedLine,
+      rule,
+      specialDayIds: used,
+      congestion: jam,
+    });
   }
 
   const vehicleClass = first.vehicleClass;
@@ -163,6 +195,7 @@ export function priceDay(passagesIn: readonly PassageToPrice[], tariffs: TariffS
     vehicleClass,
     passages: passages.length,
     postedTotalTenths: posted,
+    congestionTenths: congestionTotal,
     specialDiscountTenths: posted - charged,
     chargedTotalTenths: charged,
     singleRateDay,

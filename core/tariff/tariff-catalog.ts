@@ -1,5 +1,6 @@
 import type { Queryable } from "../db/database.ts";
 import { parseTimeOfDay } from "../time/local-time.ts";
+import { CongestionPrices, PRICE_VALIDITY_MS, SECTION_GAP_MS } from "./congestion-prices.ts";
 import { pctToBp, TariffSet, type SpecialDay, type TariffVersion } from "./tariff.ts";
 
 /**
@@ -111,6 +112,29 @@ export class TariffCatalog {
       [fromDay, toDay],
     );
     return rows.map(specialDayFromRow);
+  }
+
+  /**
+   * The congestion price log (sql/631) that can apply to passages in [from, to): prices in force
+   * then, or at a section entry up to SECTION_GAP_MS earlier. Empty where nothing is priced.
+   */
+  async congestionPrices(from: Date, to: Date): Promise<CongestionPrices> {
+    const rows = await this.db.query<{ id: number; f: string; g: string; announced_ms: number; effective_ms: number; permille: number }>(
+      `select id, from_gantry as f, to_gantry as g, floor(extract(epoch from announced_at) * 1000)::float8 as announced_ms,
+              floor(extract(epoch from effective_from) * 1000)::float8 as effective_ms, permille
+         from price_log where effective_from > $1 and effective_from < $2 order by id`,
+      [new Date(from.getTime() - SECTION_GAP_MS - PRICE_VALIDITY_MS), to],
+    );
+    return new CongestionPrices(
+      rows.map((r) => ({
+        id: Number(r.id),
+        fromGantry: r.f,
+        toGantry: r.g,
+        announcedAtMs: r.announced_ms,
+        effectiveFromMs: r.effective_ms,
+        permille: r.permille,
+      })),
+    );
   }
 
   /** Which of these ids are known gantries or toll zones (a quote must name real ones). */

@@ -40,11 +40,14 @@ export class TollQuoteService {
       });
     }
     const special = await this.catalog.specialDays(day, day);
+    // Congestion prices in force at `at` apply (every passage enters at `at`).
+    const congestion = await this.catalog.congestionPrices(req.at, new Date(req.at.getTime() + 1));
     return priceDay(
       req.gantries.map((gantryId) => ({ ts: req.at, gantryId, vehicleClass: req.vehicleClass })),
       tariffs,
       special,
       this.calendar,
+      congestion,
     );
   }
 }

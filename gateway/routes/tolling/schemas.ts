@@ -45,6 +45,7 @@ export const SettlementSchema = z
     tariffId: z.number().int().nullable(),
     passages: z.number().int(),
     postedTotalTenths: Tenths,
+    congestionTenths: Tenths.openapi({ description: "Of the posted total, what congestion prices added to the fixed rates (0 where nothing is priced)" }),
     specialDiscountTenths: Tenths,
     longDiscountTenths: Tenths,
     freeTenths: Tenths,

@@ -11,8 +11,17 @@ const QuoteLine = z.object({
   tariffId: z.number().int().nullable(),
   zoneKmTenths: z.number().int().nullable(),
   rateTenthsPerKm: z.number().int().nullable(),
-  postedTenths: Tenths,
+  fixedPostedTenths: Tenths.openapi({ description: "The fixed-rate posted price" }),
+  postedTenths: Tenths.openapi({ description: "The posted price: the fixed one times the congestion multiplier, truncated to NT$0.1" }),
   chargedTenths: Tenths,
+  congestion: z
+    .object({
+      segment: z.string(),
+      permille: z.number().int().openapi({ description: "The multiplier in per-mille (1000 = the fixed rate)" }),
+      priceLogId: z.number().int().nullable(),
+    })
+    .nullable()
+    .openapi({ description: "The congestion price in force at `at` on the priced segment into this gantry; null where it is not priced" }),
   rule: z.enum(["normal", "not_charging", "not_in_tariff", "no_tariff", "free_hours", "special"]),
   specialDayIds: z.array(z.number().int()),
 });
@@ -24,6 +33,7 @@ export const TollQuoteSchema = z
     tariffId: z.number().int().nullable().openapi({ description: "The tariff whose thresholds apply to the day" }),
     passages: z.number().int(),
     postedTotalTenths: Tenths.openapi({ description: "Sum of the posted prices (each truncated to NT$0.1)" }),
+    congestionTenths: Tenths.openapi({ description: "Of the posted total, what congestion prices added" }),
     specialDiscountTenths: Tenths,
     chargedTotalTenths: Tenths,
     singleRateDay: z.boolean(),
@@ -84,6 +94,7 @@ export default defineRoute(
         tariffId: q.tariffId,
         passages: q.passages,
         postedTotalTenths: q.postedTotalTenths,
+        congestionTenths: q.congestionTenths,
         specialDiscountTenths: q.specialDiscountTenths,
         chargedTotalTenths: q.chargedTotalTenths,
         singleRateDay: q.singleRateDay,
@@ -97,8 +108,10 @@ export default defineRoute(
           tariffId: l.tariffId,
           zoneKmTenths: l.zoneKmTenths,
           rateTenthsPerKm: l.rateTenthsPerKm,
+          fixedPostedTenths: l.fixedPostedTenths,
           postedTenths: l.postedTenths,
           chargedTenths: l.chargedTenths,
+          congestion: l.congestion && { segment: l.congestion.segment, permille: l.congestion.permille, priceLogId: l.congestion.logId },
           rule: l.rule,
           specialDayIds: l.specialDayIds,
         })),
