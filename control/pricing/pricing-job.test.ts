@@ -60,4 +60,13 @@ describe("pricing job", () => {
     await expect(t.db.query("update price_log set permille = 1000")).rejects.toThrow(/append-only/);
     await expect(t.db.query("delete from price_log")).rejects.toThrow(/append-only/);
   });
+
+  test("after a gap longer than a price lasts, the next price starts again from the fixed rate", async () => {
+    await t.db.query("delete from price_overrides");
+    // The last price (1.05x) took effect at 08:15 and lapsed at 08:30; the job runs again at 09:00.
+    await stats(T + 55 * MIN, [[31, 60, 150]]);
+    await new PricingJob(t.db).runOnce(T + 60 * MIN + 20_000);
+    // (72 - 60) x 25 = 300 per-mille, at most one 250 step: from 1000, not from 1050.
+    expect((await log()).at(-1)).toMatchObject({ permille: 1250, reason: "below-target" });
+  });
 });

@@ -1,5 +1,6 @@
 import type { Database } from "../../core/db/database.ts";
 import { silentLogger, type Logger } from "../../core/log/logger.ts";
+import { PRICE_VALIDITY_MS } from "../../core/tariff/congestion-prices.ts";
 import { INTERVAL_MS, floorInterval } from "../interval/interval.ts";
 import type { ControlJob } from "../jobs/control-job.ts";
 import { DEFAULT_PRICING, nextPrice, type PricingConfig } from "./price-controller.ts";
@@ -35,18 +36,20 @@ export class PricingJob implements ControlJob {
       volume: number | null;
       done: boolean;
     }>(
-      `select ps.from_gantry as f, ps.to_gantry as g, o.cap_permille as cap, o.frozen, l.permille, l.above_updates as above,
+      `select ps.from_gantry as f, ps.to_gantry as g, o.cap_permille as cap, o.frozen,
+              -- A price that lapsed (the job did not run for a while) is no longer the state: start from the fixed rate.
+              case when l.effective_from > $3 then l.permille end as permille, case when l.effective_from > $3 then l.above_updates end as above,
               (sum(st.volume)::float8 / nullif(sum(st.volume / st.speed_kmh), 0))::float8 as speed, sum(st.volume)::int as volume,
               exists (select 1 from price_log x where x.from_gantry = ps.from_gantry and x.to_gantry = ps.to_gantry and x.effective_from = $2) as done
          from priced_segments ps
          left join price_overrides o on o.from_gantry = ps.from_gantry and o.to_gantry = ps.to_gantry
-         left join lateral (select permille, above_updates from price_log x where x.from_gantry = ps.from_gantry and x.to_gantry = ps.to_gantry
+         left join lateral (select permille, above_updates, effective_from from price_log x where x.from_gantry = ps.from_gantry and x.to_gantry = ps.to_gantry
                              order by effective_from desc, id desc limit 1) l on true
          left join segment_stats st on st.from_gantry = ps.from_gantry and st.to_gantry = ps.to_gantry and st.source = 'computed'
                                    and st.bucket = $1 and st.speed_kmh > 0 and st.volume > 0
         where ps.enabled
-        group by 1, 2, 3, 4, 5, 6`,
-      [new Date(closed), new Date(effective)],
+        group by 1, 2, 3, 4, l.permille, l.above_updates, l.effective_from`,
+      [new Date(closed), new Date(effective), new Date(effective - PRICE_VALIDITY_MS)],
     );
     let published = 0;
     await this.db.tx(async (tx) => {
