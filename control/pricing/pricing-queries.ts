@@ -1,5 +1,6 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
+import { PRICE_VALIDITY_MS } from "../../core/tariff/congestion-prices.ts";
 import type { Limited } from "../queries/traffic-queries.ts";
 import { TrafficQueries } from "../queries/traffic-queries.ts";
 
@@ -10,6 +11,7 @@ export interface PriceItem {
   toGantry: string;
   announcedAt: string;
   effectiveFrom: string;
+  validUntil: string;
   multiplier: number;
   permille: number;
   speedKmh: number | null;
@@ -90,6 +92,7 @@ const priceItem = (r: PriceRow): PriceItem => ({
   toGantry: r.to_gantry,
   announcedAt: r.announced_at.toISOString(),
   effectiveFrom: r.effective_from.toISOString(),
+  validUntil: new Date(r.effective_from.getTime() + PRICE_VALIDITY_MS).toISOString(),
   multiplier: r.permille / 1000,
   permille: r.permille,
   speedKmh: r.speed_kmh,

@@ -147,6 +147,9 @@ export const PriceSchema = z
     toGantry: z.string(),
     announcedAt: z.string(),
     effectiveFrom: z.string().openapi({ description: "Charged for passages from this time (published before it)" }),
+    validUntil: z.string().openapi({
+      description: "Unless a newer price takes effect first, it lapses then (15 min after effectiveFrom) and the fixed rate applies again",
+    }),
     multiplier: z.number().openapi({ description: "Times the fixed rate" }),
     permille: z.number().int().openapi({ description: "The multiplier in per-mille (1000 = the fixed rate); charge = floor(base x permille / 1000) tenths" }),
     speedKmh: z.number().nullable().openapi({ description: "Tag-measured speed of the interval behind the price" }),

@@ -127,6 +127,7 @@ describe("traffic routes", () => {
       speedKmh: 41.5,
       volume: 140,
       effectiveFrom: "2026-11-26T00:10:00.000Z",
+      validUntil: "2026-11-26T00:25:00.000Z",
     });
     const history = await get(`/v1/traffic/prices?${q({ from: "2026-11-26T08:00:00+08:00", to: "2026-11-26T09:00:00+08:00" })}`);
     expect(history.items.map((p: any) => p.permille)).toEqual([1000, 1250]);
