@@ -13,7 +13,8 @@ export interface TravelTimeRecord {
   seconds: number;
   /** The median the vehicle's time was drawn around, and where it came from. */
   medianSeconds: number;
-  source: TravelTimeSource | "incident" | "queue";
+  /** "bottleneck": the time includes a wait in a capacity's queue (medianSeconds is the time without it). */
+  source: TravelTimeSource | "incident" | "queue" | "bottleneck";
 }
 
 export interface CountRow {
@@ -55,6 +56,10 @@ export class GroundTruth {
   readonly malformed: Record<MalformedKind, number> = { bad_tag: 0, bad_class: 0, no_id: 0, bad_ts: 0 };
   readonly tripsByClass: Record<number, number> = Object.fromEntries(VEHICLE_CLASSES.map((c) => [c, 0]));
   taggedTrips = 0;
+  /** Trips deterred by a price that ended before the priced section, or never started (demandResponse). */
+  diverted = 0;
+  /** Trips deterred by a price that left later instead (each counted once; deciding again then). */
+  shifted = 0;
   firstMs = Infinity;
   lastMs = -Infinity;
 

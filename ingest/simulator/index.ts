@@ -33,7 +33,7 @@
  *                              (duplicates and malformed reads excluded) per 5-min bucket of the read ts.
  *   truth.travelTimes          per vehicle and segment: { vehicle (tag or plate), vehicleClass, fromGantry,
  *                              toGantry, departMs, arriveMs, seconds (= exact ts difference), medianSeconds,
- *                              source: "m04a" | "m05a" | "default" | "incident" | "queue" }.
+ *                              source: "m04a" | "m05a" | "default" | "incident" | "queue" | "bottleneck" }.
  *   truth.travelTimeGroups(n)  M04A: per (segment, class, 5-min bucket of the departure read) with >= n
  *                              vehicles: count, generated median, source median.
  *   truth.passages / duplicates / malformed[kind] / trips / tripsByClass / taggedPassages / registeredPassages.
@@ -52,6 +52,13 @@
  * startMs + j x spillMinutesPerSegment (2) until endMs; downstream keeps the data's speeds. PeMS
  * therefore sees the bottleneck at the incident segment (slow there, free flow on the next one).
  *
+ * BOTTLENECKS (capacities: [{ segment, vehiclesPerHour }]): a point queue at the segment's downstream
+ * end; the wait adds to the vehicle's time there and delays the rest of its trip (source "bottleneck").
+ * DEMAND RESPONSE (demandResponse: { announcedPermille(segment, tMs), elasticity -0.4, shiftShare 0.3,
+ * shiftMinutes [15, 45] }): at the trip start a priced section (segments above 1000 per-mille) is kept
+ * with probability (m/1000)^elasticity, else the trip shifts once (decides again later) or diverts (ends
+ * before it); truth.diverted, truth.shifted. Prices are asked only after every read up to then was taken.
+ *
  * Vehicles: trip starts are a Poisson process scaled by the data's volume per 5-min slot
  * (followDemandShape); class drawn from that slot's class mix; the first segment drawn by the
  * segments' daily volume; trip length geometric (meanSegmentsPerTrip, 5) along one freeway
@@ -66,7 +73,14 @@
  */
 export { TrafficData, SLOT_MS, segmentKey, type Chain, type TravelTimeSource } from "./traffic-data.ts";
 export { VEHICLE_CLASSES, classIndex, type VehicleClass } from "../../core/vehicle/vehicle-class.ts";
-export { TrafficModel, generateReads, type TrafficModelOptions, type IncidentSpec } from "./traffic-model.ts";
+export {
+  TrafficModel,
+  generateReads,
+  type TrafficModelOptions,
+  type IncidentSpec,
+  type CapacitySpec,
+  type DemandResponseSpec,
+} from "./traffic-model.ts";
 export { GroundTruth, median, type CountRow, type TravelTimeRecord, type TravelTimeGroup } from "./ground-truth.ts";
 export { MALFORMED_KINDS, type SimulatedRead, type WireRead, type MalformedKind } from "./simulated-read.ts";
 export { registeredTagPool, plateOf, type RegisteredTag } from "./vehicle-identities.ts";

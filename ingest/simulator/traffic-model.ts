@@ -23,6 +23,32 @@ export interface IncidentSpec {
   spillMinutesPerSegment?: number;
 }
 
+/**
+ * A bottleneck at the downstream end of a segment: a point queue served at `vehiclesPerHour`. A
+ * vehicle's time on the segment is the model's usual time plus its wait in the queue, so the speed
+ * there depends on the volume (elsewhere the real day's medians hold whatever the volume).
+ */
+export interface CapacitySpec {
+  /** "FROMGANTRY>TOGANTRY", a segment of the network. */
+  segment: string;
+  vehiclesPerHour: number;
+}
+
+/**
+ * Drivers' response to an announced congestion price (control/pricing): decided at the trip start
+ * from the multiplier in force then on each segment of the planned path.
+ */
+export interface DemandResponseSpec {
+  /** The multiplier in per-mille (1000 = the fixed rate) in force on a segment at tMs. */
+  announcedPermille: (segment: string, tMs: number) => number;
+  /** Constant elasticity of trips on the priced section w.r.t. its price (default -0.4). */
+  elasticity?: number;
+  /** Share of deterred trips that leave later instead of diverting at once (default 0.3). */
+  shiftShare?: number;
+  /** A shifted trip starts again this many minutes later, uniform (default [15, 45]). */
+  shiftMinutes?: readonly [number, number];
+}
+
 export interface TrafficModelOptions {
   data: TrafficData;
   /** Simulated start time (ms since epoch). */
@@ -66,6 +92,63 @@ export interface TrafficModelOptions {
   drain?: boolean;
   /** Keep per-vehicle travel times in the ground truth (default true; counts are always kept). */
   collectTravelTimes?: boolean;
+  /** Point-queue bottlenecks (default none: travel times do not depend on the volume). */
+  capacities?: readonly CapacitySpec[];
+  /** Trips respond to announced prices (default none: nobody diverts or shifts). */
+  demandResponse?: DemandResponseSpec;
+}
+
+/** What a trip drives: class index, chain, first position on it, segments wanted. */
+interface TripPlan {
+  ci: number;
+  chain: number;
+  pos: number;
+  count: number;
+}
+
+interface ShiftedTrip {
+  ts: number;
+  seq: number;
+  plan: TripPlan;
+}
+
+/**
+ * The service slots of one bottleneck: slot k is [k h, (k+1) h) with h = 1 h / capacity and serves
+ * one vehicle; a vehicle reaching the bottleneck at t leaves at t if slot floor(t / h) is free, else
+ * at the start of the earliest free slot after it. Trajectories are planned at trip start, in start
+ * order, not in the order vehicles reach the bottleneck; taking the earliest free slot at or after
+ * the arrival (not the end of the queue as planned so far) lets a vehicle planned later but arriving
+ * earlier go first, so service is FIFO by arrival except that a slot already promised is kept: the
+ * error is bounded by one trip's drive to the bottleneck and vanishes once the queue is continuous.
+ */
+class Bottleneck {
+  /** Taken slot -> a later slot to try (path-compressed: a union-find "next free slot"). */
+  private readonly taken = new Map<number, number>();
+  private readonly headwayMs: number;
+
+  constructor(vehiclesPerHour: number) {
+    this.headwayMs = 3_600_000 / vehiclesPerHour;
+  }
+
+  /** When a vehicle reaching the bottleneck at arriveMs leaves it. */
+  serve(arriveMs: number): number {
+    const first = Math.floor(arriveMs / this.headwayMs);
+    let k = first;
+    while (this.taken.has(k)) k = this.taken.get(k)!;
+    for (let c = first; c !== k; ) {
+      const n = this.taken.get(c)!;
+      this.taken.set(c, k);
+      c = n;
+    }
+    this.taken.set(k, k + 1);
+    return k === first ? arriveMs : Math.ceil(k * this.headwayMs);
+  }
+
+  /** Arrivals come after the current trip start, so earlier slots are never asked for again. */
+  forgetBefore(ms: number): void {
+    const k = Math.floor(ms / this.headwayMs);
+    for (const s of this.taken.keys()) if (s < k) this.taken.delete(s);
+  }
 }
 
 interface Pending {
@@ -86,7 +169,9 @@ interface Pending {
  */
 export class TrafficModel {
   readonly truth: GroundTruth;
-  private readonly o: Required<Omit<TrafficModelOptions, "registeredTags" | "incidents" | "seed">> & { seed: number | string };
+  private readonly o: Required<Omit<TrafficModelOptions, "registeredTags" | "incidents" | "seed" | "capacities" | "demandResponse">> & {
+    seed: number | string;
+  };
   private readonly rng: Prng;
   private readonly heap = new MinHeap<Pending>();
   private seq = 0;
@@ -102,6 +187,13 @@ export class TrafficModel {
   private readonly gantryIndex: Map<string, number>;
   private freshCount = 0;
   private junkCount = 0;
+  private readonly bottleneckBySegment = new Map<number, Bottleneck>();
+  private readonly demand: Required<DemandResponseSpec> | undefined;
+  /** Demand decisions draw from their own stream, so they never move the main stream's draws. */
+  private readonly demandRng: Prng;
+  private readonly shifted = new MinHeap<ShiftedTrip>();
+  private shiftSeq = 0;
+  private readonly segmentKeys: string[];
 
   constructor(options: TrafficModelOptions) {
     const d = options.data;
@@ -144,6 +236,25 @@ export class TrafficModel {
     for (const [ci, c] of d.chains.entries()) for (const [pos, s] of c.segments.entries()) this.chainOf[s] = { chain: ci, pos };
     this.pool = VEHICLE_CLASSES.map((c) => (options.registeredTags ?? []).filter((t) => t.vehicleClass === c));
     for (const inc of options.incidents ?? []) this.addIncident(inc);
+    this.segmentKeys = d.segments.map((s) => `${s.fromGantry}>${s.toGantry}`);
+    for (const c of options.capacities ?? []) {
+      const s = d.segmentIndex.get(c.segment);
+      if (s === undefined) throw new TollwayError("bad_request", `capacity segment ${c.segment} is not a segment of the simulated network`);
+      if (this.bottleneckBySegment.has(s)) throw new TollwayError("bad_request", `capacity segment ${c.segment} given twice`);
+      if (!(c.vehiclesPerHour > 0 && Number.isFinite(c.vehiclesPerHour))) throw new TollwayError("bad_request", "capacity vehiclesPerHour must be positive");
+      this.bottleneckBySegment.set(s, new Bottleneck(c.vehiclesPerHour));
+    }
+    this.demandRng = new Prng(`${this.o.seed}:demand`);
+    const dr = options.demandResponse;
+    if (dr) {
+      this.demand = { elasticity: -0.4, shiftShare: 0.3, shiftMinutes: [15, 45], ...dr };
+      const { elasticity, shiftShare, shiftMinutes } = this.demand;
+      if (typeof dr.announcedPermille !== "function") throw new TollwayError("bad_request", "demandResponse.announcedPermille must be a function");
+      if (!(elasticity <= 0 && Number.isFinite(elasticity))) throw new TollwayError("bad_request", "demandResponse.elasticity must be finite and at most 0");
+      if (!(shiftShare >= 0 && shiftShare <= 1)) throw new TollwayError("bad_request", "demandResponse.shiftShare must be in [0, 1]");
+      if (!(shiftMinutes.length === 2 && shiftMinutes[0] > 0 && shiftMinutes[1] >= shiftMinutes[0] && Number.isFinite(shiftMinutes[1])))
+        throw new TollwayError("bad_request", "demandResponse.shiftMinutes must be [min, max] with 0 < min <= max");
+    }
   }
 
   private addIncident(spec: IncidentSpec): void {
@@ -168,15 +279,36 @@ export class TrafficModel {
   /** The reads in simulated-time order; the ground truth fills as they are taken. */
   *reads(): Generator<SimulatedRead> {
     const end = this.o.startMs + this.o.durationMs;
-    let t = this.o.startMs;
+    // Every read at or before a trip's start leaves before the trip is planned, so a consumer
+    // (e.g. a price controller behind demandResponse) has seen them when the trip asks it.
+    let next = this.nextArrival(this.o.startMs, end);
     for (;;) {
-      t = this.nextArrival(t, end);
+      const shifted = this.shifted.peek();
+      const replan = shifted !== undefined && shifted.ts < next;
+      const t = replan ? shifted.ts : next;
       while (this.heap.size > 0 && this.heap.peek()!.ts <= t) yield this.emit(this.heap.pop()!);
+      if (replan) {
+        this.shifted.pop();
+        this.sweep(t);
+        this.beginTrip(t, shifted.plan, true);
+        continue;
+      }
       if (t >= end) break;
       this.startTrip(t);
+      next = this.nextArrival(t, end);
     }
-    while (this.heap.size > 0) {
-      const p = this.heap.pop()!;
+    // Draining: trips shifted past the end still start (they belong to the simulated period).
+    for (;;) {
+      const s = this.o.drain ? this.shifted.peek() : undefined;
+      const p = this.heap.peek();
+      if (s && (!p || s.ts < p.ts)) {
+        this.shifted.pop();
+        this.sweep(s.ts);
+        this.beginTrip(s.ts, s.plan, true);
+        continue;
+      }
+      if (!p) break;
+      this.heap.pop();
       if (!this.o.drain && p.ts >= end) break;
       yield this.emit(p);
     }
@@ -209,13 +341,55 @@ export class TrafficModel {
     this.sweep(t0);
     const slot = this.slotOf(t0);
     const ci = rng.pickCumulative(this.classCum[slot]!);
-    const vehicleClass = VEHICLE_CLASSES[ci]!;
     const firstSeg = rng.pickCumulative(this.originCum);
     const { chain, pos } = this.chainOf[firstSeg]!;
     const segs = d.chains[chain]!.segments;
     const p = 1 / this.o.meanSegmentsPerTrip;
     const wanted = p >= 1 ? 1 : 1 + Math.floor(Math.log(1 - rng.next()) / Math.log(1 - p));
-    const count = Math.min(wanted, segs.length - pos);
+    this.beginTrip(t0, { ci, chain, pos, count: Math.min(wanted, segs.length - pos) }, false);
+  }
+
+  /**
+   * The driver's answer to the prices in force at the trip start on the planned path: the priced
+   * section is the path's segments above 1000 per-mille, its price the highest of them. The trip
+   * keeps it with probability (m / 1000)^elasticity; else a first refusal shifts the trip with
+   * probability shiftShare, and any other refusal diverts it: the trip ends at the gantry before
+   * the priced section (no trip at all when that is its first segment). Returns the segments kept,
+   * or -1 when shifted.
+   */
+  private respond(t0: number, plan: TripPlan, alreadyShifted: boolean): number {
+    const dr = this.demand!;
+    const segs = this.o.data.chains[plan.chain]!.segments;
+    let first = -1;
+    let m = 1000;
+    for (let k = 0; k < plan.count; k++) {
+      const price = dr.announcedPermille(this.segmentKeys[segs[plan.pos + k]!]!, t0);
+      if (price > 1000) {
+        if (first < 0) first = k;
+        m = Math.max(m, price);
+      }
+    }
+    if (first < 0) return plan.count;
+    const rng = this.demandRng;
+    if (rng.next() < (m / 1000) ** dr.elasticity) return plan.count;
+    if (!alreadyShifted && rng.chance(dr.shiftShare)) {
+      const [lo, hi] = dr.shiftMinutes;
+      this.shifted.push({ ts: t0 + (lo + rng.next() * (hi - lo)) * 60_000, seq: this.shiftSeq++, plan });
+      this.truth.shifted++;
+      return -1;
+    }
+    this.truth.diverted++;
+    return first;
+  }
+
+  private beginTrip(t0: number, plan: TripPlan, alreadyShifted: boolean): void {
+    const d = this.o.data;
+    const rng = this.rng;
+    const { ci, chain, pos } = plan;
+    const count = this.demand ? this.respond(t0, plan, alreadyShifted) : plan.count;
+    if (count <= 0) return;
+    const vehicleClass = VEHICLE_CLASSES[ci]!;
+    const segs = d.chains[chain]!.segments;
 
     // Identity: a registered tag of this class when one is free, else a fresh tag, else a plate.
     let tag: string | undefined;
@@ -245,8 +419,15 @@ export class TrafficModel {
     for (let k = 0; k < count; k++) {
       const s = segs[pos + k]!;
       const seg = d.segments[s]!;
-      const { seconds, median: med, source } = this.travelTime(s, t, ci, vehicleClass);
-      const arrive = t + Math.max(1, Math.round(seconds * 1000));
+      const { seconds, median: med, source: drawn } = this.travelTime(s, t, ci, vehicleClass);
+      let source = drawn;
+      let arrive = t + Math.max(1, Math.round(seconds * 1000));
+      const bottleneck = this.bottleneckBySegment.get(s);
+      if (bottleneck) {
+        const served = bottleneck.serve(arrive);
+        if (served > arrive) source = "bottleneck";
+        arrive = served;
+      }
       if (arrive - t > this.o.tripGapMs) this.truth.gapTrips++;
       const record: TravelTimeRecord = {
         vehicle,
@@ -324,6 +505,7 @@ export class TrafficModel {
     if (bucket <= this.sweptBucket) return;
     this.sweptBucket = bucket;
     for (const b of this.pendingZ.keys()) if (b < bucket) this.pendingZ.delete(b);
+    for (const b of this.bottleneckBySegment.values()) b.forgetBefore(bucket);
   }
 
   private pushPassage(
