@@ -3,14 +3,18 @@ import { type VehicleClass, vehicleKey } from "../../core/vehicle/vehicle-class.
 import type { TrafficData } from "../../ingest/simulator/traffic-data.ts";
 import { type CapacitySpec, type DemandResponseSpec, TrafficModel } from "../../ingest/simulator/traffic-model.ts";
 import { INTERVAL_MS, floorInterval } from "../interval/interval.ts";
-import { DEFAULT_PRICING, nextPrice, priceAt, type PriceDecision, type PricingConfig, type PublishedPrice } from "./price-controller.ts";
+import { CongestionPrices, type PublishedPrice } from "../../core/tariff/congestion-prices.ts";
+import { DEFAULT_PRICING, nextPrice, type PriceDecision, type PricingConfig } from "./price-controller.ts";
+import { type ExitRead, measureExits } from "./segment-speed.ts";
 
 /**
  * Pricing on vs off on a real corridor (issue 17's acceptance), in memory like the incident
  * scoreboard: the traffic model with a bottleneck on the priced segment and drivers responding to
- * the announced price, its reads measured as the control job would (space-mean speed and volume of
- * the vehicles completing the priced segment in each 5-min interval), `nextPrice` every 5 min,
- * announced 20 s after the interval closes and in force from the start of the next one.
+ * the announced price, its reads measured as the control job measures the passages (segment-speed.ts:
+ * space-mean speed and volume of the vehicles that left the priced segment in each 5-min interval),
+ * `nextPrice` every 5 min with the segment's configured capacity (the bottleneck's), announced 20 s
+ * after the interval closes and in force from the start of the next one, looked up by the rules the
+ * settlement charges by (core/tariff/congestion-prices.ts).
  */
 
 /** A stretch of consecutive segments of the real network and the priced ones on it. */
@@ -67,6 +71,7 @@ export interface CorridorOptions {
 
 /** One published price and the measurement behind it (a price_log row). */
 export interface CorridorPrice extends PublishedPrice {
+  segment: string;
   speedKmh: number | null;
   volume: number;
   aboveUpdates: number;
@@ -116,10 +121,12 @@ interface PricedSegment {
   from: string;
   to: string;
   lengthKm: number;
-  /** Vehicle -> time it passed `from`. */
-  entered: Map<string, number>;
-  /** Per interval start: completions and their summed hours per km (harmonic mean speed = n / sum). */
-  byInterval: Map<number, { n: number; hoursPerKm: number }>;
+  /** The capacity the operator configured (the bottleneck's, when the segment has one). */
+  capacityPerHour: number | null;
+  /** Vehicle -> its upstream read times, ascending. */
+  entries: Map<string, number[]>;
+  /** Per interval start: the exits at the downstream gantry. */
+  exits: Map<number, ExitRead[]>;
   log: CorridorPrice[];
   state: { permille: number; above: number };
 }
@@ -133,6 +140,7 @@ export class CorridorPricer {
   private readonly segments = new Map<string, PricedSegment>();
   private readonly byGantry = new Map<string, { seg: PricedSegment; entry: boolean }[]>();
   private nextClose: number;
+  private inForce = CongestionPrices.none;
 
   constructor(
     data: TrafficData,
@@ -141,6 +149,7 @@ export class CorridorPricer {
     private readonly pricing: boolean,
     private readonly config: PricingConfig = DEFAULT_PRICING,
     private readonly announceDelayMs = 20_000,
+    capacities: readonly CapacitySpec[] = [],
   ) {
     for (const key of pricedSegments) {
       const s = data.segmentIndex.get(key);
@@ -151,8 +160,9 @@ export class CorridorPricer {
         from: rec.fromGantry,
         to: rec.toGantry,
         lengthKm: rec.lengthKm,
-        entered: new Map(),
-        byInterval: new Map(),
+        capacityPerHour: capacities.find((c) => c.segment === key)?.vehiclesPerHour ?? null,
+        entries: new Map(),
+        exits: new Map(),
         log: [],
         state: { permille: config.minPermille, above: 0 },
       };
@@ -173,45 +183,46 @@ export class CorridorPricer {
   observe(gantryId: string, vehicle: string, tsMs: number): void {
     for (const { seg, entry } of this.byGantry.get(gantryId) ?? []) {
       if (entry) {
-        seg.entered.set(vehicle, tsMs);
+        const list = seg.entries.get(vehicle);
+        if (list) list.push(tsMs);
+        else seg.entries.set(vehicle, [tsMs]);
         continue;
       }
-      const from = seg.entered.get(vehicle);
-      if (from === undefined || tsMs <= from) continue;
-      seg.entered.delete(vehicle);
       const bucket = floorInterval(tsMs);
-      const cell = seg.byInterval.get(bucket) ?? { n: 0, hoursPerKm: 0 };
-      cell.n++;
-      cell.hoursPerKm += (tsMs - from) / 3_600_000 / seg.lengthKm;
-      seg.byInterval.set(bucket, cell);
+      const list = seg.exits.get(bucket);
+      if (list) list.push({ vehicle, exitMs: tsMs });
+      else seg.exits.set(bucket, [{ vehicle, exitMs: tsMs }]);
     }
   }
 
-  /** Space-mean speed (harmonic mean of the vehicles' speeds) and volume of completions in [startMs, +5 min). */
+  /** Space-mean speed and volume of the vehicles that left the segment in [startMs, +5 min). */
   measured(segment: string, startMs: number): { speedKmh: number | null; volume: number } {
-    const cell = this.segments.get(segment)?.byInterval.get(startMs);
-    return cell && cell.n > 0 ? { speedKmh: cell.n / cell.hoursPerKm, volume: cell.n } : { speedKmh: null, volume: 0 };
+    const seg = this.segments.get(segment);
+    if (!seg) return { speedKmh: null, volume: 0 };
+    return measureExits(seg.entries, seg.exits.get(startMs) ?? [], seg.lengthKm);
   }
 
   /** The multiplier in force on a segment at tMs (1000 when unpriced or with pricing off). */
   permille(segment: string, tMs: number): number {
-    const seg = this.segments.get(segment);
-    if (!seg || !this.pricing) return 1000;
+    if (!this.segments.has(segment) || !this.pricing) return 1000;
     this.advance(tMs);
-    return priceAt(seg.log, segment, tMs);
+    return this.inForce.priceAt(segment, tMs).permille;
   }
 
   /** Publishes every price announced by tMs. */
   advance(tMs: number): void {
     if (!this.pricing) return;
+    let published = false;
     while (this.nextClose + this.announceDelayMs <= tMs) {
       const closed = this.nextClose - INTERVAL_MS;
       for (const seg of this.segments.values()) {
         const { speedKmh, volume } = this.measured(seg.key, closed);
-        const d = nextPrice(seg.state, speedKmh, volume, this.config);
+        const d = nextPrice(seg.state, speedKmh, volume, this.config, {}, seg.capacityPerHour);
         seg.state = { permille: d.permille, above: d.above };
         seg.log.push({
           segment: seg.key,
+          fromGantry: seg.from,
+          toGantry: seg.to,
           announcedAtMs: this.nextClose + this.announceDelayMs,
           effectiveFromMs: this.nextClose + INTERVAL_MS,
           permille: d.permille,
@@ -222,11 +233,18 @@ export class CorridorPricer {
         });
       }
       this.nextClose += INTERVAL_MS;
+      published = true;
     }
+    if (published) this.inForce = new CongestionPrices([...this.segments.values()].flatMap((s) => s.log));
   }
 
-  prices(): CorridorPrice[] {
+  publishedLog(): CorridorPrice[] {
     return [...this.segments.values()].flatMap((s) => s.log).sort((a, b) => a.announcedAtMs - b.announcedAtMs || a.segment.localeCompare(b.segment));
+  }
+
+  /** The published log as the settlement reads it. */
+  congestionPrices(): CongestionPrices {
+    return this.inForce;
   }
 }
 
@@ -234,7 +252,7 @@ export class CorridorPricer {
 export function runCorridor(o: CorridorOptions, pricing: boolean): CorridorRun {
   const started = performance.now();
   const config = o.config ?? DEFAULT_PRICING;
-  const pricer = new CorridorPricer(o.data, o.pricedSegments, o.startMs, pricing, config, o.announceDelayMs);
+  const pricer = new CorridorPricer(o.data, o.pricedSegments, o.startMs, pricing, config, o.announceDelayMs, o.capacities);
   const model = new TrafficModel({
     data: o.data,
     startMs: o.startMs,
@@ -256,11 +274,12 @@ export function runCorridor(o: CorridorOptions, pricing: boolean): CorridorRun {
   }
   pricer.advance(o.peakEndMs);
 
-  const prices = pricer.prices();
+  const prices = pricer.publishedLog();
+  const inForce = pricer.congestionPrices();
   const intervals: CorridorInterval[] = [];
   for (const segment of o.pricedSegments) {
     for (let t = o.peakStartMs; t < o.peakEndMs; t += INTERVAL_MS) {
-      intervals.push({ segment, startMs: t, ...pricer.measured(segment, t), permille: pricing ? priceAt(prices, segment, t) : 1000 });
+      intervals.push({ segment, startMs: t, ...pricer.measured(segment, t), permille: pricing ? inForce.priceAt(segment, t).permille : 1000 });
     }
   }
   let maxStep = 0;

@@ -49,4 +49,22 @@ describe("price controller", () => {
     expect(nextPrice({ permille: 2500, above: 0 }, 30, 300, DEFAULT_PRICING, { capPermille: 1800 })).toEqual({ permille: 1800, above: 0, reason: "capped" });
     expect(nextPrice({ permille: 1500, above: 0 }, 20, 300, DEFAULT_PRICING, { frozen: true })).toEqual({ permille: 1500, above: 0, reason: "frozen" });
   });
+
+  test("with a capacity: a flow near it raises the price before the speed falls; light flow lets it down after two updates", () => {
+    const cap = 6000; // veh/h: 500 in 5 minutes
+    // 96 % of capacity at 85 km/h (in the band): up by 60 % of the maximum step (150), on the grid.
+    expect(nextPrice(start, 85, 480, DEFAULT_PRICING, {}, cap)).toEqual({ permille: 1150, above: 0, reason: "high-flow" });
+    // At capacity (even above the band): the maximum step.
+    expect(nextPrice(start, 95, 500, DEFAULT_PRICING, {}, cap)).toEqual({ permille: 1250, above: 0, reason: "high-flow" });
+    // Between 75 % and 90 % in the band: holds.
+    expect(nextPrice({ permille: 1500, above: 1 }, 80, 400, DEFAULT_PRICING, {}, cap)).toEqual({ permille: 1500, above: 0, reason: "in-band" });
+    // Below 75 % (50 %): down after two such updates, by (0.75 - 0.5) / 0.75 of the maximum step = 83 -> 100.
+    const once = nextPrice({ permille: 1500, above: 0 }, 80, 250, DEFAULT_PRICING, {}, cap);
+    expect(once).toEqual({ permille: 1500, above: 1, reason: "hysteresis" });
+    expect(nextPrice(once, 80, 250, DEFAULT_PRICING, {}, cap)).toEqual({ permille: 1400, above: 2, reason: "low-flow" });
+    // Slower than the target always raises, whatever the flow.
+    expect(nextPrice(start, 60, 100, DEFAULT_PRICING, {}, cap).reason).toBe("below-target");
+    // No capacity: the flow is not judged (speed only).
+    expect(nextPrice(start, 85, 10_000).reason).toBe("in-band");
+  });
 });

@@ -19,6 +19,14 @@ export interface PricingConfig {
   decreaseAfterUpdates: number;
   /** With fewer vehicles in the interval there is no evidence: the price holds. */
   minVolume: number;
+  /**
+   * With a capacity configured for the segment: at or above this share of it the flow is close to
+   * breaking down, so the price rises before the speed falls (a queue, once formed, takes far longer
+   * to clear than to prevent); the step grows from one grid step here to the maximum at capacity.
+   */
+  highFlowShare: number;
+  /** With a capacity: below this share (and not below the target speed) the demand is light and the price may come down. */
+  lowFlowShare: number;
 }
 
 export const DEFAULT_PRICING: PricingConfig = {
@@ -30,13 +38,15 @@ export const DEFAULT_PRICING: PricingConfig = {
   gainPermillePerKmh: 25,
   decreaseAfterUpdates: 2,
   minVolume: 10,
+  highFlowShare: 0.9,
+  lowFlowShare: 0.75,
 };
 
 export const GRID_PERMILLE = 50;
 
 export interface PriceState {
   permille: number;
-  /** Consecutive updates above the band so far. */
+  /** Consecutive updates with light traffic (above the band, or a flow below lowFlowShare) so far. */
   above: number;
 }
 
@@ -47,19 +57,30 @@ export interface PriceOverride {
 }
 
 export interface PriceDecision extends PriceState {
-  reason: "below-target" | "above-band" | "in-band" | "no-evidence" | "frozen" | "capped" | "hysteresis";
+  reason: "below-target" | "high-flow" | "above-band" | "low-flow" | "in-band" | "no-evidence" | "frozen" | "capped" | "hysteresis";
 }
 
-/** The next multiplier of one segment from the last interval's space-mean speed and volume. */
+/**
+ * The next multiplier of one segment from the last interval's space-mean speed and volume (vehicles
+ * in the 5 minutes), and the segment's capacity in vehicles per hour when one is configured:
+ * - slower than the target: up, by the gain per km/h below it;
+ * - else a flow at or above highFlowShare of capacity: up, before the queue forms;
+ * - else faster than the band, or a flow below lowFlowShare of capacity: down, but only after
+ *   decreaseAfterUpdates such updates in a row (hysteresis);
+ * - else (inside the band, between the two flow shares) it holds.
+ * Every change is on the grid, at least one grid step and at most the maximum step.
+ */
 export function nextPrice(
   state: PriceState,
   speedKmh: number | null,
   volume: number,
   c: PricingConfig = DEFAULT_PRICING,
   o: PriceOverride = {},
+  capacityPerHour: number | null = null,
 ): PriceDecision {
   const cap = Math.min(c.maxPermille, o.capPermille ?? Number.POSITIVE_INFINITY);
   if (o.frozen) return { permille: Math.min(state.permille, cap), above: 0, reason: state.permille > cap ? "capped" : "frozen" };
+  const flowShare = capacityPerHour ? (volume * 12) / capacityPerHour : null;
   let permille = state.permille;
   let above = 0;
   let reason: PriceDecision["reason"];
@@ -67,11 +88,16 @@ export function nextPrice(
   else if (speedKmh < c.targetSpeedKmh) {
     permille += stepOf((c.targetSpeedKmh - speedKmh) * c.gainPermillePerKmh, c.maxStepPermille);
     reason = "below-target";
-  } else if (speedKmh > c.upperSpeedKmh) {
+  } else if (flowShare !== null && flowShare >= c.highFlowShare) {
+    permille += stepOf(((flowShare - c.highFlowShare) / (1 - c.highFlowShare)) * c.maxStepPermille, c.maxStepPermille);
+    reason = "high-flow";
+  } else if (speedKmh > c.upperSpeedKmh || (flowShare !== null && flowShare < c.lowFlowShare)) {
     above = state.above + 1;
     if (above >= c.decreaseAfterUpdates) {
-      permille -= stepOf((speedKmh - c.upperSpeedKmh) * c.gainPermillePerKmh, c.maxStepPermille);
-      reason = "above-band";
+      const bySpeed = (speedKmh - c.upperSpeedKmh) * c.gainPermillePerKmh;
+      const byFlow = flowShare === null ? 0 : ((c.lowFlowShare - flowShare) / c.lowFlowShare) * c.maxStepPermille;
+      permille -= stepOf(Math.max(bySpeed, byFlow), c.maxStepPermille);
+      reason = speedKmh > c.upperSpeedKmh ? "above-band" : "low-flow";
     } else reason = "hysteresis";
   } else reason = "in-band";
   permille = Math.max(c.minPermille, Math.min(c.maxPermille, permille));

@@ -31,13 +31,14 @@ export class PricingJob implements ControlJob {
       f: string;
       g: string;
       length_km: number;
+      capacity: number | null;
       cap: number | null;
       frozen: boolean | null;
       permille: number | null;
       above: number | null;
       done: boolean;
     }>(
-      `select ps.from_gantry as f, ps.to_gantry as g, rs.length_km::float8 as length_km, o.cap_permille as cap, o.frozen,
+      `select ps.from_gantry as f, ps.to_gantry as g, rs.length_km::float8 as length_km, ps.capacity_vph as capacity, o.cap_permille as cap, o.frozen,
               -- A price that lapsed (the job did not run for a while) is no longer the state: start from the fixed rate.
               case when l.effective_from > $2 then l.permille end as permille, case when l.effective_from > $2 then l.above_updates end as above,
               exists (select 1 from price_log x where x.from_gantry = ps.from_gantry and x.to_gantry = ps.to_gantry and x.effective_from = $1) as done
@@ -57,10 +58,17 @@ export class PricingJob implements ControlJob {
     await this.db.tx(async (tx) => {
       for (const [i, s] of todo.entries()) {
         const m = measured[i]!;
-        const d = nextPrice({ permille: s.permille ?? 1000, above: s.above ?? 0 }, m.speedKmh, m.volume, this.config, {
-          capPermille: s.cap ?? undefined,
-          frozen: s.frozen ?? false,
-        });
+        const d = nextPrice(
+          { permille: s.permille ?? 1000, above: s.above ?? 0 },
+          m.speedKmh,
+          m.volume,
+          this.config,
+          {
+            capPermille: s.cap ?? undefined,
+            frozen: s.frozen ?? false,
+          },
+          s.capacity,
+        );
         await tx.query(
           `insert into price_log (from_gantry, to_gantry, announced_at, effective_from, permille, speed_kmh, volume, above_updates, reason)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,

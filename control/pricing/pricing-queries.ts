@@ -28,7 +28,18 @@ export interface PriceOverrideItem {
   setAt: string;
 }
 
-/** The price feed and the operators' overrides. */
+/** A priced segment as configured, with its override and the newest price. */
+export interface PricedSegmentItem {
+  fromGantry: string;
+  toGantry: string;
+  enabled: boolean;
+  capacityVph: number | null;
+  updatedAt: string;
+  override: { capPermille: number | null; frozen: boolean } | null;
+  latestPermille: number | null;
+}
+
+/** The price feed, the priced segments and the operators' overrides. */
 export class PricingQueries {
   constructor(private readonly db: Queryable) {}
 
@@ -45,6 +56,40 @@ export class PricingQueries {
       f.current ? [f.fromGantry ?? null, f.limit + 1] : [f.fromGantry ?? null, f.limit + 1, new Date(f.fromMs!), new Date(f.toMs!)],
     );
     return { items: rows.slice(0, f.limit).map(priceItem), truncated: rows.length > f.limit };
+  }
+
+  async pricedSegments(): Promise<PricedSegmentItem[]> {
+    const rows = await this.db.query<PricedSegmentRow>(
+      `select ps.from_gantry, ps.to_gantry, ps.enabled, ps.capacity_vph, ps.updated_at, o.cap_permille, o.frozen, l.permille
+         from priced_segments ps
+         left join price_overrides o on o.from_gantry = ps.from_gantry and o.to_gantry = ps.to_gantry
+         left join lateral (select permille from price_log x where x.from_gantry = ps.from_gantry and x.to_gantry = ps.to_gantry
+                             order by effective_from desc, id desc limit 1) l on true
+        order by ps.from_gantry, ps.to_gantry`,
+    );
+    return rows.map(pricedSegmentItem);
+  }
+
+  /**
+   * Prices a segment of the current network, or changes it (enabled, capacity); returns before and
+   * after. Disabling stops new prices; the last one lapses 15 minutes after it took effect.
+   */
+  async setPricedSegment(
+    fromGantry: string,
+    toGantry: string,
+    p: { enabled: boolean; capacityVph: number | null },
+  ): Promise<{ before: PricedSegmentItem | null; after: PricedSegmentItem }> {
+    const segment = await this.db.maybeOne("select 1 from road_segments where from_gantry = $1 and to_gantry = $2", [fromGantry, toGantry]);
+    if (!segment) throw new TollwayError("not_found", `${fromGantry}>${toGantry} is not a segment of the current network (consecutive gantries)`);
+    const find = async () => (await this.pricedSegments()).find((x) => x.fromGantry === fromGantry && x.toGantry === toGantry) ?? null;
+    await this.db.query("select 1 from priced_segments where from_gantry = $1 and to_gantry = $2 for update", [fromGantry, toGantry]);
+    const before = await find();
+    await this.db.query(
+      `insert into priced_segments (from_gantry, to_gantry, enabled, capacity_vph) values ($1, $2, $3, $4)
+       on conflict (from_gantry, to_gantry) do update set enabled = excluded.enabled, capacity_vph = excluded.capacity_vph, updated_at = now()`,
+      [fromGantry, toGantry, p.enabled, p.capacityVph],
+    );
+    return { before, after: (await find())! };
   }
 
   /** Sets (or lifts, with no cap and not frozen) the override of a priced segment; returns before and after. */
@@ -84,6 +129,16 @@ type PriceRow = {
   volume: number;
   reason: string;
 };
+type PricedSegmentRow = {
+  from_gantry: string;
+  to_gantry: string;
+  enabled: boolean;
+  capacity_vph: number | null;
+  updated_at: Date;
+  cap_permille: number | null;
+  frozen: boolean | null;
+  permille: number | null;
+};
 type OverrideRow = { from_gantry: string; to_gantry: string; cap_permille: number | null; frozen: boolean; set_by: string; set_at: Date };
 
 const priceItem = (r: PriceRow): PriceItem => ({
@@ -107,4 +162,14 @@ const overrideItem = (r: OverrideRow): PriceOverrideItem => ({
   frozen: r.frozen,
   setBy: r.set_by,
   setAt: r.set_at.toISOString(),
+});
+
+const pricedSegmentItem = (r: PricedSegmentRow): PricedSegmentItem => ({
+  fromGantry: r.from_gantry,
+  toGantry: r.to_gantry,
+  enabled: r.enabled,
+  capacityVph: r.capacity_vph,
+  updatedAt: r.updated_at.toISOString(),
+  override: r.frozen === null ? null : { capPermille: r.cap_permille, frozen: r.frozen },
+  latestPermille: r.permille,
 });

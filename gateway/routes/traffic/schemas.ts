@@ -158,6 +158,20 @@ export const PriceSchema = z
   })
   .openapi("CongestionPrice");
 
+export const PricedSegmentSchema = z
+  .object({
+    fromGantry: z.string(),
+    toGantry: z.string(),
+    enabled: z.boolean(),
+    capacityVph: z.number().int().nullable().openapi({
+      description: "Vehicles per hour, all lanes: with it the price rises as the flow nears capacity and comes down when it is light; null: speed only",
+    }),
+    updatedAt: z.string(),
+    override: z.object({ capPermille: z.number().int().nullable(), frozen: z.boolean() }).nullable(),
+    latestPermille: z.number().int().nullable().openapi({ description: "The newest published multiplier (per-mille), if any" }),
+  })
+  .openapi("PricedSegment");
+
 export const PriceOverrideSchema = z
   .object({
     fromGantry: z.string(),

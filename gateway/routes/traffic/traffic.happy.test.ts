@@ -110,9 +110,26 @@ describe("traffic routes", () => {
     await expectProblem(await gw.request("/v1/traffic/incidents", { role: "traffic_operator" }), 400);
   });
 
-  test("congestion prices: the feed (current and history) and an audited operator cap; 404 for a segment that is not priced", async () => {
+  test("congestion prices: an admin prices a segment, the feed (current and history), an audited operator cap; 404 for a segment that is not priced", async () => {
     const db = gw.testDb.db;
-    await db.query("insert into priced_segments (from_gantry, to_gantry) values ('01F0264S', '01F0293S')");
+    const priced = await expectJson(
+      await gw.request("/v1/traffic/priced-segments/01F0264S/01F0293S", { role: "admin", method: "PUT", json: { enabled: true, capacityVph: 6000 } }),
+      200,
+    );
+    expect(priced).toMatchObject({ fromGantry: "01F0264S", toGantry: "01F0293S", enabled: true, capacityVph: 6000, override: null, latestPermille: null });
+    // Only admins put a segment under pricing (it changes what vehicles pay); not a segment of the network: 404.
+    await expectProblem(
+      await gw.request("/v1/traffic/priced-segments/01F0264S/01F0293S", {
+        role: "traffic_operator",
+        method: "PUT",
+        json: { enabled: false, capacityVph: null },
+      }),
+      403,
+    );
+    await expectProblem(
+      await gw.request("/v1/traffic/priced-segments/01F0264S/01F0376S", { role: "admin", method: "PUT", json: { enabled: true, capacityVph: null } }),
+      404,
+    );
     await db.query(
       `insert into price_log (from_gantry, to_gantry, announced_at, effective_from, permille, speed_kmh, volume, reason)
        values ('01F0264S', '01F0293S', '2026-11-26T08:00:20+08:00', '2026-11-26T08:05:00+08:00', 1000, 90, 120, 'in-band'),
@@ -139,5 +156,10 @@ describe("traffic routes", () => {
     );
     expect(audit).toMatchObject({ action: "price_override.set", after: { capPermille: 1500 } });
     await expectProblem(await put("/v1/traffic/priced-segments/01F0005S/01F0017S/override", { capPermille: null, frozen: true }), 404);
+    const list = await get("/v1/traffic/priced-segments");
+    expect(list.items).toEqual([
+      expect.objectContaining({ fromGantry: "01F0264S", capacityVph: 6000, override: { capPermille: 1500, frozen: false }, latestPermille: 1250 }),
+    ]);
+    expect(await db.maybeOne("select action from audit_log where action = 'priced_segment.set'")).toEqual({ action: "priced_segment.set" });
   });
 });

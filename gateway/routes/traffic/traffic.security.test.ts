@@ -21,8 +21,11 @@ const paths = [
 ];
 
 describe("traffic routes: who may read", () => {
-  test("every traffic route is for traffic operators and admins only", () => {
-    for (const r of trafficRoutes) expect([...(r.roles as string[])].sort()).toEqual(["admin", "traffic_operator"]);
+  test("every traffic route is for traffic operators and admins only; putting a segment under pricing for admins alone", () => {
+    for (const r of trafficRoutes) {
+      const pricing = r.method === "put" && r.path === "/v1/traffic/priced-segments/{fromGantry}/{toGantry}";
+      expect([...(r.roles as string[])].sort()).toEqual(pricing ? ["admin"] : ["admin", "traffic_operator"]);
+    }
   });
 
   test("traffic operator and admin 200; toll operator and auditor 403; no key 401", async () => {
