@@ -6,7 +6,8 @@
  * target speed (on, off), the largest price step, max and mean multiplier, diverted and shifted
  * trips, vehicles on the priced segment; and the mean shares over the seeds.
  * Options: --corridor zhongli|taipei (zhongli), --seeds 17,1,2 (17), --capacity-share 0.95,
- * --capacity N, --vehicles-per-hour N, --elasticity -0.4, --shift-share 0.3, --peak 6-10 (hours).
+ * --capacity N, --vehicles-per-hour N, --elasticity -0.4, --shift-share 0.3, --peak 6-10 (hours),
+ * --speed-only (the controller is not told the capacity: speed terms only).
  */
 import { type CorridorRun, runScenario, TAIPEI_SOUTHBOUND, ZHONGLI_NORTHBOUND } from "../control/pricing/corridor-evaluation.ts";
 import { TrafficData } from "../ingest/simulator/traffic-data.ts";
@@ -52,6 +53,7 @@ for (const seed of seeds) {
     peakEndMs: DAY + toH * H,
     seed,
     capacityShare: num("capacity-share"),
+    capacityConfigured: !process.argv.includes("--speed-only"),
     capacityVehiclesPerHour: num("capacity"),
     vehiclesPerHour: num("vehicles-per-hour"),
     demand,

@@ -62,6 +62,8 @@ export interface CorridorOptions {
   peakEndMs: number;
   seed?: number;
   config?: PricingConfig;
+  /** The controller is told the bottleneck's capacity, as an operator configures it (default true; false: speed only). */
+  capacityConfigured?: boolean;
   demand?: Omit<DemandResponseSpec, "announcedPermille">;
   /** A price is announced this long after its interval closes (the control job's run, default 20 s). */
   announceDelayMs?: number;
@@ -252,7 +254,15 @@ export class CorridorPricer {
 export function runCorridor(o: CorridorOptions, pricing: boolean): CorridorRun {
   const started = performance.now();
   const config = o.config ?? DEFAULT_PRICING;
-  const pricer = new CorridorPricer(o.data, o.pricedSegments, o.startMs, pricing, config, o.announceDelayMs, o.capacities);
+  const pricer = new CorridorPricer(
+    o.data,
+    o.pricedSegments,
+    o.startMs,
+    pricing,
+    config,
+    o.announceDelayMs,
+    o.capacityConfigured === false ? [] : o.capacities,
+  );
   const model = new TrafficModel({
     data: o.data,
     startMs: o.startMs,
@@ -348,6 +358,8 @@ export interface ScenarioOptions {
   capacityVehiclesPerHour?: number;
   seed?: number;
   config?: PricingConfig;
+  /** The controller is told the bottleneck's capacity, as an operator configures it (default true; false: speed only). */
+  capacityConfigured?: boolean;
   demand?: Omit<DemandResponseSpec, "announcedPermille">;
   collectPassages?: boolean;
 }
@@ -387,6 +399,7 @@ export function runScenario(o: ScenarioOptions): Scenario {
     peakEndMs: o.peakEndMs,
     seed: o.seed,
     config: o.config,
+    capacityConfigured: o.capacityConfigured,
     demand: o.demand,
   };
   const probeRate = 4000;
