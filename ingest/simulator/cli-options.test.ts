@@ -73,4 +73,17 @@ describe("sim flags", () => {
     expect(connectEndpointFor("tcp://0.0.0.0:5555")).toBe("tcp://127.0.0.1:5555");
     expect(connectEndpointFor("tcp://10.0.0.5:5555")).toBe("tcp://10.0.0.5:5555");
   });
+
+  test("bottlenecks and the drivers' response to published prices", () => {
+    const o = parseSimArgs(["--capacity", "01F0557N>01F0532N=5100", "--capacity", "01F0264S>01F0293S=6000", "--demand-response", "--elasticity=-0.3"]);
+    expect(o.capacities).toEqual([
+      { segment: "01F0557N>01F0532N", vehiclesPerHour: 5100 },
+      { segment: "01F0264S>01F0293S", vehiclesPerHour: 6000 },
+    ]);
+    expect(o.demandResponse).toEqual({ elasticity: -0.3 });
+    expect(parseSimArgs(["--demand-response"]).demandResponse).toEqual({ elasticity: -0.4 });
+    expect(parseSimArgs([]).demandResponse).toBeUndefined();
+    expect(() => parseSimArgs(["--capacity", "01F0557N>01F0532N:5100"])).toThrow(/not a capacity/);
+    expect(() => parseSimArgs(["--demand-response", "--elasticity", "0.5"])).toThrow(/--elasticity/);
+  });
 });

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
-import type { IncidentSpec } from "./traffic-model.ts";
+import type { CapacitySpec, IncidentSpec } from "./traffic-model.ts";
 
 /** `bun run sim` flags, parsed and checked (pure: tested without starting anything). */
 export interface SimCliOptions {
@@ -29,6 +29,10 @@ export interface SimCliOptions {
   progressIntervalMs: number;
   /** Incidents relative to the simulation start. */
   incidents: { segment: string; offsetMs: number; durationMs: number; speedKmh?: number }[];
+  /** Bottlenecks: point queues served at a capacity (speeds then depend on the volume). */
+  capacities: CapacitySpec[];
+  /** Drivers respond to the congestion prices published in the database (price_log), with this elasticity. */
+  demandResponse: { elasticity: number } | undefined;
 }
 
 export const SIM_USAGE = `bun run sim [flags]
@@ -49,6 +53,10 @@ export const SIM_USAGE = `bun run sim [flags]
   --freeways 01F,03F           only these freeways
   --gantries ID,ID,...         only these gantries
   --incident SEG@START/LEN[:KMH]  capacity drop, e.g. 01F0264S>01F0293S@10m/30m:30 (repeatable)
+  --capacity SEG=VPH           a bottleneck at the end of a segment, vehicles per hour, e.g. 01F0264S>01F0293S=5000 (repeatable)
+  --demand-response            drivers divert or shift when the published congestion price rises (reads price_log;
+                               needs DATABASE_URL and a finite --acceleration)
+  --elasticity=E               elasticity of trips to the price with --demand-response, <= 0 (default -0.4)
   --batch-size N               reads per batch at most (default 500)
   --flush-ms N                 send collected reads at least this often (default 1000)
   --in-flight N                batches in flight per gantry (default 1: strictly in order)
@@ -77,6 +85,14 @@ export function parseIncident(s: string): SimCliOptions["incidents"][number] {
     durationMs: parseDuration(m[3]!),
     ...(speed !== undefined ? { speedKmh: speed } : {}),
   };
+}
+
+/** "FROM>TO=VPH": a bottleneck at the segment's downstream end. */
+export function parseCapacity(s: string): CapacitySpec {
+  const m = /^([0-9A-Z]{8}>[0-9A-Z]{8})=(\d+)$/.exec(s.trim());
+  if (!m || !(Number(m[2]) > 0))
+    throw new TollwayError("bad_request", `not a capacity: ${JSON.stringify(s)} (use FROM>TO=VEHICLES_PER_HOUR, e.g. 01F0264S>01F0293S=5000)`);
+  return { segment: m[1]!, vehiclesPerHour: Number(m[2]) };
 }
 
 function num(name: string, v: string | undefined, fallback: number, min: number, max: number): number {
@@ -117,6 +133,9 @@ export function parseSimArgs(args: string[]): SimCliOptions {
         freeways: { type: "string" },
         gantries: { type: "string" },
         incident: { type: "string", multiple: true },
+        capacity: { type: "string", multiple: true },
+        "demand-response": { type: "boolean" },
+        elasticity: { type: "string" },
         "batch-size": { type: "string" },
         "flush-ms": { type: "string" },
         "in-flight": { type: "string" },
@@ -159,6 +178,8 @@ export function parseSimArgs(args: string[]): SimCliOptions {
     fsync: values["no-fsync"] !== true,
     progressIntervalMs: num("progress-ms", s("progress-ms"), 10_000, 100, 3_600_000),
     incidents: ((values.incident as string[] | undefined) ?? []).map(parseIncident),
+    capacities: ((values.capacity as string[] | undefined) ?? []).map(parseCapacity),
+    demandResponse: values["demand-response"] === true ? { elasticity: num("elasticity", s("elasticity"), -0.4, -5, 0) } : undefined,
   };
 }
 

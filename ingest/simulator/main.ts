@@ -7,6 +7,8 @@ import { SimulatedGantryKeys } from "./gantry-keys.ts";
 import { Outbox } from "./outbox.ts";
 import { provisionRegisteredTags } from "./provision.ts";
 import { Simulator } from "./simulator.ts";
+import { LivePrices } from "./live-prices.ts";
+import { TollwayError } from "../../core/errors/tollway-error.ts";
 import type { SimulatedRead } from "./simulated-read.ts";
 
 /**
@@ -28,7 +30,12 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
 
   // The database is optional: it only gives simulated tags their accounts and gantries their keys.
   let db: Database | undefined;
-  if (config.databaseUrl && (o.provision || config.ingest.curve?.publicKey)) db = openDatabase("tollway-sim");
+  if (o.demandResponse) {
+    if (!config.databaseUrl) throw new TollwayError("bad_request", "--demand-response reads the published prices: set DATABASE_URL");
+    if (o.acceleration === Infinity)
+      throw new TollwayError("bad_request", "--demand-response needs a finite --acceleration (drivers react to prices as time passes)");
+  }
+  if (config.databaseUrl && (o.provision || config.ingest.curve?.publicKey || o.demandResponse)) db = openDatabase("tollway-sim");
   const pool = registeredPoolFor(o, data);
   if (db && o.provision && pool.length > 0) {
     try {
@@ -48,10 +55,14 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
   } else if (config.ingest.curve) {
     logger.warn("INGEST_CURVE_SECRET_KEY is set without INGEST_CURVE_PUBLIC_KEY: the simulator connects without CURVE");
   }
-  await db?.close();
-
   const startMs = o.startMs ?? Date.now();
-  const model = trafficModelFor(o, data, startMs);
+  // Drivers see the prices in force at the simulated time.
+  const wallStart = Date.now();
+  const simNow = () => startMs + (Date.now() - wallStart) * o.acceleration;
+  const prices = o.demandResponse && db ? new LivePrices(db, simNow, logger, Math.max(1000, 30_000 / o.acceleration)) : undefined;
+  if (prices) await prices.start();
+  else await db?.close();
+  const model = trafficModelFor(o, data, startMs, prices ? { announcedPermille: prices.permille } : {});
   const sim = new Simulator({
     endpoint: endpoints,
     reads: readsFrom(model.reads(), startMs),
@@ -75,6 +86,8 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
     start: new Date(startMs).toISOString(),
     duration: o.durationMs === undefined ? "until stopped" : `${o.durationMs / 1000}s`,
     incidents: o.incidents.length,
+    capacities: o.capacities.length,
+    demandResponse: o.demandResponse ?? false,
     curve: curve !== undefined,
   });
   const onSignal = (signal: string) => {
@@ -83,7 +96,10 @@ await runMain("sim", async ({ config, logger, args, openDatabase }) => {
   };
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   process.once("SIGINT", () => onSignal("SIGINT"));
-  const summary = await sim.run();
+  const summary = await sim.run().finally(async () => {
+    prices?.stop();
+    if (prices) await db?.close();
+  });
   logger.info("simulator summary", { ...summary });
   process.stderr.write(
     `sim: ${summary.readsSent} reads sent in ${summary.batchesSent} batches, ${summary.readsAcked} acked, ` +

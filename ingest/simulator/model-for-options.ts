@@ -24,7 +24,12 @@ export function registeredPoolFor(o: SimCliOptions, data: TrafficData): Register
 }
 
 /** The model: trips start `warmupMs` before `startMs` (the simulator drops reads before startMs). */
-export function trafficModelFor(o: SimCliOptions, data: TrafficData, startMs: number, opts: { collectTravelTimes?: boolean } = {}): TrafficModel {
+export function trafficModelFor(
+  o: SimCliOptions,
+  data: TrafficData,
+  startMs: number,
+  opts: { collectTravelTimes?: boolean; announcedPermille?: (segment: string, tMs: number) => number } = {},
+): TrafficModel {
   return new TrafficModel({
     data,
     startMs: startMs - o.warmupMs,
@@ -39,5 +44,9 @@ export function trafficModelFor(o: SimCliOptions, data: TrafficData, startMs: nu
     // A live run can last for days: by default keep the counts only, not every travel time.
     collectTravelTimes: opts.collectTravelTimes ?? false,
     drain: true,
+    capacities: o.capacities,
+    ...(o.demandResponse && opts.announcedPermille
+      ? { demandResponse: { elasticity: o.demandResponse.elasticity, announcedPermille: opts.announcedPermille } }
+      : {}),
   });
 }
