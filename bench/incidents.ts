@@ -40,7 +40,7 @@ const sb = runScoreboard({
 });
 for (const p of sb.perIncident) {
   process.stderr.write(
-    `  ${p.window} ${p.segment} ${p.speedKmh} km/h, ${p.entriesPerHour} veh/h before, free flow ${p.freeFlowS.toFixed(0)} s: ${p.detected ? `${p.timeToDetectS!.toFixed(0)} s` : "missed"}\n`,
+    `  ${p.window} ${p.segment} ${p.speedKmh} km/h, ${p.entriesPerHour} veh/h before, free flow ${p.freeFlowS.toFixed(0)} s, expected ${p.expectedS.toFixed(0)} s: ${p.detected ? `${p.timeToDetectS!.toFixed(0)} s` : "missed"}\n`,
   );
 }
 for (const f of sb.falseAlarmList) process.stderr.write(`  false alarm ${f.segment} ${f.raisedAt} (${f.overdue} overdue)\n`);

@@ -6,8 +6,8 @@ export interface IncidentConfig {
   /** A vehicle is overdue when not read downstream by entry + expected x factor + slack. */
   overdueFactor: number;
   overdueSlackS: number;
-  /** Accepted chance that a run is only exiting vehicles by coincidence (per entering vehicle). */
-  runFalseAlarmProbability: number;
+  /** Accepted rate of runs that are only exiting vehicles by coincidence (per segment-hour). */
+  runFalseAlarmsPerSegmentHour: number;
   minRun: number;
   maxRun: number;
   /** Travel-time deviation test: the oldest overdue vehicle has been out this many expected times. */
@@ -32,7 +32,7 @@ export interface IncidentConfig {
 export const DEFAULT_INCIDENT_CONFIG: IncidentConfig = {
   overdueFactor: 1.15,
   overdueSlackS: 15,
-  runFalseAlarmProbability: 1e-9,
+  runFalseAlarmsPerSegmentHour: 1e-5,
   minRun: 8,
   maxRun: 40,
   deviationFactor: 1.25,

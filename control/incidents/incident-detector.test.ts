@@ -23,13 +23,15 @@ interface Scenario {
   /** Whether gantry g reads at t. */
   reads?: (g: number, t: number) => boolean;
   minutes: number;
+  /** Seconds between cars entering at G0 (3 s: 1 200 an hour). */
+  headwayS?: number;
 }
 
 function run(sc: Scenario): { alarms: DetectedIncident[]; changes: { at: number; inc: DetectedIncident; status: string }[]; detector: IncidentDetector } {
   const detector = new IncidentDetector(net, new TravelTimeProfile(net, [], 8 * 3600_000));
   const reads: { t: number; g: number; v: string }[] = [];
   const end = T0 + sc.minutes * MIN;
-  for (let n = 0, t = T0; t < end; n++, t += 3000) {
+  for (let n = 0, t = T0; t < end; n++, t += (sc.headwayS ?? 3) * 1000) {
     let at = t;
     for (let g = 0; g < G.length; g++) {
       if (sc.reads?.(g, at) ?? true) reads.push({ t: at, g: net.gantry(G[g]!), v: `E2801160000000000000${String(n).padStart(4, "0")}` });
@@ -72,6 +74,18 @@ describe("IncidentDetector", () => {
     expect(s1.overdueShare).toBeLessThan(0.3);
     expect(s1.requiredRun).toBeGreaterThanOrEqual(12);
     expect(detector.segmentState(2).overdueShare).toBeLessThan(0.05);
+  });
+
+  test("a quiet segment (a car every 20 s) needs a shorter run than a busy one (a car a second) for the same false alarms per hour; neither alarms", () => {
+    const b = run({ minutes: 90, headwayS: 1 });
+    const q = run({ minutes: 90, headwayS: 20 });
+    expect([...b.alarms, ...q.alarms]).toEqual([]);
+    const busy = b.detector.segmentState(1);
+    const quiet = q.detector.segmentState(1);
+    expect(busy.entriesPerHour).toBeCloseTo(3600, -2);
+    expect(quiet.entriesPerHour).toBeCloseTo(180, -1);
+    expect(quiet.requiredRun).toBeLessThan(busy.requiredRun);
+    expect(quiet.requiredRun).toBeGreaterThanOrEqual(8);
   });
 
   test("a blocked segment is raised within free-flow time + 2 min, its queue upstream joins it, confirmed, cleared once vehicles flow again", () => {

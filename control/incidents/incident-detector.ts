@@ -95,6 +95,8 @@ interface SegmentAlarm {
 /** Base share of overdue entries assumed before a segment has history (prior weight 20 entries). */
 const PRIOR_OVERDUE = 0.3;
 const PRIOR_WEIGHT = 20;
+/** Entries per hour assumed before a segment has history: a busy segment (a long run needed). */
+const PRIOR_ENTRIES_PER_HOUR = 3600;
 const REFERENCE_SAMPLE = 400;
 const RATIO_MIN = 0.8;
 const RATIO_MAX = 3;
@@ -108,10 +110,10 @@ const REFRESH_MS = 300_000;
  * entry + expected x overdueFactor + overdueSlackS, the expected time being the time-of-day median
  * of its class scaled by today's ratio to it. Vehicles leaving the freeway between A and B are
  * overdue too, so a segment's usual share of overdue vehicles p0 is measured, and a run of
- * consecutive overdue vehicles (no on-time arrival among them) must be long enough that p0^run is
- * below runFalseAlarmProbability; and the deviation test: the oldest of them has been out
- * deviationFactor x the expected time. An alarm clears when clearOnTime vehicles arrive on time
- * after the run. Alarmed segments just upstream of an incident are its queue.
+ * consecutive overdue vehicles (no on-time arrival among them) must be long enough that such runs
+ * from exits alone come less often than runFalseAlarmsPerSegmentHour; and the deviation test: the
+ * oldest of them has been out deviationFactor x the car median of the slot it entered in. An alarm
+ * clears when clearOnTime vehicles arrive on time after the run. Alarmed segments just upstream of an incident are its queue.
  */
 export class IncidentDetector {
   readonly config: IncidentConfig;
@@ -121,6 +123,8 @@ export class IncidentDetector {
   /** Time of the newest read at each gantry. */
   private readonly lastReadAt: Float64Array;
   private readonly p0: Float64Array;
+  /** Entries per hour at the segment's upstream gantry over the reference window. */
+  private readonly entriesPerHour: Float64Array;
   private readonly ratio: Float64Array;
   private readonly refreshedAt: Float64Array;
   private readonly alarms: (SegmentAlarm | null)[];
@@ -142,6 +146,7 @@ export class IncidentDetector {
     this.lastReadAt = new Float64Array(network.gantryCount).fill(Number.NEGATIVE_INFINITY);
     for (let s = 0; s < n; s++) this.outOf[network.segFrom[s]!] = s;
     this.p0 = new Float64Array(n).fill(PRIOR_OVERDUE);
+    this.entriesPerHour = new Float64Array(n).fill(PRIOR_ENTRIES_PER_HOUR);
     this.ratio = new Float64Array(n).fill(1);
     this.refreshedAt = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
     this.alarms = new Array(n).fill(null);
@@ -235,7 +240,9 @@ export class IncidentDetector {
         const waitS = this.allowedS(d, this.profile.medianS(d, this.profile.slotOf(oldestDue), 0));
         if (nowMs < oldestDue + waitS * 1000) continue;
       }
-      const expectedS = this.profile.medianS(s, this.profile.slotOf(nowMs), 0) * this.ratio[s]!;
+      // The car median of the slot the oldest vehicle entered in: what it was expected to take then
+      // (the slot of now would move the bar while the vehicle is out, as congestion builds or eases).
+      const expectedS = this.profile.medianS(s, this.profile.slotOf(oldest), 0) * this.ratio[s]!;
       if ((nowMs - oldest) / 1000 < c.deviationFactor * expectedS) continue;
       this.raiseSegment(s, run, oldest, expectedS, nowMs, changed);
     }
@@ -255,24 +262,45 @@ export class IncidentDetector {
   }
 
   /** What the tests on segment s currently judge by. */
-  segmentState(s: number): { overdueShare: number; ratio: number; requiredRun: number; alarmed: boolean } {
-    return { overdueShare: this.p0[s]!, ratio: this.ratio[s]!, requiredRun: this.requiredRun(s), alarmed: this.alarms[s] !== null };
+  segmentState(s: number): { overdueShare: number; entriesPerHour: number; ratio: number; requiredRun: number; alarmed: boolean } {
+    return {
+      overdueShare: this.p0[s]!,
+      entriesPerHour: this.entriesPerHour[s]!,
+      ratio: this.ratio[s]!,
+      requiredRun: this.requiredRun(s),
+      alarmed: this.alarms[s] !== null,
+    };
   }
 
   /**
-   * Run length needed on s: the shortest run whose chance from exits alone is below the limit;
-   * Infinity (no test) where even maxRun would not be (most vehicles leave between A and B).
+   * Run length needed on s: the shortest run n such that runs from exits alone (a chance of p0^n per
+   * entering vehicle) come less often than the limit per segment-hour at the segment's entries per
+   * hour, so a quiet segment (night) needs fewer vehicles than a busy one for the same false-alarm
+   * rate; Infinity (no test) where even maxRun would not do (most vehicles leave between A and B).
    */
   requiredRun(s: number): number {
     const c = this.config;
-    const need = Math.ceil(Math.log(c.runFalseAlarmProbability) / Math.log(this.p0[s]!));
+    const need = Math.ceil(Math.log(c.runFalseAlarmsPerSegmentHour / this.entriesPerHour[s]!) / Math.log(this.p0[s]!));
     return need > c.maxRun ? Number.POSITIVE_INFINITY : Math.max(c.minRun, need);
   }
 
-  /** The base overdue share and today's ratio to the profile, from entries before index `from`. */
+  /** The base overdue share, entries per hour and today's ratio to the profile, from entries before index `from`. */
   private refresh(s: number, from: number, nowMs: number): void {
     const log = this.logs[s]!;
     const cutoff = log.entry[from]! - this.config.referenceWindowS * 1000;
+    if (log.length > 0) {
+      // Entries are in time order: the first at or after the cutoff by bisection.
+      let lo = 0;
+      let hi = from;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (log.entry[mid]! < cutoff) lo = mid + 1;
+        else hi = mid;
+      }
+      // A log that does not reach back to the cutoff (the detector just started) counts over what it holds.
+      const spanMs = lo > 0 ? this.config.referenceWindowS * 1000 : Math.max(60_000, log.entry[from]! - log.entry[0]!);
+      this.entriesPerHour[s] = ((from - lo + 1) * 3600_000) / spanMs;
+    }
     let total = 0;
     let overdue = 0;
     const ratios: number[] = [];

@@ -43,6 +43,8 @@ export interface ScoreboardOptions {
 export interface InjectedIncident extends IncidentSpec {
   window: string;
   freeFlowS: number;
+  /** The car travel time the detector expected at the start (profile x today's ratio): above free flow in congestion. */
+  expectedS: number;
   detected: boolean;
   timeToDetectS: number | null;
   alarm: number | null;
@@ -185,6 +187,7 @@ export function runScoreboard(o: ScoreboardOptions): Scoreboard {
         ...spec,
         window: label,
         freeFlowS: profile.freeFlowS(s),
+        expectedS: profile.medianS(s, profile.slotOf(spec.startMs), 0) * (stateAtStart[k]?.ratio ?? 1),
         detected: best !== null,
         timeToDetectS: best ? (best.at - spec.startMs) / 1000 : null,
         alarm: best?.key ?? null,

@@ -107,7 +107,7 @@ export const envSchema = z.object({
   CONTROL_INCIDENT_PERIOD_S: z.coerce.number().int().min(5).max(3600).default(30),
   CONTROL_INCIDENT_OVERDUE_FACTOR: z.coerce.number().min(1).max(10).default(1.15),
   CONTROL_INCIDENT_OVERDUE_SLACK_S: z.coerce.number().min(0).max(3600).default(15),
-  CONTROL_INCIDENT_RUN_PROBABILITY: z.coerce.number().gt(0).lt(1).default(1e-9),
+  CONTROL_INCIDENT_RUN_FALSE_ALARMS_PER_SEGMENT_HOUR: z.coerce.number().gt(0).lt(1).default(1e-5),
   CONTROL_INCIDENT_MIN_RUN: z.coerce.number().int().min(1).max(1000).default(8),
   CONTROL_INCIDENT_MAX_RUN: z.coerce.number().int().min(1).max(1000).default(40),
   CONTROL_INCIDENT_DEVIATION_FACTOR: z.coerce.number().min(1).max(10).default(1.25),
@@ -187,7 +187,7 @@ export interface Config {
       detector: {
         overdueFactor: number;
         overdueSlackS: number;
-        runFalseAlarmProbability: number;
+        runFalseAlarmsPerSegmentHour: number;
         minRun: number;
         maxRun: number;
         deviationFactor: number;
@@ -281,7 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         detector: {
           overdueFactor: e.CONTROL_INCIDENT_OVERDUE_FACTOR,
           overdueSlackS: e.CONTROL_INCIDENT_OVERDUE_SLACK_S,
-          runFalseAlarmProbability: e.CONTROL_INCIDENT_RUN_PROBABILITY,
+          runFalseAlarmsPerSegmentHour: e.CONTROL_INCIDENT_RUN_FALSE_ALARMS_PER_SEGMENT_HOUR,
           minRun: e.CONTROL_INCIDENT_MIN_RUN,
           maxRun: e.CONTROL_INCIDENT_MAX_RUN,
           deviationFactor: e.CONTROL_INCIDENT_DEVIATION_FACTOR,
