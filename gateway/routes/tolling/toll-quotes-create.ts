@@ -54,7 +54,7 @@ export default defineRoute(
     summary: "Quote one day's toll for a vehicle class passing the listed gantries (same engine as settlement)",
     description:
       "All passages are taken at `at`: the tariff and special days in force then apply, and the day is the local day of `at`. " +
-      "Posted prices are truncated to NT$0.1 per gantry; the day pays the posted total minus 25 % of the part above 200 km worth, " +
+      "Posted prices are truncated to NT$0.1 per gantry; on a congestion-priced segment the multiplier in force at `at` applies (truncated again; `congestion` on the line). The day pays the posted total minus 25 % of the part above 200 km worth, " +
       "minus 20 km worth free, rounded half-up to NT$1. Gantries that do not exist are a 400 naming them; no tariff in force at `at` is a 422.",
     roles: EVERYONE,
     request: {
