@@ -81,4 +81,16 @@ describe("pricing job", () => {
     // (72 - 60) x 25 = 300 per-mille, at most one 250 step: from 1000, not from 1050.
     expect((await log()).at(-1)).toMatchObject({ permille: 1250, reason: "below-target" });
   });
+
+  test("a replay of a past period starts from the price before it, not from a later one", async () => {
+    // A price published for tomorrow (a replay's clock ran ahead once) must not become today's state.
+    await t.db.query(
+      "insert into price_log (from_gantry, to_gantry, announced_at, effective_from, permille, reason) values ('01F0264S', '01F0293S', $1, $2, 3000, 'test')",
+      [new Date(T + 86_400_000), new Date(T + 86_400_000 + 5 * MIN)],
+    );
+    await traffic(T + 60 * MIN, [[31, 80, 150]]);
+    await new PricingJob(t.db).runOnce(T + 65 * MIN + 20_000);
+    const rows = await log();
+    expect(rows.find((r) => r.effective_from.getTime() === T + 70 * MIN)).toMatchObject({ permille: 1250, reason: "in-band" });
+  });
 });

@@ -45,7 +45,9 @@ export class PricingJob implements ControlJob {
          from priced_segments ps
          join road_segments rs on rs.from_gantry = ps.from_gantry and rs.to_gantry = ps.to_gantry
          left join price_overrides o on o.from_gantry = ps.from_gantry and o.to_gantry = ps.to_gantry
+         -- The state: the price before this one (a replay of a past period must not start from a later price).
          left join lateral (select permille, above_updates, effective_from from price_log x where x.from_gantry = ps.from_gantry and x.to_gantry = ps.to_gantry
+                               and x.effective_from < $1
                              order by effective_from desc, id desc limit 1) l on true
         where ps.enabled
         order by 1, 2`,
