@@ -13,8 +13,12 @@ export interface TravelTimeRecord {
   seconds: number;
   /** The median the vehicle's time was drawn around, and where it came from. */
   medianSeconds: number;
-  /** "bottleneck": the time includes a wait in a capacity's queue (medianSeconds is the time without it). */
-  source: TravelTimeSource | "incident" | "queue" | "bottleneck";
+  /**
+   * "bottleneck": the time includes a wait in a capacity's queue; "held": the vehicle was on the
+   * segment, short of the blocked point, when an incident or its queue reached it (medianSeconds is
+   * the time without the wait or the hold).
+   */
+  source: TravelTimeSource | "incident" | "queue" | "bottleneck" | "held";
 }
 
 export interface CountRow {

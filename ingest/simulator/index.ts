@@ -33,7 +33,7 @@
  *                              (duplicates and malformed reads excluded) per 5-min bucket of the read ts.
  *   truth.travelTimes          per vehicle and segment: { vehicle (tag or plate), vehicleClass, fromGantry,
  *                              toGantry, departMs, arriveMs, seconds (= exact ts difference), medianSeconds,
- *                              source: "m04a" | "m05a" | "default" | "incident" | "queue" | "bottleneck" }.
+ *                              source: "m04a" | "m05a" | "default" | "incident" | "queue" | "bottleneck" | "held" }.
  *   truth.travelTimeGroups(n)  M04A: per (segment, class, 5-min bucket of the departure read) with >= n
  *                              vehicles: count, generated median, source median.
  *   truth.passages / duplicates / malformed[kind] / trips / tripsByClass / taggedPassages / registeredPassages.
@@ -51,6 +51,9 @@
  * the j-th segment upstream (j <= upstreamSegments, 3) drives `upstreamSpeedKmh` (45) from
  * startMs + j x spillMinutesPerSegment (2) until endMs; downstream keeps the data's speeds. PeMS
  * therefore sees the bottleneck at the incident segment (slow there, free flow on the next one).
+ * Vehicles already on a segment when it slows are held (source "held"): on the incident segment
+ * those short of the blocked point `atFraction` (0.5) along it, on a queue segment all; they drive
+ * the rest at the slowed speed from then on (arrival = max(planned, then + rest / speed)).
  *
  * BOTTLENECKS (capacities: [{ segment, vehiclesPerHour }]): a point queue at the segment's downstream
  * end; the wait adds to the vehicle's time there and delays the rest of its trip (source "bottleneck").

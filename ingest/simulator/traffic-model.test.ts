@@ -238,6 +238,59 @@ describe("traffic model", () => {
     expect(before.every((r) => r.source !== "incident")).toBe(true);
   });
 
+  test("an incident holds the vehicles already short of its point, not those past it; the queue holds those on its segment", () => {
+    const segment = "01F0264S>01F0293S";
+    const startMs = morning + 20 * 60_000;
+    const queueFrom = startMs + 2 * 60_000;
+    // Free flow without spread: a vehicle's planned time is exactly its median, so the test can plan it too.
+    const { truth } = run({
+      data: freeway1,
+      startMs: morning,
+      durationMs: 1_800_000,
+      seed: 21,
+      vehiclesPerHour: 12_000,
+      speeds: "free-flow",
+      travelTimeSpread: 0,
+      incidents: [{ segment, startMs, endMs: startMs + 20 * 60_000, speedKmh: 30, upstreamSegments: 1, upstreamSpeedKmh: 45, atFraction: 0.5 }],
+    });
+    const chain = freeway1.chains.find((c) => c.gantries.includes("01F0264S"))!;
+    const pos = chain.gantries.indexOf("01F0264S");
+    const check = (from: string, to: string, at: number, point: number, kmh: number) => {
+      const len = freeway1.segments[freeway1.segmentIndex.get(`${from}>${to}`)!]!.lengthKm;
+      let held = 0;
+      let past = 0;
+      for (const r of truth.travelTimes) {
+        if (r.fromGantry !== from || r.toGantry !== to || r.departMs >= at) continue;
+        const planned = r.departMs + Math.max(1, Math.round(r.medianSeconds * 1000));
+        if (planned <= at) continue;
+        const covered = (at - r.departMs) / (planned - r.departMs);
+        if (covered < point) {
+          held++;
+          expect(r.source).toBe("held");
+          expect(r.arriveMs).toBe(at + Math.round((((1 - covered) * len) / kmh) * 3_600_000));
+          // Its later reads shift by the hold: the next segment starts when it leaves this one.
+          const next = truth.travelTimes.find((n) => n.vehicle === r.vehicle && n.fromGantry === to && n.departMs >= r.departMs);
+          if (next) expect(next.departMs).toBe(r.arriveMs);
+        } else {
+          past++;
+          expect(r.source).toBe("default");
+          expect(r.arriveMs).toBe(planned);
+        }
+      }
+      return { held, past };
+    };
+    const [a, b, c] = [chain.gantries[pos - 1]!, chain.gantries[pos]!, chain.gantries[pos + 1]!];
+    const atIncident = check(b, c, startMs, 0.5, 30);
+    expect(atIncident.held).toBeGreaterThan(5);
+    expect(atIncident.past).toBeGreaterThan(5);
+    const onQueue = check(a, b, queueFrom, 1, 45);
+    expect(onQueue.held).toBeGreaterThan(5);
+    expect(onQueue.past).toBe(0);
+    expect(() => generateReads({ data: freeway1, startMs: morning, incidents: [{ segment, startMs, endMs: startMs + 1, atFraction: 1.5 }] })).toThrow(
+      /atFraction/,
+    );
+  });
+
   test("free-flow speeds ignore the real day's congestion", () => {
     const { truth } = run({ data: freeway1, startMs: morning, durationMs: 600_000, seed: 13, vehiclesPerHour: 4000, speeds: "free-flow" });
     expect(truth.travelTimes.length).toBeGreaterThan(500);

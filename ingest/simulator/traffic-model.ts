@@ -11,6 +11,8 @@ import { hex8, unregisteredPlate, type RegisteredTag } from "./vehicle-identitie
  * A capacity drop on one segment: vehicles entering it while it is active drive at `speedKmh`; the
  * queue spills `upstreamSegments` segments upstream (segment j upstream slows from start + j x
  * spillMinutesPerSegment until the end) at `upstreamSpeedKmh`. Downstream stays as the data says.
+ * Vehicles already on a segment when it slows are held too (see heldUntil): on the incident segment
+ * those short of the point `atFraction` along it, on a queue segment all (its queue comes from its end).
  */
 export interface IncidentSpec {
   /** "FROMGANTRY>TOGANTRY", a segment of the network. */
@@ -21,6 +23,8 @@ export interface IncidentSpec {
   upstreamSegments?: number;
   upstreamSpeedKmh?: number;
   spillMinutesPerSegment?: number;
+  /** Where the lanes are blocked, as a fraction of the segment's length from its upstream gantry (default 0.5). */
+  atFraction?: number;
 }
 
 /**
@@ -265,8 +269,10 @@ export class TrafficModel {
       upstreamSegments: 3,
       upstreamSpeedKmh: 45,
       spillMinutesPerSegment: 2,
+      atFraction: 0.5,
       ...spec,
     };
+    if (!(inc.atFraction >= 0 && inc.atFraction <= 1)) throw new TollwayError("bad_request", "incident atFraction must be in [0, 1]");
     const { chain, pos } = this.chainOf[s]!;
     const segs = this.o.data.chains[chain]!.segments;
     for (let j = 0; j <= inc.upstreamSegments && pos - j >= 0; j++) {
@@ -422,6 +428,11 @@ export class TrafficModel {
       const { seconds, median: med, source: drawn } = this.travelTime(s, t, ci, vehicleClass);
       let source = drawn;
       let arrive = t + Math.max(1, Math.round(seconds * 1000));
+      const held = this.heldUntil(s, t, arrive, vehicleClass);
+      if (held > arrive) {
+        source = "held";
+        arrive = held;
+      }
       const bottleneck = this.bottleneckBySegment.get(s);
       if (bottleneck) {
         const served = bottleneck.serve(arrive);
@@ -497,6 +508,28 @@ export class TrafficModel {
       byKey.set(key, Number.NaN);
     }
     return { seconds: med * Math.exp(this.o.travelTimeSpread * z), median: med, source };
+  }
+
+  /**
+   * When a vehicle on segment s from departMs, planned to leave it at arriveMs, leaves it if an
+   * incident or its queue reaches the segment while it is on it (else arriveMs). It is taken to
+   * drive at a constant speed, so at the moment T the segment slows it has covered
+   * (T - depart) / (arrive - depart) of it; short of the blocked point (atFraction on the incident
+   * segment, the downstream end on a queue segment) it drives the rest at the slowed speed from T:
+   * it leaves at max(arrive, T + rest / speed). Past the point it is not held.
+   */
+  private heldUntil(s: number, departMs: number, arriveMs: number, vehicleClass: VehicleClass): number {
+    let out = arriveMs;
+    for (const { inc, upstream } of this.incidentBySegment.get(s) ?? []) {
+      const from = inc.startMs + upstream * inc.spillMinutesPerSegment * 60_000;
+      if (!(departMs < from && arriveMs > from && from < inc.endMs)) continue;
+      const covered = (from - departMs) / (arriveMs - departMs);
+      if (covered >= (upstream === 0 ? inc.atFraction : 1)) continue;
+      const kmh = Math.min(upstream === 0 ? inc.speedKmh : inc.upstreamSpeedKmh, DEFAULT_SPEED_KMH[vehicleClass]);
+      const restMs = Math.round((((1 - covered) * this.o.data.segments[s]!.lengthKm) / kmh) * 3_600_000);
+      out = Math.max(out, from + restMs);
+    }
+    return out;
   }
 
   /** Trajectories start at or after the current trip start, so older buckets never pair again. */
