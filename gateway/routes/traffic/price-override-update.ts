@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { PricingQueries } from "../../../control/pricing/pricing-queries.ts";
-import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { auditedPricingChange } from "./priced-segment-change.ts";
 import { TRAFFIC_OPERATORS } from "../../http/roles.ts";
 import { GantryId } from "../reference/schemas.ts";
 import { PriceOverrideSchema } from "./schemas.ts";
@@ -35,18 +34,9 @@ export default defineRoute(
   async (c) => {
     const { fromGantry, toGantry } = c.req.valid("param");
     const b = c.req.valid("json");
-    const actor = actorOf(c);
-    const after = await c.var.deps.db.tx(async (tx) => {
-      const r = await new PricingQueries(tx).setOverride(fromGantry, toGantry, b, actor.name);
-      await recordAudit(tx, actor, {
-        action: "price_override.set",
-        entity: "priced_segment",
-        entityId: `${fromGantry}>${toGantry}`,
-        before: r.before,
-        after: r.after,
-      });
-      return r.after;
-    });
+    const after = await auditedPricingChange(c, { fromGantry, toGantry }, "price_override.set", (q, actorName) =>
+      q.setOverride(fromGantry, toGantry, b, actorName),
+    );
     return c.json(after, 200);
   },
 );

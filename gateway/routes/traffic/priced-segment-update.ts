@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { PricingQueries } from "../../../control/pricing/pricing-queries.ts";
-import { actorOf, recordAudit } from "../../audit/audit-log.ts";
 import { defineRoute } from "../../http/define-route.ts";
+import { auditedPricingChange } from "./priced-segment-change.ts";
 import { ADMINS } from "../../http/roles.ts";
 import { GantryId } from "../reference/schemas.ts";
 import { PricedSegmentSchema } from "./schemas.ts";
@@ -36,18 +35,7 @@ export default defineRoute(
   async (c) => {
     const { fromGantry, toGantry } = c.req.valid("param");
     const b = c.req.valid("json");
-    const actor = actorOf(c);
-    const after = await c.var.deps.db.tx(async (tx) => {
-      const r = await new PricingQueries(tx).setPricedSegment(fromGantry, toGantry, b);
-      await recordAudit(tx, actor, {
-        action: "priced_segment.set",
-        entity: "priced_segment",
-        entityId: `${fromGantry}>${toGantry}`,
-        before: r.before,
-        after: r.after,
-      });
-      return r.after;
-    });
+    const after = await auditedPricingChange(c, { fromGantry, toGantry }, "priced_segment.set", (q) => q.setPricedSegment(fromGantry, toGantry, b));
     return c.json(after, 200);
   },
 );
