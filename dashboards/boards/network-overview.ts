@@ -249,7 +249,31 @@ export function networkOverview(): dashboard.Dashboard {
           where $__timeFilter(l.effective_from) and r.freeway in ($freeway)
           order by 1, 2`),
       ),
-    24,
+    12,
+    8,
+  );
+  board.add(
+    new timeseries.PanelBuilder()
+      .title("Speed behind the prices")
+      .description(
+        "Space-mean speed of the vehicles that left each priced segment in the interval each price was computed from (control/pricing); the controller holds it at or above 72 km/h.",
+      )
+      .unit("velocitykmh")
+      .thresholds(
+        thresholds([
+          [null, "red"],
+          [72, "green"],
+        ]),
+      )
+      .withTarget(
+        timeSeries(`
+          select l.announced_at as time, l.from_gantry || '>' || l.to_gantry as metric, l.speed_kmh::float8 as speed
+          from price_log l
+          join road_segments r on r.from_gantry = l.from_gantry and r.to_gantry = l.to_gantry
+          where $__timeFilter(l.announced_at) and r.freeway in ($freeway) and l.speed_kmh is not null
+          order by 1, 2`),
+      ),
+    12,
     8,
   );
   return board.build();
