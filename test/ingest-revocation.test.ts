@@ -1,8 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { IngestService } from "../ingest/service/ingest-service.ts";
-import { curveKeypair, type CurveKeyPair } from "../ingest/zmq/index.ts";
-import { RawGantry, header, startIngest, tagOf } from "./support/ingest.ts";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
+import { describe, expect, test } from "bun:test";
+import { header, tagOf, useCurveIngest } from "./support/ingest.ts";
 
 /**
  * Revoking a gantry's CURVE key cuts the sessions it already has (ZAP alone only refuses new
@@ -11,52 +8,26 @@ import { createTestDatabase, type TestDatabase } from "./support/test-database.t
 const iso = (ms: number) => new Date(ms).toISOString();
 const T0 = Date.parse("2026-11-26T08:00:00Z");
 
-let tdb: TestDatabase;
-let ingest: IngestService;
-let server: CurveKeyPair;
-let north: CurveKeyPair;
-let south: CurveKeyPair;
-const opened: RawGantry[] = [];
-const gantryWith = (keys: CurveKeyPair) => {
-  const g = new RawGantry(ingest.endpoint, { serverKey: server.publicKey, ...keys });
-  opened.push(g);
-  return g;
-};
+const t = useCurveIngest({ refreshIntervalMs: 600_000 });
 const metric = (name: string, labels = ""): number => {
-  const m = ingest.registry.render().match(new RegExp(`^${name}${labels.replace(/[{}]/g, "\\$&")} (\\d+)`, "m"));
+  const m = t.ingest.registry.render().match(new RegExp(`^${name}${labels.replace(/[{}]/g, "\\$&")} (\\d+)`, "m"));
   return m ? Number(m[1]) : 0;
 };
 const batches = async (gantry: string) =>
-  (await tdb.db.query<{ batch_no: number }>("select batch_no from ingest_batches where gantry_id = $1 order by batch_no", [gantry])).map((r) =>
+  (await t.tdb.db.query<{ batch_no: number }>("select batch_no from ingest_batches where gantry_id = $1 order by batch_no", [gantry])).map((r) =>
     Number(r.batch_no),
   );
 const read = (n: number) => JSON.stringify([{ tag: tagOf(n), ts: iso(T0 + n * 1000), class: 31 }]);
 
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  server = curveKeypair();
-  north = curveKeypair();
-  south = curveKeypair();
-  await tdb.db.query("insert into gantry_keys (gantry_id, curve_public_key) values ('01F0017N', $1), ('01F0005S', $2)", [north.publicKey, south.publicKey]);
-  // Only the key refresh is the default (5 s); the reference data refresh is out of the way.
-  ingest = await startIngest(tdb.db, { curveSecretKey: server.secretKey, refreshIntervalMs: 600_000 });
-});
-
-afterAll(async () => {
-  for (const g of opened) g.close();
-  await ingest?.stop();
-  await tdb?.drop();
-}, 60_000);
-
 describe("gantry key revocation", () => {
   test("a revoked key's open session is cut within 30 s and what it sends afterwards is refused; other gantries go on", async () => {
-    const revoked = gantryWith(north);
-    const other = gantryWith(south);
+    const revoked = t.gantryWith(t.north);
+    const other = t.gantryWith(t.south);
     expect((await revoked.request(["TR1", header("01F0017N", 1), read(1)])).status).toBe("ok");
     expect((await other.request(["TR1", header("01F0005S", 1), read(2)])).status).toBe("ok");
     const refusedBefore = metric("tollway_ingest_zap_total", '{result="refused"}');
 
-    await tdb.db.query("update gantry_keys set revoked_at = now() where gantry_id = '01F0017N'");
+    await t.tdb.db.query("update gantry_keys set revoked_at = now() where gantry_id = '01F0017N'");
     const revokedAt = Date.now();
     // The established session keeps sending, as a compromised gantry would, until it is cut.
     let batch = 2;

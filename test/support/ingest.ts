@@ -4,7 +4,7 @@ import { freeLocalPort } from "../../core/embedded/embedded-postgres.ts";
 import { createLogger, silentLogger } from "../../core/log/logger.ts";
 import type { Database } from "../../core/db/database.ts";
 import { IngestService, type IngestServiceOptions } from "../../ingest/service/ingest-service.ts";
-import { Context, Dealer, Reactor, type DealerCurve, type Frame } from "../../ingest/zmq/index.ts";
+import { Context, type CurveKeyPair, curveKeypair, Dealer, Reactor, type DealerCurve, type Frame } from "../../ingest/zmq/index.ts";
 import type { Tr1Reply } from "../../ingest/protocol/tr1.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
@@ -49,6 +49,47 @@ export function useIngestWithDefaultWindow(opts: Partial<IngestServiceOptions> =
   });
   afterAll(async () => {
     under.gantry?.close();
+    await under.ingest?.stop();
+    await under.tdb?.drop();
+  }, 60_000);
+  return under;
+}
+
+/** A test file of the CURVE tests: its database, two registered gantry keys, an ingest with CURVE on. */
+export interface CurveIngestUnderTest {
+  tdb: TestDatabase;
+  ingest: IngestService;
+  server: CurveKeyPair;
+  /** Registered for 01F0017N. */
+  north: CurveKeyPair;
+  /** Registered for 01F0005S. */
+  south: CurveKeyPair;
+  /** A raw gantry connecting with these keys (closed after the file). */
+  gantryWith(keys: CurveKeyPair): RawGantry;
+}
+
+export function useCurveIngest(opts: Partial<IngestServiceOptions> = {}): CurveIngestUnderTest {
+  const opened: RawGantry[] = [];
+  const under = {
+    gantryWith(keys: CurveKeyPair) {
+      const g = new RawGantry(under.ingest.endpoint, { serverKey: under.server.publicKey, ...keys });
+      opened.push(g);
+      return g;
+    },
+  } as CurveIngestUnderTest;
+  beforeAll(async () => {
+    under.tdb = await createTestDatabase();
+    under.server = curveKeypair();
+    under.north = curveKeypair();
+    under.south = curveKeypair();
+    await under.tdb.db.query("insert into gantry_keys (gantry_id, curve_public_key) values ('01F0017N', $1), ('01F0005S', $2)", [
+      under.north.publicKey,
+      under.south.publicKey,
+    ]);
+    under.ingest = await startIngest(under.tdb.db, { curveSecretKey: under.server.secretKey, ...opts });
+  });
+  afterAll(async () => {
+    for (const g of opened) g.close();
     await under.ingest?.stop();
     await under.tdb?.drop();
   }, 60_000);
