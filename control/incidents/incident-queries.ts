@@ -1,18 +1,10 @@
 import type { Queryable } from "../../core/db/database.ts";
 import { TollwayError } from "../../core/errors/tollway-error.ts";
-import { type Limited, TrafficQueries } from "../queries/traffic-queries.ts";
+import { type Limited, type SegmentEpisode, type SegmentEpisodeRow, segmentEpisode, TrafficQueries } from "../queries/traffic-queries.ts";
 
 /** An incident as the API shows it (table `incidents`, written by the incident job). */
-export interface IncidentItem {
-  id: number;
-  fromGantry: string;
-  toGantry: string;
-  freeway: string;
-  direction: string;
-  km: number;
+export interface IncidentItem extends SegmentEpisode {
   status: "raised" | "confirmed" | "cleared";
-  severity: "minor" | "moderate" | "severe";
-  startedAt: string;
   raisedAt: string;
   confirmedAt: string | null;
   clearedAt: string | null;
@@ -20,11 +12,9 @@ export interface IncidentItem {
   longestOverdueS: number;
   expectedTravelTimeS: number;
   speedBoundKmh: number | null;
-  extentUpstreamKm: number;
   queueSegments: string[];
   hotspotId: number | null;
 }
-
 /** The read side of `incidents`: current ones, or the history of a period (at most 31 days). */
 export class IncidentQueries {
   constructor(private readonly db: Queryable) {}
@@ -71,16 +61,8 @@ export class IncidentQueries {
 const COLUMNS = `id, from_gantry, to_gantry, freeway, direction, km, status, severity, started_at, raised_at, confirmed_at, cleared_at,
   overdue_vehicles, longest_overdue_s, expected_travel_time_s, speed_bound_kmh, extent_upstream_km, queue_segments, hotspot_id`;
 
-type IncidentRow = {
-  id: number;
-  from_gantry: string;
-  to_gantry: string;
-  freeway: string;
-  direction: string;
-  km: number;
+type IncidentRow = SegmentEpisodeRow & {
   status: IncidentItem["status"];
-  severity: IncidentItem["severity"];
-  started_at: Date;
   raised_at: Date;
   confirmed_at: Date | null;
   cleared_at: Date | null;
@@ -88,22 +70,14 @@ type IncidentRow = {
   longest_overdue_s: number;
   expected_travel_time_s: number;
   speed_bound_kmh: number | null;
-  extent_upstream_km: number;
   queue_segments: string[];
   hotspot_id: number | null;
 };
 
 function item(r: IncidentRow): IncidentItem {
   return {
-    id: Number(r.id),
-    fromGantry: r.from_gantry,
-    toGantry: r.to_gantry,
-    freeway: r.freeway,
-    direction: r.direction,
-    km: Number(r.km),
+    ...segmentEpisode(r),
     status: r.status,
-    severity: r.severity,
-    startedAt: r.started_at.toISOString(),
     raisedAt: r.raised_at.toISOString(),
     confirmedAt: r.confirmed_at ? r.confirmed_at.toISOString() : null,
     clearedAt: r.cleared_at ? r.cleared_at.toISOString() : null,
@@ -111,7 +85,6 @@ function item(r: IncidentRow): IncidentItem {
     longestOverdueS: r.longest_overdue_s,
     expectedTravelTimeS: r.expected_travel_time_s,
     speedBoundKmh: r.speed_bound_kmh,
-    extentUpstreamKm: Number(r.extent_upstream_km),
     queueSegments: r.queue_segments,
     hotspotId: r.hotspot_id === null ? null : Number(r.hotspot_id),
   };

@@ -61,24 +61,53 @@ export interface TripItem {
   path: { ts: string; gantry: string }[];
 }
 
-export interface HotspotItem {
+/** What hotspots and incidents share: an episode on a segment, where it is and how bad. */
+export interface SegmentEpisode {
   id: number;
   fromGantry: string;
   toGantry: string;
   freeway: string;
   direction: string;
   km: number;
-  status: "new" | "active" | "cleared";
   severity: "minor" | "moderate" | "severe";
   startedAt: string;
+  extentUpstreamKm: number;
+}
+
+export type SegmentEpisodeRow = {
+  id: number;
+  from_gantry: string;
+  to_gantry: string;
+  freeway: string;
+  direction: string;
+  km: number;
+  severity: SegmentEpisode["severity"];
+  started_at: Date;
+  extent_upstream_km: number;
+};
+
+export function segmentEpisode(r: SegmentEpisodeRow): SegmentEpisode {
+  return {
+    id: Number(r.id),
+    fromGantry: r.from_gantry,
+    toGantry: r.to_gantry,
+    freeway: r.freeway,
+    direction: r.direction,
+    km: Number(r.km),
+    severity: r.severity,
+    startedAt: r.started_at.toISOString(),
+    extentUpstreamKm: Number(r.extent_upstream_km),
+  };
+}
+
+export interface HotspotItem extends SegmentEpisode {
+  status: "new" | "active" | "cleared";
   lastActiveAt: string;
   endedAt: string | null;
-  extentUpstreamKm: number;
   minSpeedKmh: number | null;
   delayVehicleHours: number;
   source: string;
 }
-
 const DAY = 86_400_000;
 
 export class TrafficQueries {
@@ -253,19 +282,10 @@ export class TrafficQueries {
 const HOTSPOT_COLUMNS = `id, from_gantry, to_gantry, freeway, direction, km, status, severity, started_at, last_active_at, ended_at,
   extent_upstream_km, min_speed_kmh, delay_vehicle_hours, source`;
 
-type HotspotRow = {
-  id: number;
-  from_gantry: string;
-  to_gantry: string;
-  freeway: string;
-  direction: string;
-  km: number;
+type HotspotRow = SegmentEpisodeRow & {
   status: HotspotItem["status"];
-  severity: HotspotItem["severity"];
-  started_at: Date;
   last_active_at: Date;
   ended_at: Date | null;
-  extent_upstream_km: number;
   min_speed_kmh: number | null;
   delay_vehicle_hours: number;
   source: string;
@@ -273,18 +293,10 @@ type HotspotRow = {
 
 function hotspotItem(r: HotspotRow): HotspotItem {
   return {
-    id: r.id,
-    fromGantry: r.from_gantry,
-    toGantry: r.to_gantry,
-    freeway: r.freeway,
-    direction: r.direction,
-    km: Number(r.km),
+    ...segmentEpisode(r),
     status: r.status,
-    severity: r.severity,
-    startedAt: r.started_at.toISOString(),
     lastActiveAt: r.last_active_at.toISOString(),
     endedAt: r.ended_at ? r.ended_at.toISOString() : null,
-    extentUpstreamKm: Number(r.extent_upstream_km),
     minSpeedKmh: r.min_speed_kmh,
     delayVehicleHours: r.delay_vehicle_hours,
     source: r.source,
